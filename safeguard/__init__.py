@@ -1,0 +1,1 @@
+"""Shared code for the safeguard services and workers: settings, database, Kafka, events."""
