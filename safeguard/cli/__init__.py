@@ -1,0 +1,1 @@
+"""The `safeguard` command-line tool."""
