@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import typer
 
+from safeguard.cli.ops import events_app, migrate_command
+from safeguard.cli.run import run_command
 from safeguard.cli.stack import stack_app
 
-app = typer.Typer(help="Run and operate the safeguarding case-workflow platform.", no_args_is_help=True)
+app = typer.Typer(
+    help="Run and operate the safeguarding case-workflow platform.", no_args_is_help=True
+)
 app.add_typer(stack_app, name="stack")
+app.add_typer(events_app, name="events")
+app.command("migrate")(migrate_command)
+app.command("run")(run_command)

@@ -1,0 +1,121 @@
+"""`safeguard run`: the local stack, every service and the worker, from one terminal."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from safeguard.cli.supervisor import Child, Supervisor
+from safeguard.db.migrate import migrate
+from safeguard.kafka.admin import create_topics
+from safeguard.settings import Settings, get_settings
+from safeguard.stack import Stack, StackError
+
+SERVICES = ("intake", "assessment", "panel", "notifications")
+
+
+def _children(settings: Settings) -> list[Child]:
+    python = sys.executable
+    services = [
+        Child(
+            name,
+            [
+                python,
+                "-m",
+                "uvicorn",
+                f"services.{name}.app:create_app",
+                "--factory",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(getattr(settings.services, name)),
+                "--no-access-log",
+            ],
+        )
+        for name in SERVICES
+    ]
+    return [*services, Child("worker", [python, "-m", "workflows.referral.worker"])]
+
+
+def _embedded_components(settings: Settings) -> tuple[str, ...]:
+    """The stack components to start: those not pointed at an external endpoint."""
+    external = {
+        "postgres": settings.database_url is not None,
+        "kafka": settings.kafka_bootstrap_servers is not None,
+        "temporal": settings.temporal_address is not None,
+    }
+    return tuple(name for name, is_external in external.items() if not is_external)
+
+
+def _print_urls(settings: Settings) -> None:
+    typer.echo("\nSafeguard is running. Ctrl-C stops everything.")
+    for name in SERVICES:
+        typer.echo(f"  {name:<14} http://127.0.0.1:{getattr(settings.services, name)}/docs")
+    if settings.temporal_address is None:
+        typer.echo(f"  {'temporal ui':<14} http://127.0.0.1:{settings.stack.temporal_ui}")
+    typer.echo("")
+
+
+async def _wait_for_stop(supervisor: Supervisor) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    stopped = asyncio.create_task(stop.wait())
+    exited = asyncio.create_task(supervisor.exited.wait())
+    await asyncio.wait({stopped, exited}, return_when=asyncio.FIRST_COMPLETED)
+    if supervisor.exited.is_set() and not stop.is_set():
+        typer.echo(f"{supervisor.failed} exited; stopping everything", err=True)
+
+
+async def _run(settings: Settings) -> None:
+    stack = Stack(
+        data_dir=settings.data_dir,
+        ports=settings.stack,
+        components=_embedded_components(settings),
+    )
+    already = {status.name for status in await stack.status() if status.running}
+    await stack.up()
+    try:
+        await migrate(settings.database_dsn())
+        await create_topics(settings)
+        supervisor = Supervisor(_children(settings), env=_child_env(settings))
+        await supervisor.start()
+        _print_urls(settings)
+        try:
+            await _wait_for_stop(supervisor)
+        finally:
+            typer.echo("stopping services ...")
+            await supervisor.stop()
+    finally:
+        typer.echo("stopping the stack ...")
+        await ours.down()
+
+
+def _child_env(settings: Settings) -> dict[str, str]:
+    env = dict(os.environ)
+    env["SAFEGUARD_DATA_DIR"] = str(settings.data_dir.resolve())
+    env.setdefault("PYTHONUNBUFFERED", "1")
+    return env
+
+
+def run_command(
+    data_dir: Annotated[
+        Path | None, typer.Option(help="Where the embedded stack keeps data and logs.")
+    ] = None,
+) -> None:
+    """Start the stack, every service and the worker; Ctrl-C stops them all."""
+    settings = get_settings()
+    if data_dir is not None:
+        settings = settings.model_copy(update={"data_dir": data_dir})
+    try:
+        asyncio.run(_run(settings))
+    except StackError as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(1) from None

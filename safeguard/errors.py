@@ -1,0 +1,87 @@
+"""RFC 9457 problem details for every error a service returns."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+logger = logging.getLogger(__name__)
+
+PROBLEM_JSON = "application/problem+json"
+
+
+class FieldError(BaseModel):
+    """One invalid input field."""
+
+    field: str
+    message: str
+
+
+class Problem(BaseModel):
+    """An RFC 9457 problem details document."""
+
+    type: str = "about:blank"
+    title: str
+    status: int
+    detail: str | None = None
+    instance: str | None = None
+    errors: list[FieldError] | None = None
+
+
+class ProblemError(Exception):
+    """Raise from a route to answer with a problem document."""
+
+    def __init__(self, status: int, title: str, detail: str | None = None, **extra: Any) -> None:
+        super().__init__(detail or title)
+        self.problem = Problem(status=status, title=title, detail=detail)
+        self.extra = extra
+
+
+def problem_response(problem: Problem, request: Request, **extra: Any) -> JSONResponse:
+    """Serialise a problem with its media type."""
+    body = problem.model_copy(update={"instance": request.url.path}).model_dump(exclude_none=True)
+    return JSONResponse(body | extra, status_code=problem.status, media_type=PROBLEM_JSON)
+
+
+def _field_path(location: tuple[int | str, ...]) -> str:
+    return ".".join(str(part) for part in location)
+
+
+async def _on_validation(request: Request, exc: Exception) -> JSONResponse:
+    if not isinstance(exc, RequestValidationError):
+        raise exc
+    # Messages only: pydantic's `input` echo could carry personal data back into logs.
+    errors = [FieldError(field=_field_path(e["loc"]), message=e["msg"]) for e in exc.errors()]
+    problem = Problem(status=422, title="Invalid request", errors=errors)
+    return problem_response(problem, request)
+
+
+async def _on_http(request: Request, exc: Exception) -> JSONResponse:
+    if not isinstance(exc, StarletteHTTPException):
+        raise exc
+    return problem_response(Problem(status=exc.status_code, title=str(exc.detail)), request)
+
+
+async def _on_problem(request: Request, exc: Exception) -> JSONResponse:
+    if not isinstance(exc, ProblemError):
+        raise exc
+    return problem_response(exc.problem, request, **exc.extra)
+
+
+async def _on_unexpected(request: Request, exc: Exception) -> JSONResponse:
+    logger.exception("unhandled error on %s %s", request.method, request.url.path)
+    return problem_response(Problem(status=500, title="Internal server error"), request)
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    """Answer every error with problem details instead of FastAPI's default shapes."""
+    app.add_exception_handler(RequestValidationError, _on_validation)
+    app.add_exception_handler(StarletteHTTPException, _on_http)
+    app.add_exception_handler(ProblemError, _on_problem)
+    app.add_exception_handler(Exception, _on_unexpected)

@@ -1,0 +1,77 @@
+"""Pieces every FastAPI service shares: dependencies, health routes, the app factory."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, FastAPI, Request
+from pydantic import BaseModel
+from temporalio.client import Client
+
+from safeguard.db.pool import Pool
+from safeguard.errors import install_problem_handlers
+from safeguard.settings import Settings
+
+Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
+
+
+def _settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def _pool(request: Request) -> Pool:
+    pool: Pool = request.app.state.pool
+    return pool
+
+
+def _temporal(request: Request) -> Client:
+    client: Client = request.app.state.temporal
+    return client
+
+
+SettingsDep = Annotated[Settings, Depends(_settings)]
+PoolDep = Annotated[Pool, Depends(_pool)]
+TemporalDep = Annotated[Client, Depends(_temporal)]
+
+
+class Health(BaseModel):
+    """Liveness or readiness."""
+
+    status: str
+
+
+health_router = APIRouter(prefix="/health", tags=["health"])
+
+
+@health_router.get("/live")
+async def live() -> Health:
+    """The process is up."""
+    return Health(status="ok")
+
+
+@health_router.get("/ready")
+async def ready(pool: PoolDep) -> Health:
+    """The service can reach its database."""
+    await pool.fetchval("SELECT 1")
+    return Health(status="ok")
+
+
+def build_app(
+    *,
+    title: str,
+    description: str,
+    settings: Settings,
+    lifespan: Lifespan,
+    routers: list[APIRouter],
+) -> FastAPI:
+    """A FastAPI app with problem-details errors, health routes and the given routers."""
+    app = FastAPI(title=title, description=description, version="1", lifespan=lifespan)
+    app.state.settings = settings
+    install_problem_handlers(app)
+    app.include_router(health_router)
+    for router in routers:
+        app.include_router(router)
+    return app

@@ -1,0 +1,1 @@
+"""The HTTP services. None imports another; shared code lives in `safeguard`."""

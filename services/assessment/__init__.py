@@ -1,0 +1,1 @@
+"""Assessment: Prevent police officers work their gateway assessment tasks here."""

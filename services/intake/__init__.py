@@ -1,0 +1,1 @@
+"""Intake: partner agencies and the public submit referrals here."""

@@ -1,0 +1,1 @@
+"""Notifications: everyone who must be told about a case is told."""

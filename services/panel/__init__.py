@@ -1,0 +1,1 @@
+"""Panel: the local authority's Channel panel decides, plans support and reviews."""

@@ -1,0 +1,1 @@
+"""Durable Temporal workflows, one package per flow."""

@@ -1,0 +1,3 @@
+"""The referral case workflow: intake, gateway assessment and what follows."""
+
+TASK_QUEUE = "referrals"
