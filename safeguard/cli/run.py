@@ -75,12 +75,15 @@ async def _wait_for_stop(supervisor: Supervisor) -> None:
 
 
 async def _run(settings: Settings) -> None:
-    stack = Stack(
+    wanted = _embedded_components(settings)
+    stack = Stack(data_dir=settings.data_dir, ports=settings.stack, components=wanted)
+    already = {status.name for status in await stack.status() if status.running}
+    # Stop only what this run starts: a stack brought up before it stays up.
+    ours = Stack(
         data_dir=settings.data_dir,
         ports=settings.stack,
-        components=_embedded_components(settings),
+        components=tuple(name for name in wanted if name not in already),
     )
-    already = {status.name for status in await stack.status() if status.running}
     await stack.up()
     try:
         await migrate(settings.database_dsn())

@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING, TypeAlias
 
 import asyncpg
 from asyncpg.pool import PoolConnectionProxy
 
 from safeguard.settings import Settings
 
-Pool = asyncpg.Pool[asyncpg.Record]
-# Route code gets pool proxies, scripts get plain connections; SQL helpers take either.
-Connection = asyncpg.Connection[asyncpg.Record] | PoolConnectionProxy[asyncpg.Record]
+# asyncpg's classes are generic only in its stubs, so the subscripted forms are for mypy.
+if TYPE_CHECKING:
+    Pool: TypeAlias = asyncpg.Pool[asyncpg.Record]
+    # Route code gets pool proxies, scripts get plain connections; SQL helpers take either.
+    Connection: TypeAlias = asyncpg.Connection[asyncpg.Record] | PoolConnectionProxy[asyncpg.Record]
+else:
+    Pool = asyncpg.Pool
+    Connection = asyncpg.Connection | PoolConnectionProxy
 
 
 async def _init_connection(conn: Connection) -> None:

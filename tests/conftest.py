@@ -1,0 +1,96 @@
+"""Session-wide real services (PostgreSQL, Kafka, Temporal) and per-test isolation."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import asyncpg
+import pytest
+from temporalio.client import Client
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.testing import WorkflowEnvironment
+
+from safeguard.db.migrate import migrate
+from safeguard.kafka.admin import create_topics
+from safeguard.settings import Settings, StackPorts
+from safeguard.stack import Stack
+from safeguard.stack.temporal import temporal_binary
+from tests.helpers import free_port
+
+TEMPLATE_DB = "safeguard_template"
+
+
+@pytest.fixture(scope="session")
+async def stack(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Stack]:
+    """PostgreSQL and Kafka, started once for the session on free ports."""
+    ports = StackPorts(postgres=free_port(), kafka=free_port(), kafka_controller=free_port())
+    data_dir: Path = tmp_path_factory.mktemp("stack")
+    services = Stack(data_dir=data_dir, ports=ports, components=("postgres", "kafka"))
+    try:
+        await services.up()
+        yield services
+    finally:
+        await services.down()
+
+
+@pytest.fixture(scope="session")
+async def temporal_env() -> AsyncIterator[WorkflowEnvironment]:
+    """A Temporal dev server with per-workflow time skipping enabled."""
+    env = await WorkflowEnvironment.start_time_skipping_v2(
+        dev_server_existing_path=str(temporal_binary()),
+        dev_server_extra_args=[
+            "--dynamic-config-value",
+            "frontend.WorkflowTimeSkippingEnabled=true",
+        ],
+        data_converter=pydantic_data_converter,
+    )
+    try:
+        yield env
+    finally:
+        await env.shutdown()
+
+
+@pytest.fixture(scope="session")
+def temporal_client(temporal_env: WorkflowEnvironment) -> Client:
+    """The session's Temporal client (it stamps time skipping on workflows it starts)."""
+    return temporal_env.client
+
+
+@pytest.fixture(scope="session")
+async def template_database(stack: Stack) -> str:
+    """A migrated database that each test copies."""
+    admin = await asyncpg.connect(stack.postgres_dsn())
+    try:
+        await admin.execute(f'CREATE DATABASE "{TEMPLATE_DB}"')
+    finally:
+        await admin.close()
+    await migrate(_dsn_for(stack, TEMPLATE_DB))
+    return TEMPLATE_DB
+
+
+def _dsn_for(stack: Stack, database: str) -> str:
+    return stack.postgres_dsn().rsplit("/", 1)[0] + f"/{database}"
+
+
+@pytest.fixture
+async def settings(stack: Stack, template_database: str) -> Settings:
+    """Settings isolating this test: its own database, topic prefix and task queue."""
+    token = uuid.uuid4().hex[:12]
+    database = f"test_{token}"
+    admin = await asyncpg.connect(stack.postgres_dsn())
+    try:
+        await admin.execute(f'CREATE DATABASE "{database}" TEMPLATE "{template_database}"')
+    finally:
+        await admin.close()
+    settings = Settings(
+        environment="test",
+        database_url=_dsn_for(stack, database),
+        kafka_bootstrap_servers=stack.kafka_bootstrap(),
+        kafka_topic_prefix=f"t{token}.",
+        kafka_consumer_group_prefix=f"t{token}",
+        temporal_task_queue=f"referrals-{token}",
+    )
+    await create_topics(settings)
+    return settings

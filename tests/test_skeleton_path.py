@@ -1,0 +1,164 @@
+"""One referral end to end: intake → workflow → outbox → Kafka → assessment and notifications."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pytest
+from aiokafka import AIOKafkaConsumer
+from temporalio.client import Client
+
+from safeguard.background import running
+from safeguard.db.pool import Pool, create_pool
+from safeguard.events.topics import REFERRAL_EVENTS
+from safeguard.outbox import OutboxRelay
+from safeguard.settings import Settings
+from services.assessment.app import create_app as assessment_app
+from services.intake.app import create_app as intake_app
+from services.notifications.app import create_app as notifications_app
+from tests.helpers import assert_eventually
+from tests.servers import serve
+from workflows.referral.models import Stage
+from workflows.referral.worker import build_worker
+from workflows.referral.workflows import ReferralWorkflow
+
+REFERRAL: dict[str, Any] = {
+    "referrer": {
+        "name": "Alex Morgan",
+        "role": "Designated safeguarding lead",
+        "organisation": "Riverside Academy",
+        "sector": "education",
+        "email": "dsl@riverside.example.org",
+    },
+    "person": {"given_names": "Sam", "family_name": "Whitfield", "date_of_birth": "2010-03-14"},
+    "concern": {"type": "mixed_unclear_unstable", "description": "Shared violent material."},
+}
+
+
+@dataclass
+class System:
+    """Base URLs of the running services and what the test needs to look inside."""
+
+    intake: str
+    assessment: str
+    notifications: str
+    pool: Pool
+
+
+@pytest.fixture
+async def system(settings: Settings, temporal_client: Client) -> AsyncIterator[System]:
+    """Every piece of the path running for real: three services, the worker and the relay."""
+    pool = await create_pool(settings)
+    worker = build_worker(temporal_client, pool, task_queue=settings.temporal_task_queue)
+    relay = OutboxRelay(settings=settings, pool=pool)
+    async with AsyncExitStack() as stack:
+        await stack.enter_async_context(running(worker.run(), relay.run()))
+        yield System(
+            intake=await stack.enter_async_context(
+                serve(intake_app(settings, temporal=temporal_client))
+            ),
+            assessment=await stack.enter_async_context(serve(assessment_app(settings))),
+            notifications=await stack.enter_async_context(serve(notifications_app(settings))),
+            pool=pool,
+        )
+    await pool.close()
+
+
+async def _read_events(settings: Settings, expected: int) -> list[dict[str, Any]]:
+    consumer = AIOKafkaConsumer(
+        settings.topic(REFERRAL_EVENTS),
+        bootstrap_servers=settings.kafka_servers(),
+        auto_offset_reset="earliest",
+        group_id=None,
+    )
+    await consumer.start()
+    try:
+        found: list[dict[str, Any]] = []
+        async with asyncio.timeout(30):
+            while len(found) < expected:
+                batch = await consumer.getmany(timeout_ms=500)
+                found += [json.loads(m.value) for msgs in batch.values() for m in msgs]
+        return found
+    finally:
+        await consumer.stop()
+
+
+async def test_referral_travels_the_whole_path(
+    system: System, settings: Settings, temporal_client: Client
+) -> None:
+    async with httpx.AsyncClient() as http:
+        answer = await http.post(f"{system.intake}/v1/referrals", json=REFERRAL)
+        assert answer.status_code == 201, answer.text
+        reference = answer.json()["reference"]
+        assert re.fullmatch(r"PRV-\d{4}-\d{6}", reference)
+        assert answer.headers["location"] == f"/v1/referrals/{reference}"
+
+        handle = temporal_client.get_workflow_handle(f"referral-{reference}")
+        status = await handle.query(ReferralWorkflow.status)
+        assert status.stage is Stage.GATEWAY_ASSESSMENT
+
+        events = await _read_events(settings, expected=1)
+        assert [e["type"] for e in events] == ["referral.submitted"]
+        assert events[0]["data"]["reference"] == reference
+        referral_id = events[0]["subject"]
+        wire = json.dumps(events)
+        for personal in ("Whitfield", "Sam", "2010-03-14", "Alex Morgan", "riverside"):
+            assert personal not in wire
+
+        async def tasks() -> list[dict[str, Any]]:
+            page = await http.get(f"{system.assessment}/v1/tasks")
+            items: list[dict[str, Any]] = page.json()["items"]
+            return items
+
+        listed = await assert_eventually(tasks)
+        assert [(t["reference"], t["kind"], t["stage"]) for t in listed] == [
+            (reference, "gateway_assessment", "GATEWAY_ASSESSMENT")
+        ]
+
+        async def notifications() -> list[dict[str, Any]]:
+            log = await http.get(
+                f"{system.notifications}/v1/notifications", params={"referral_id": referral_id}
+            )
+            entries: list[dict[str, Any]] = log.json()
+            return entries
+
+        sent = await assert_eventually(notifications)
+        assert [(n["recipient_role"], n["template"]) for n in sent] == [
+            ("referrer", "referral_acknowledgement")
+        ]
+
+        lookup = await http.get(f"{system.intake}/v1/referrals/{reference}")
+        assert lookup.json() == {"reference": reference, "status": "being_assessed"}
+
+
+async def test_unknown_reference_is_a_problem_document(system: System) -> None:
+    async with httpx.AsyncClient() as http:
+        answer = await http.get(f"{system.intake}/v1/referrals/PRV-2026-999999")
+    assert answer.status_code == 404
+    assert answer.headers["content-type"] == "application/problem+json"
+    assert answer.json()["title"] == "Unknown referral"
+
+
+async def test_invalid_referral_names_each_bad_field(system: System) -> None:
+    bad = json.loads(json.dumps(REFERRAL))
+    bad["person"]["date_of_birth"] = "2999-01-01"
+    bad["referrer"]["sector"] = "astrology"
+    bad["unexpected"] = True
+    async with httpx.AsyncClient() as http:
+        answer = await http.post(f"{system.intake}/v1/referrals", json=bad)
+    assert answer.status_code == 422
+    fields = {error["field"] for error in answer.json()["errors"]}
+    assert fields == {
+        "body.person.date_of_birth",
+        "body.referrer.sector",
+        "body.unexpected",
+    }
+    async with system.pool.acquire() as conn:
+        assert await conn.fetchval("SELECT count(*) FROM intake.referrals") == 0
