@@ -51,9 +51,13 @@ def stack_ports() -> StackPorts:
     )
 
 
+def pid_files(data_dir: Path) -> list[Path]:
+    return sorted(data_dir.glob("run/*.pid"))
+
+
 def kill_leftovers(data_dir: Path) -> None:
     """Last resort after a failed `down`: SIGKILL whatever the pid files name."""
-    for pid_file in (data_dir / "run").glob("*.pid"):
+    for pid_file in pid_files(data_dir):
         pid = read_pid(pid_file)
         if pid is not None:
             with contextlib.suppress(ProcessLookupError, PermissionError):
@@ -143,7 +147,7 @@ async def test_kafka_takes_idempotent_writes_and_group_reads(stack: Stack) -> No
     assert received == [f"m{i}".encode() for i in range(5)]
 
 
-async def test_down_stops_processes_and_keeps_data(stack: Stack) -> None:
+async def test_down_stops_processes_and_keeps_data_for_the_next_up(stack: Stack) -> None:
     before = pids(await stack.up(timeout=120))
     conn = await asyncpg.connect(stack.postgres_dsn())
     try:
@@ -159,7 +163,11 @@ async def test_down_stops_processes_and_keeps_data(stack: Stack) -> None:
         assert pid is not None and not psutil.pid_exists(pid)
     assert not any(s.running for s in await stack.status())
 
-    after = pids(await stack.up(timeout=120))
+    # Two concurrent `up`s on one data dir (two terminals, two test workers) start it once.
+    twin = Stack(data_dir=stack.data_dir, ports=stack.ports)
+    first, second = await asyncio.gather(stack.up(timeout=120), twin.up(timeout=120))
+    after = pids(first)
+    assert pids(second) == after
     assert set(after.values()).isdisjoint(before.values())
     conn = await asyncpg.connect(stack.postgres_dsn())
     try:
@@ -181,7 +189,7 @@ async def test_taken_port_is_named_and_nothing_starts(tmp_path: Path) -> None:
             await stack.up(timeout=30)
 
     assert not any(s.running for s in await stack.status())
-    assert not (tmp_path / "run").exists()
+    assert pid_files(tmp_path) == []
 
 
 def test_missing_java_is_a_clear_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

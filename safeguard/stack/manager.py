@@ -50,6 +50,10 @@ class Stack:
             if name in components
         ]
 
+    @property
+    def _lock_path(self) -> Path:
+        return self.data_dir / "run" / "stack.lock"
+
     def postgres_dsn(self) -> str:
         """The DSN of the stack's database."""
         return f"postgresql://{USER}@{HOST}:{self.ports.postgres}/{DATABASE}"
@@ -66,22 +70,26 @@ class Stack:
     async def up(self, *, timeout: float = 180.0) -> list[ComponentStatus]:  # noqa: ASYNC109
         """Start what is not running and wait until every component is healthy."""
         deadline = time.monotonic() + timeout
-        to_start = [c for c in self.components if _running_pid(c) is None]
-        process.check_ports_free(
-            {port: what for c in to_start for port, what in c.ports_needed().items()}
-        )
-        await _gather_or_raise(
-            asyncio.wait_for(c.prepare(), _remaining(deadline)) for c in to_start
-        )
-        for component in to_start:
-            _spawn(component)
-        await _gather_or_raise(_wait_ready(c, deadline, budget=timeout) for c in self.components)
+        async with process.exclusive_lock(self._lock_path, wait=timeout):
+            to_start = [c for c in self.components if _running_pid(c) is None]
+            process.check_ports_free(
+                {port: what for c in to_start for port, what in c.ports_needed().items()}
+            )
+            await _gather_or_raise(
+                asyncio.wait_for(c.prepare(), _remaining(deadline)) for c in to_start
+            )
+            for component in to_start:
+                _spawn(component)
+            await _gather_or_raise(
+                _wait_ready(c, deadline, budget=timeout) for c in self.components
+            )
         return await self.status()
 
     async def down(self, *, timeout: float = 60.0) -> list[str]:  # noqa: ASYNC109
         """Stop the components `up` started (graceful, then SIGKILL); their data is kept."""
-        running = [(c, pid) for c in self.components if (pid := _running_pid(c)) is not None]
-        await _gather_or_raise(asyncio.to_thread(_stop, c, pid, timeout) for c, pid in running)
+        async with process.exclusive_lock(self._lock_path, wait=timeout):
+            running = [(c, pid) for c in self.components if (pid := _running_pid(c)) is not None]
+            await _gather_or_raise(asyncio.to_thread(_stop, c, pid, timeout) for c, pid in running)
         return [c.name for c, _ in running]
 
     async def status(self) -> list[ComponentStatus]:

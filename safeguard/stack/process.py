@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import errno
+import fcntl
 import os
 import signal
 import socket
 import subprocess
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -175,6 +177,32 @@ def check_ports_free(ports: Mapping[int, str]) -> None:
     for port, what in ports.items():
         if not port_is_free(port):
             raise StackError(f"port {port} for {what} is taken by {port_holder(port)}")
+
+
+@contextlib.asynccontextmanager
+async def exclusive_lock(lock_path: Path, *, wait: float) -> AsyncIterator[None]:
+    """Hold an flock on `lock_path`, waiting up to `wait` seconds for another holder to finish.
+
+    Two `up`s on one data dir (two terminals, two test workers) then run one after the other:
+    the second finds everything running instead of starting a second copy.
+    """
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    deadline = time.monotonic() + wait
+    with lock_path.open("a") as fh:
+        while True:
+            try:
+                fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise StackError(
+                        f"another `safeguard stack` command holds {lock_path}; try again later"
+                    ) from None
+                await asyncio.sleep(0.2)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
 
 
 def log_tail(log_path: Path, lines: int = LOG_TAIL_LINES) -> str:
