@@ -41,6 +41,13 @@ def _run(coro: Coroutine[Any, Any, T]) -> T:
     except StackError as exc:
         typer.secho(f"error: {exc}", err=True, fg=typer.colors.RED)
         raise typer.Exit(1) from None
+    except KeyboardInterrupt:
+        typer.secho(
+            "interrupted: processes already started keep running; "
+            "`safeguard stack down` stops them",
+            err=True,
+        )
+        raise typer.Exit(130) from None
 
 
 def _stack(data_dir: Path | None, components: list[str] | None) -> Stack:
