@@ -13,7 +13,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 class StackPorts(BaseModel):
     """Loopback ports of the embedded local stack (`safeguard stack up`)."""
 
-    postgres: int = 55432
+    postgres: int = 15432
     kafka: int = 19092
     kafka_controller: int = 19093
     temporal: int = 7233

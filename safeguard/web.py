@@ -12,6 +12,7 @@ from temporalio.client import Client
 
 from safeguard.db.pool import Pool
 from safeguard.errors import install_problem_handlers
+from safeguard.logs import configure_logging
 from safeguard.settings import Settings
 
 Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
@@ -68,6 +69,7 @@ def build_app(
     routers: list[APIRouter],
 ) -> FastAPI:
     """A FastAPI app with problem-details errors, health routes and the given routers."""
+    configure_logging()
     app = FastAPI(title=title, description=description, version="1", lifespan=lifespan)
     app.state.settings = settings
     install_problem_handlers(app)

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 from typing import Annotated
 
+import httpx
 import typer
 
 from safeguard.cli.supervisor import Child, Supervisor
@@ -53,6 +54,24 @@ def _embedded_components(settings: Settings) -> tuple[str, ...]:
     return tuple(name for name, is_external in external.items() if not is_external)
 
 
+async def _wait_until_live(settings: Settings, supervisor: Supervisor, *, within: float) -> None:
+    """Poll each service's liveness route so the URLs are printed only once they answer."""
+    deadline = asyncio.get_running_loop().time() + within
+    async with httpx.AsyncClient(timeout=2.0) as http:
+        for name in SERVICES:
+            url = f"http://127.0.0.1:{getattr(settings.services, name)}/health/live"
+            while not supervisor.exited.is_set():
+                try:
+                    if (await http.get(url)).status_code == 200:
+                        break
+                except httpx.TransportError:
+                    pass
+                if asyncio.get_running_loop().time() > deadline:
+                    typer.echo(f"{name} did not answer on {url}", err=True)
+                    return
+                await asyncio.sleep(0.2)
+
+
 def _print_urls(settings: Settings) -> None:
     typer.echo("\nSafeguard is running. Ctrl-C stops everything.")
     for name in SERVICES:
@@ -90,6 +109,7 @@ async def _run(settings: Settings) -> None:
         await create_topics(settings)
         supervisor = Supervisor(_children(settings), env=_child_env(settings))
         await supervisor.start()
+        await _wait_until_live(settings, supervisor, within=60)
         _print_urls(settings)
         try:
             await _wait_for_stop(supervisor)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import signal
 
 from temporalio.client import Client
 from temporalio.worker import Worker
@@ -42,11 +44,21 @@ async def run_worker(settings: Settings) -> None:
         await pool.close()
 
 
+async def _run_until_terminated(settings: Settings) -> None:
+    # SIGTERM (from `safeguard run` or an orchestrator) cancels the worker, which lets
+    # in-flight activities finish their attempt instead of dying mid-write.
+    task = asyncio.current_task()
+    assert task is not None  # noqa: S101 - always inside asyncio.run
+    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, task.cancel)
+    with contextlib.suppress(asyncio.CancelledError):
+        await run_worker(settings)
+
+
 def main() -> None:
-    """Entry point of `safeguard worker`."""
+    """Entry point of the worker process (`python -m workflows.referral.worker`)."""
     configure_logging()
     configure_tracing("safeguard-worker")
-    asyncio.run(run_worker(get_settings()))
+    asyncio.run(_run_until_terminated(get_settings()))
 
 
 if __name__ == "__main__":
