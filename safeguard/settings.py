@@ -9,6 +9,8 @@ from typing import Literal
 from pydantic import BaseModel, Field, PostgresDsn
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from safeguard.policy import LifecyclePolicy
+
 
 class StackPorts(BaseModel):
     """Loopback ports of the embedded local stack (`safeguard stack up`)."""
@@ -50,6 +52,7 @@ class Settings(BaseSettings):
     temporal_address: str | None = None
     temporal_namespace: str = "default"
     temporal_task_queue: str = "referrals"
+    lifecycle: LifecyclePolicy = Field(default_factory=LifecyclePolicy)
 
     kafka_bootstrap_servers: str | None = None
     # Prefixing every topic lets several deployments (or tests) share one cluster.

@@ -16,6 +16,7 @@ from aiokafka import AIOKafkaConsumer
 from temporalio.client import Client
 
 from safeguard.background import running
+from safeguard.codes import Stage
 from safeguard.db.pool import Pool, create_pool
 from safeguard.events.topics import REFERRAL_EVENTS
 from safeguard.outbox import OutboxRelay
@@ -25,7 +26,6 @@ from services.intake.app import create_app as intake_app
 from services.notifications.app import create_app as notifications_app
 from tests.helpers import assert_eventually
 from tests.servers import serve
-from workflows.referral.models import Stage
 from workflows.referral.worker import build_worker
 from workflows.referral.workflows import ReferralWorkflow
 

@@ -1,4 +1,8 @@
-"""One Pydantic model per event type. Events carry ids and codes, never personal data."""
+"""One Pydantic model per event type. Events carry ids, codes and dates, never personal data.
+
+Adding an optional field is compatible; removing or retyping one needs a new event type or a
+new `schema_version`, which the contract test (tests/test_event_contracts.py) enforces.
+"""
 
 from __future__ import annotations
 
@@ -8,11 +12,23 @@ from uuid import UUID
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict
 
+from safeguard.codes import (
+    ClosureReason,
+    ConsentDecision,
+    ConsentRoute,
+    DecisionBasis,
+    GatewayOutcome,
+    InterventionType,
+    ReviewDecision,
+    Role,
+    SignpostService,
+    Stage,
+)
 from safeguard.events.envelope import EventEnvelope, make_envelope
 
 
 class DomainEvent(BaseModel):
-    """Base of every event payload."""
+    """Base of every event payload: which case, where it now stands, in which area."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -20,6 +36,9 @@ class DomainEvent(BaseModel):
     schema_version: ClassVar[int] = 1
 
     referral_id: UUID
+    reference: str
+    stage: Stage
+    area: str
 
     def envelope(self, *, event_id: UUID, source: str, time: datetime) -> EventEnvelope:
         """Wrap this payload for the wire, keyed by its referral."""
@@ -34,20 +53,248 @@ class DomainEvent(BaseModel):
         )
 
 
+class ActedEvent(DomainEvent):
+    """An event caused by a person: their role is recorded (their identity stays in the case)."""
+
+    actor_role: Role
+
+
 class ReferralSubmitted(DomainEvent):
-    """A referral was accepted and its case workflow began gateway assessment."""
+    """A referral was accepted and gateway assessment began."""
 
     event_type: ClassVar[str] = "referral.submitted"
 
-    reference: str
     sector: str
     concern_type: str
-    stage: str
     assessment_due_at: AwareDatetime | None = None
+    linked_referral_ids: list[UUID] = []
+
+
+class AssessmentReminderDue(DomainEvent):
+    """The gateway assessment is nearly due."""
+
+    event_type: ClassVar[str] = "assessment.reminder_due"
+
+    due_at: AwareDatetime
+
+
+class AssessmentOverdue(DomainEvent):
+    """The gateway assessment passed its due date: escalate."""
+
+    event_type: ClassVar[str] = "assessment.overdue"
+
+    due_at: AwareDatetime
+
+
+class GatewayAssessmentRecorded(ActedEvent):
+    """The police recorded a gateway assessment outcome."""
+
+    event_type: ClassVar[str] = "assessment.recorded"
+
+    outcome: GatewayOutcome
+    signposted_to: SignpostService | None = None
+
+
+class ReassessmentStarted(ActedEvent):
+    """New information (or a consent refusal) sent the case back to gateway assessment."""
+
+    event_type: ClassVar[str] = "assessment.reassessment_started"
+
+    assessment_due_at: AwareDatetime
+
+
+class PoliceReviewDue(DomainEvent):
+    """A police-led case is due its periodic review."""
+
+    event_type: ClassVar[str] = "police_review.due"
+
+    due_at: AwareDatetime
+
+
+class PoliceReviewRecorded(ActedEvent):
+    """A police-led case was reviewed."""
+
+    event_type: ClassVar[str] = "police_review.recorded"
+
+    next_review_at: AwareDatetime | None = None
+
+
+class ConsentRequested(ActedEvent):
+    """Consent was asked of the person, a parent or guardian, or via best interests."""
+
+    event_type: ClassVar[str] = "consent.requested"
+
+    route: ConsentRoute
+    expires_at: AwareDatetime
+
+
+class ConsentReminderDue(DomainEvent):
+    """No answer yet to a consent request."""
+
+    event_type: ClassVar[str] = "consent.reminder_due"
+
+    route: ConsentRoute
+    expires_at: AwareDatetime
+
+
+class ConsentRecorded(DomainEvent):
+    """Consent was given, refused or withdrawn, or the request expired unanswered."""
+
+    event_type: ClassVar[str] = "consent.recorded"
+
+    decision: ConsentDecision
+    route: ConsentRoute | None = None
+    actor_role: Role | None = None
+    reassessment_due_at: AwareDatetime | None = None
+
+
+class ConsentReassessmentDue(DomainEvent):
+    """The panel must reassess a case whose consent was not given."""
+
+    event_type: ClassVar[str] = "consent.reassessment_due"
+
+
+class PanelDecisionRecorded(ActedEvent):
+    """The Channel panel decided whether to adopt the case."""
+
+    event_type: ClassVar[str] = "panel.decision_recorded"
+
+    adopted: bool
+    basis: DecisionBasis
+    attendee_count: int
+    conflicts_declared: int
+
+
+class PlanItem(BaseModel):
+    """One intervention of a support plan, by id and codes."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    item_id: UUID
+    intervention: InterventionType
+    provider_id: str
+
+
+class SupportPlanRevised(ActedEvent):
+    """A support plan was agreed or revised."""
+
+    event_type: ClassVar[str] = "support_plan.revised"
+
+    revision: int
+    items: list[PlanItem]
+
+
+class SupportReviewDue(DomainEvent):
+    """An active support plan is due its review."""
+
+    event_type: ClassVar[str] = "support_review.due"
+
+    due_at: AwareDatetime
+
+
+class SupportReviewRecorded(ActedEvent):
+    """The panel reviewed an active support plan."""
+
+    event_type: ClassVar[str] = "support_review.recorded"
+
+    decision: ReviewDecision
+    next_review_at: AwareDatetime | None = None
+
+
+class CaseExited(ActedEvent):
+    """Support ended; post-exit reviews are scheduled."""
+
+    event_type: ClassVar[str] = "case.exited"
+
+    exited_at: AwareDatetime
+    review_6_months_at: AwareDatetime
+    review_12_months_at: AwareDatetime
+
+
+class PostExitReviewDue(DomainEvent):
+    """A 6- or 12-month post-exit review is due."""
+
+    event_type: ClassVar[str] = "post_exit_review.due"
+
+    months: int
+    due_at: AwareDatetime
+
+
+class PostExitReviewOverdue(DomainEvent):
+    """A post-exit review is overdue: escalate."""
+
+    event_type: ClassVar[str] = "post_exit_review.overdue"
+
+    months: int
+    due_at: AwareDatetime
+
+
+class PostExitReviewRecorded(ActedEvent):
+    """A post-exit review was held."""
+
+    event_type: ClassVar[str] = "post_exit_review.recorded"
+
+    months: int
+    reopened: bool
+
+
+class CaseReopened(ActedEvent):
+    """Concerns re-opened a case."""
+
+    event_type: ClassVar[str] = "case.reopened"
+
+
+class CaseTransferred(ActedEvent):
+    """The case moved to another local authority or police area, with its history."""
+
+    event_type: ClassVar[str] = "case.transferred"
+
+    from_area: str
+    to_area: str
+
+
+class CaseClosed(DomainEvent):
+    """The case closed; its retention period began."""
+
+    event_type: ClassVar[str] = "case.closed"
+
+    reason: ClosureReason
+    retain_until: AwareDatetime
+
+
+class CaseRedacted(DomainEvent):
+    """Retention ended: every holder of the case's personal data must erase it now."""
+
+    event_type: ClassVar[str] = "case.redacted"
 
 
 EVENT_TYPES: dict[str, type[DomainEvent]] = {
-    model.event_type: model for model in (ReferralSubmitted,)
+    model.event_type: model
+    for model in (
+        ReferralSubmitted,
+        AssessmentReminderDue,
+        AssessmentOverdue,
+        GatewayAssessmentRecorded,
+        ReassessmentStarted,
+        PoliceReviewDue,
+        PoliceReviewRecorded,
+        ConsentRequested,
+        ConsentReminderDue,
+        ConsentRecorded,
+        ConsentReassessmentDue,
+        PanelDecisionRecorded,
+        SupportPlanRevised,
+        SupportReviewDue,
+        SupportReviewRecorded,
+        CaseExited,
+        PostExitReviewDue,
+        PostExitReviewOverdue,
+        PostExitReviewRecorded,
+        CaseReopened,
+        CaseTransferred,
+        CaseClosed,
+        CaseRedacted,
+    )
 }
 
 

@@ -6,19 +6,14 @@ breaking histories already recorded.
 
 from __future__ import annotations
 
-from enum import StrEnum
+import datetime as dt
 from uuid import UUID
 
-from pydantic import AwareDatetime, BaseModel
+from pydantic import AwareDatetime, BaseModel, Field
 
+from safeguard.codes import Stage
 from safeguard.events.envelope import EventEnvelope
-
-
-class Stage(StrEnum):
-    """Where a case stands in the Prevent lifecycle."""
-
-    SUBMITTED = "SUBMITTED"
-    GATEWAY_ASSESSMENT = "GATEWAY_ASSESSMENT"
+from safeguard.policy import LifecyclePolicy
 
 
 class ReferralWorkflowInput(BaseModel):
@@ -29,6 +24,11 @@ class ReferralWorkflowInput(BaseModel):
     sector: str
     concern_type: str
     received_at: AwareDatetime
+    area: str = "unassigned"
+    # Personal data, needed to know whose consent to ask; Temporal sees it only encrypted.
+    date_of_birth: dt.date | None = None
+    linked_referral_ids: list[UUID] = Field(default_factory=list)
+    policy: LifecyclePolicy = Field(default_factory=LifecyclePolicy)
 
 
 class RecordEventInput(BaseModel):

@@ -7,13 +7,13 @@ from datetime import timedelta
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
+    from safeguard.codes import Stage
     from safeguard.events.contracts import DomainEvent, ReferralSubmitted
     from workflows.referral.activities import ReferralActivities
     from workflows.referral.models import (
         CaseStatus,
         RecordEventInput,
         ReferralWorkflowInput,
-        Stage,
     )
 
 EVENT_SOURCE = "/workflows/referral"
@@ -44,6 +44,8 @@ class ReferralWorkflow:
                 sector=input.sector,
                 concern_type=input.concern_type,
                 stage=self._stage,
+                area=input.area,
+                linked_referral_ids=input.linked_referral_ids,
             )
         )
         # The assessment outcome arrives as an update from the assessment service.

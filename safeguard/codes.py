@@ -1,0 +1,119 @@
+"""Codes of the Prevent and Channel domain shared by workflows, services and events."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Stage(StrEnum):
+    """Where a case stands in the lifecycle."""
+
+    SUBMITTED = "SUBMITTED"
+    GATEWAY_ASSESSMENT = "GATEWAY_ASSESSMENT"
+    POLICE_LED = "POLICE_LED"
+    CONSENT_PENDING = "CONSENT_PENDING"
+    CONSENT_REFUSED = "CONSENT_REFUSED"
+    PANEL_CONSIDERATION = "PANEL_CONSIDERATION"
+    SUPPORT_ACTIVE = "SUPPORT_ACTIVE"
+    POST_EXIT_REVIEW = "POST_EXIT_REVIEW"
+    CLOSED = "CLOSED"
+    REDACTED = "REDACTED"
+
+
+class Role(StrEnum):
+    """Who may act, as in the Channel duty guidance."""
+
+    PARTNER_REFERRER = "partner_referrer"
+    PREVENT_OFFICER = "prevent_officer"
+    CHANNEL_CHAIR = "channel_chair"
+    PANEL_MEMBER = "panel_member"
+    INTERVENTION_PROVIDER = "intervention_provider"
+    PERSON_OR_GUARDIAN = "person_or_guardian"
+    AUDITOR = "auditor"
+    OPERATOR = "operator"
+
+
+class GatewayOutcome(StrEnum):
+    """The outcome of a police gateway assessment."""
+
+    NO_FURTHER_ACTION = "NO_FURTHER_ACTION"
+    SIGNPOSTED = "SIGNPOSTED"
+    POLICE_LED = "POLICE_LED"
+    ESCALATED_TO_PURSUE = "ESCALATED_TO_PURSUE"
+    REFERRED_TO_CHANNEL = "REFERRED_TO_CHANNEL"
+
+
+class SignpostService(StrEnum):
+    """Services a case may be signposted to."""
+
+    CHILDRENS_SOCIAL_CARE = "childrens_social_care"
+    ADULT_SOCIAL_CARE = "adult_social_care"
+    MENTAL_HEALTH = "mental_health"
+    EARLY_HELP = "early_help"
+    EDUCATION = "education"
+    OTHER = "other"
+
+
+class ClosureReason(StrEnum):
+    """Why a case closed; retention is configured per reason."""
+
+    NO_FURTHER_ACTION = "NO_FURTHER_ACTION"
+    SIGNPOSTED = "SIGNPOSTED"
+    ESCALATED_TO_PURSUE = "ESCALATED_TO_PURSUE"
+    POLICE_LED_CLOSED = "POLICE_LED_CLOSED"
+    CONSENT_NOT_GIVEN = "CONSENT_NOT_GIVEN"
+    NOT_ADOPTED = "NOT_ADOPTED"
+    SUPPORT_COMPLETED = "SUPPORT_COMPLETED"
+
+
+class ConsentPolicy(StrEnum):
+    """Whether consent is sought before the panel meets or after it adopts the case."""
+
+    BEFORE_PANEL = "before_panel"
+    AFTER_ADOPTION = "after_adoption"
+
+
+class ConsentRoute(StrEnum):
+    """Whose consent: the person (18+), a parent or guardian (under 18), or best interests."""
+
+    PERSON = "person"
+    GUARDIAN = "guardian"
+    BEST_INTERESTS = "best_interests"
+
+
+class ConsentDecision(StrEnum):
+    """What became of a consent request."""
+
+    GIVEN = "given"
+    REFUSED = "refused"
+    WITHDRAWN = "withdrawn"
+    NO_RESPONSE = "no_response"
+
+
+class DecisionBasis(StrEnum):
+    """How the panel reached its decision."""
+
+    UNANIMOUS = "unanimous"
+    MAJORITY = "majority"
+    CHAIR_CASTING_VOTE = "chair_casting_vote"
+
+
+class InterventionType(StrEnum):
+    """Kinds of Channel intervention."""
+
+    EDUCATIONAL = "educational"
+    VOCATIONAL = "vocational"
+    MENTAL_HEALTH = "mental_health"
+    SUBSTANCE_MISUSE = "substance_misuse"
+    ONLINE_SAFETY = "online_safety"
+    IDEOLOGICAL_MENTORING = "ideological_mentoring"
+    THEOLOGICAL_MENTORING = "theological_mentoring"
+    OTHER = "other"
+
+
+class ReviewDecision(StrEnum):
+    """The outcome of a support review."""
+
+    CONTINUE = "continue"
+    REVISE = "revise"
+    EXIT = "exit"
