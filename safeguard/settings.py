@@ -6,10 +6,18 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, Field, PostgresDsn
+from pydantic import BaseModel, Field, PostgresDsn, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from safeguard.policy import LifecyclePolicy
+
+# Development only: a well-known key is no secret, so production refuses it.
+DEV_PAYLOAD_KEY_ID = "dev-1"
+DEV_PAYLOAD_KEY = "ZGV2ZWxvcG1lbnQta2V5LW5vdC1hLXNlY3JldC0wMDA="
+
+
+class PlaceholderSecretError(ValueError):
+    """A development placeholder secret was configured outside development."""
 
 
 class StackPorts(BaseModel):
@@ -29,6 +37,31 @@ class ServicePorts(BaseModel):
     assessment: int = 8002
     panel: int = 8003
     notifications: int = 8004
+
+
+class NotificationSettings(BaseModel):
+    """How the notifications service delivers (`SAFEGUARD_NOTIFICATIONS__*`)."""
+
+    # Email and SMS go through SMTP (email only) or GOV.UK Notify; partner systems by webhook.
+    channel: Literal["smtp", "notify"] = "smtp"
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 8025
+    smtp_sender: str = "notifications@safeguard.invalid"
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_starttls: bool = False
+    # None: run a local SMTP sink (mail kept under data_dir/mail) in development only.
+    smtp_local_sink: bool | None = None
+    notify_api_key: SecretStr | None = None
+    notify_base_url: str = "https://api.notifications.service.gov.uk"
+    # Our template name -> the GOV.UK Notify template id that renders it.
+    notify_template_ids: dict[str, str] = Field(default_factory=dict)
+    webhook_timeout_seconds: float = 10.0
+    # The consumer records notifications; the dispatcher sends them. Either can run alone.
+    dispatch_enabled: bool = True
+    max_attempts: int = 6
+    retry_base_seconds: float = 2.0
+    retry_max_seconds: float = 600.0
 
 
 class Settings(BaseSettings):
@@ -53,11 +86,31 @@ class Settings(BaseSettings):
     temporal_namespace: str = "default"
     temporal_task_queue: str = "referrals"
     lifecycle: LifecyclePolicy = Field(default_factory=LifecyclePolicy)
+    # Base64 AES-256 keys by id; payloads are encrypted under the active one. Rotate by adding
+    # a key, making it active, and keeping the old one until no history needs it.
+    payload_keys: dict[str, SecretStr] = Field(
+        default_factory=lambda: {DEV_PAYLOAD_KEY_ID: SecretStr(DEV_PAYLOAD_KEY)}
+    )
+    payload_active_key: str = DEV_PAYLOAD_KEY_ID
 
     kafka_bootstrap_servers: str | None = None
     # Prefixing every topic lets several deployments (or tests) share one cluster.
     kafka_topic_prefix: str = ""
     kafka_consumer_group_prefix: str = "safeguard"
+    # A message that keeps failing is retried this often (backoff doubling), then dead-lettered.
+    kafka_handler_max_attempts: int = 5
+    kafka_handler_retry_seconds: float = 0.2
+
+    # Services' internal APIs, called with the shared bearer token (never exposed publicly).
+    intake_internal_url: str | None = None
+    internal_api_token: SecretStr = SecretStr("dev-internal-token")
+    notifications: NotificationSettings = Field(default_factory=NotificationSettings)
+
+    @model_validator(mode="after")
+    def _no_placeholder_secrets_in_production(self) -> Settings:
+        if self.environment == "production" and DEV_PAYLOAD_KEY_ID in self.payload_keys:
+            raise PlaceholderSecretError("the development payload key is not allowed in production")
+        return self
 
     def database_dsn(self) -> str:
         """The configured PostgreSQL DSN, or the embedded stack's."""
@@ -72,6 +125,10 @@ class Settings(BaseSettings):
     def kafka_servers(self) -> str:
         """The configured Kafka bootstrap servers, or the embedded broker."""
         return self.kafka_bootstrap_servers or f"127.0.0.1:{self.stack.kafka}"
+
+    def intake_internal_base(self) -> str:
+        """The intake service's internal API base URL (the local one by default)."""
+        return self.intake_internal_url or f"http://127.0.0.1:{self.services.intake}"
 
     def topic(self, name: str) -> str:
         """The physical topic name for a logical topic."""

@@ -1,12 +1,36 @@
-"""The Temporal client every process builds once, with one data converter and tracing."""
+"""The Temporal client every process builds once: encrypted payloads, tracing, search keys."""
 
 from __future__ import annotations
 
+import dataclasses
+
 from temporalio.client import Client
+from temporalio.common import SearchAttributeKey
 from temporalio.contrib.opentelemetry import TracingInterceptor
 from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.converter import DataConverter
 
+from safeguard.codec import EncryptionCodec, decode_key
 from safeguard.settings import Settings
+
+# Search attributes hold only ids, stage, area and dates: never personal data.
+CASE_STAGE = SearchAttributeKey.for_keyword("CaseStage")
+CASE_AREA = SearchAttributeKey.for_keyword("CaseArea")
+REFERRAL_REFERENCE = SearchAttributeKey.for_keyword("ReferralReference")
+SEARCH_ATTRIBUTES = (CASE_STAGE, CASE_AREA, REFERRAL_REFERENCE)
+
+
+def codec_for(settings: Settings) -> EncryptionCodec:
+    """The payload codec configured by `payload_keys` and `payload_active_key`."""
+    keys = {
+        key_id: decode_key(key.get_secret_value()) for key_id, key in settings.payload_keys.items()
+    }
+    return EncryptionCodec(keys, active_key_id=settings.payload_active_key)
+
+
+def data_converter_for(settings: Settings) -> DataConverter:
+    """Pydantic-aware JSON, then AES-GCM over every payload."""
+    return dataclasses.replace(pydantic_data_converter, payload_codec=codec_for(settings))
 
 
 async def connect_temporal(settings: Settings) -> Client:
@@ -14,6 +38,6 @@ async def connect_temporal(settings: Settings) -> Client:
     return await Client.connect(
         settings.temporal_target(),
         namespace=settings.temporal_namespace,
-        data_converter=pydantic_data_converter,
+        data_converter=data_converter_for(settings),
         interceptors=[TracingInterceptor()],
     )

@@ -101,8 +101,11 @@ async def test_referral_travels_the_whole_path(
         assert answer.headers["location"] == f"/v1/referrals/{reference}"
 
         handle = temporal_client.get_workflow_handle(f"referral-{reference}")
-        status = await handle.query(ReferralWorkflow.status)
-        assert status.stage is Stage.GATEWAY_ASSESSMENT
+        status = await assert_eventually(
+            lambda: handle.query(ReferralWorkflow.status),
+            lambda status: status.stage is Stage.GATEWAY_ASSESSMENT,
+        )
+        assert "record_gateway_assessment" in status.allowed_actions
 
         events = await _read_events(settings, expected=1)
         assert [e["type"] for e in events] == ["referral.submitted"]

@@ -154,6 +154,14 @@ class ConsentReassessmentDue(DomainEvent):
     event_type: ClassVar[str] = "consent.reassessment_due"
 
 
+class ConsentReassessed(ActedEvent):
+    """The panel reassessed a case without consent: ask again, signpost or close."""
+
+    event_type: ClassVar[str] = "consent.reassessed"
+
+    decision: str
+
+
 class PanelDecisionRecorded(ActedEvent):
     """The Channel panel decided whether to adopt the case."""
 
@@ -188,6 +196,14 @@ class SupportReviewDue(DomainEvent):
     """An active support plan is due its review."""
 
     event_type: ClassVar[str] = "support_review.due"
+
+    due_at: AwareDatetime
+
+
+class SupportReviewOverdue(DomainEvent):
+    """A support review is overdue: escalate."""
+
+    event_type: ClassVar[str] = "support_review.overdue"
 
     due_at: AwareDatetime
 
@@ -282,9 +298,11 @@ EVENT_TYPES: dict[str, type[DomainEvent]] = {
         ConsentReminderDue,
         ConsentRecorded,
         ConsentReassessmentDue,
+        ConsentReassessed,
         PanelDecisionRecorded,
         SupportPlanRevised,
         SupportReviewDue,
+        SupportReviewOverdue,
         SupportReviewRecorded,
         CaseExited,
         PostExitReviewDue,

@@ -1,8 +1,4 @@
-"""Inputs and outputs of the referral workflow, its activities and its queries.
-
-One input model per workflow and activity, so each can gain defaulted fields without
-breaking histories already recorded.
-"""
+"""Inputs and outputs of the referral workflow, its activities and its query."""
 
 from __future__ import annotations
 
@@ -11,13 +7,14 @@ from uuid import UUID
 
 from pydantic import AwareDatetime, BaseModel, Field
 
-from safeguard.codes import Stage
+from safeguard.codes import ClosureReason, ConsentPolicy, Stage
 from safeguard.events.envelope import EventEnvelope
 from safeguard.policy import LifecyclePolicy
+from workflows.referral.state import CaseState
 
 
 class ReferralWorkflowInput(BaseModel):
-    """What the workflow needs to run a case: ids and codes only, no personal data."""
+    """What the workflow needs to run a case; `state` carries a case across continue-as-new."""
 
     referral_id: UUID
     reference: str
@@ -29,6 +26,9 @@ class ReferralWorkflowInput(BaseModel):
     date_of_birth: dt.date | None = None
     linked_referral_ids: list[UUID] = Field(default_factory=list)
     policy: LifecyclePolicy = Field(default_factory=LifecyclePolicy)
+    history_limit: int = 5_000
+    # Set only by continue-as-new, to carry the case into the next run.
+    state: CaseState | None = None
 
 
 class RecordEventInput(BaseModel):
@@ -37,8 +37,31 @@ class RecordEventInput(BaseModel):
     envelope: EventEnvelope
 
 
+class DueDateInput(BaseModel):
+    """Working days after a moment, skipping weekends and bank holidays."""
+
+    start: AwareDatetime
+    working_days: int
+    reminder_working_days: int
+    subdivision: str
+
+
+class DueDates(BaseModel):
+    """When an assessment is due, and when to remind before that."""
+
+    reminder_at: AwareDatetime
+    due_at: AwareDatetime
+
+
 class CaseStatus(BaseModel):
-    """The answer to the `status` query."""
+    """The answer to the `status` query and to every update."""
 
     reference: str
     stage: Stage
+    area: str
+    consent_policy: ConsentPolicy
+    closure_reason: ClosureReason | None
+    due: dict[str, AwareDatetime]
+    allowed_actions: list[str]
+    plan_revision: int
+    decisions: int

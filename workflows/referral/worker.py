@@ -15,7 +15,7 @@ from safeguard.outbox import OutboxRelay
 from safeguard.settings import Settings, get_settings
 from safeguard.telemetry import configure_tracing
 from safeguard.temporal import connect_temporal
-from workflows.referral.activities import ReferralActivities
+from workflows.referral.activities import ReferralActivities, assessment_due
 from workflows.referral.workflows import ReferralWorkflow
 
 
@@ -26,7 +26,7 @@ def build_worker(client: Client, pool: Pool, *, task_queue: str) -> Worker:
         client,
         task_queue=task_queue,
         workflows=[ReferralWorkflow],
-        activities=[activities.record_event],
+        activities=[activities.record_event, assessment_due],
     )
 
 

@@ -1,22 +1,39 @@
-"""`ReferralWorkflow`: one durable workflow per referral, from intake to closure."""
+"""`ReferralWorkflow`: one durable workflow per referral, from intake to redaction.
+
+Human steps arrive as updates (validated first, so a rejected one leaves no trace in history);
+timers are `Alarm`s in the case state, so they survive continue-as-new and new releases.
+The decisions themselves live in `transitions`, the permissions in `rules`.
+"""
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable
 from datetime import timedelta
+from typing import TypeVar
 
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     from safeguard.codes import Stage
     from safeguard.events.contracts import DomainEvent, ReferralSubmitted
-    from workflows.referral.activities import ReferralActivities
+    from safeguard.temporal import CASE_AREA, CASE_STAGE, REFERRAL_REFERENCE
+    from workflows.referral import actions as a
+    from workflows.referral import rules, transitions
+    from workflows.referral.activities import ReferralActivities, assessment_due
     from workflows.referral.models import (
         CaseStatus,
+        DueDateInput,
+        DueDates,
         RecordEventInput,
         ReferralWorkflowInput,
     )
+    from workflows.referral.state import CaseState, DecisionRecord
 
 EVENT_SOURCE = "/workflows/referral"
+_ACTIVITY_TIMEOUT = timedelta(seconds=30)
+
+ActionT = TypeVar("ActionT", bound=a.ActionInput)
 
 
 def workflow_id_for(reference: str) -> str:
@@ -26,35 +43,272 @@ def workflow_id_for(reference: str) -> str:
 
 @workflow.defn
 class ReferralWorkflow:
-    """Runs one referral through the lifecycle."""
+    """Runs one referral through the Prevent and Channel lifecycle."""
 
-    def __init__(self) -> None:
-        self._stage = Stage.SUBMITTED
-        self._reference = ""
+    @workflow.init
+    def __init__(self, input: ReferralWorkflowInput) -> None:
+        self._input = input
+        self._state = input.state or CaseState(area=input.area)
+        # Events leave in the order they were decided, even when handlers interleave.
+        self._emit_lock = asyncio.Lock()
+        self._published_stage: tuple[Stage, str] | None = None
 
     @workflow.run
     async def run(self, input: ReferralWorkflowInput) -> None:
-        """Open the case and hand it to gateway assessment."""
-        self._reference = input.reference
-        self._stage = Stage.GATEWAY_ASSESSMENT
-        await self._emit(
-            ReferralSubmitted(
-                referral_id=input.referral_id,
-                reference=input.reference,
-                sector=input.sector,
-                concern_type=input.concern_type,
-                stage=self._stage,
-                area=input.area,
-                linked_referral_ids=input.linked_referral_ids,
-            )
-        )
-        # The assessment outcome arrives as an update from the assessment service.
-        await workflow.wait_condition(lambda: self._stage != Stage.GATEWAY_ASSESSMENT)
+        """Open the case, then act on alarms until it is redacted."""
+        if input.state is None:
+            await self._open()
+        else:
+            self._upsert_search_attributes()
+        while self._state.stage is not Stage.REDACTED:
+            await self._next_alarm_or_change()
+            if self._history_is_long():
+                await workflow.wait_condition(workflow.all_handlers_finished)
+                workflow.continue_as_new(self._input.model_copy(update={"state": self._state}))
+
+    # --- queries -------------------------------------------------------------------------
 
     @workflow.query
     def status(self) -> CaseStatus:
-        """The case's current stage."""
-        return CaseStatus(reference=self._reference, stage=self._stage)
+        """Current stage, due dates and the actions the stage allows."""
+        return CaseStatus(
+            reference=self._input.reference,
+            stage=self._state.stage,
+            area=self._state.area,
+            consent_policy=self._input.policy.consent_policy,
+            closure_reason=self._state.closure_reason,
+            due=self._state.due_dates(),
+            allowed_actions=rules.allowed_actions(self._context()),
+            plan_revision=len(self._state.plan),
+            decisions=len(self._state.decisions),
+        )
+
+    @workflow.query
+    def decisions(self) -> list[DecisionRecord]:
+        """Every decision with its actor, role and time."""
+        return list(self._state.decisions)
+
+    # --- updates (human steps) -----------------------------------------------------------
+
+    @workflow.update
+    async def record_gateway_assessment(self, inp: a.GatewayAssessmentInput) -> CaseStatus:
+        """Police gateway assessment outcome."""
+        return await self._act(
+            "record_gateway_assessment", inp, transitions.record_gateway_assessment
+        )
+
+    @record_gateway_assessment.validator
+    def _check_gateway(self, inp: a.GatewayAssessmentInput) -> None:
+        self._check("record_gateway_assessment", inp)
+
+    @workflow.update
+    async def record_police_review(self, inp: a.PoliceReviewInput) -> CaseStatus:
+        """Review of a police-led case."""
+        return await self._act("record_police_review", inp, transitions.record_police_review)
+
+    @record_police_review.validator
+    def _check_police_review(self, inp: a.PoliceReviewInput) -> None:
+        self._check("record_police_review", inp)
+
+    @workflow.update
+    async def add_information(self, inp: a.NewInformationInput) -> CaseStatus:
+        """New information: back to gateway assessment with a fresh due date."""
+        dates = await self._due_dates()
+        self._check("add_information", inp)  # the case may have moved while we computed
+
+        def reassess(case: transitions.Case, action: a.NewInformationInput) -> None:
+            transitions.add_information(
+                case, action, reminder_at=dates.reminder_at, due_at=dates.due_at
+            )
+
+        return await self._act("add_information", inp, reassess)
+
+    @add_information.validator
+    def _check_information(self, inp: a.NewInformationInput) -> None:
+        self._check("add_information", inp)
+
+    @workflow.update
+    async def request_consent(self, inp: a.ConsentRequestInput) -> CaseStatus:
+        """Ask the person, a parent or guardian, or record the best-interests route."""
+        return await self._act("request_consent", inp, transitions.request_consent)
+
+    @request_consent.validator
+    def _check_consent_request(self, inp: a.ConsentRequestInput) -> None:
+        self._check("request_consent", inp)
+
+    @workflow.update
+    async def record_consent(self, inp: a.ConsentDecisionInput) -> CaseStatus:
+        """Consent given or refused."""
+        return await self._act("record_consent", inp, transitions.record_consent)
+
+    @record_consent.validator
+    def _check_consent(self, inp: a.ConsentDecisionInput) -> None:
+        self._check("record_consent", inp)
+
+    @workflow.update
+    async def withdraw_consent(self, inp: a.WithdrawConsentInput) -> CaseStatus:
+        """Consent withdrawn."""
+        return await self._act("withdraw_consent", inp, transitions.withdraw_consent)
+
+    @withdraw_consent.validator
+    def _check_withdrawal(self, inp: a.WithdrawConsentInput) -> None:
+        self._check("withdraw_consent", inp)
+
+    @workflow.update
+    async def reassess_after_refusal(self, inp: a.RefusalReassessmentInput) -> CaseStatus:
+        """The panel's reassessment after consent was not given."""
+        return await self._act("reassess_after_refusal", inp, transitions.reassess_after_refusal)
+
+    @reassess_after_refusal.validator
+    def _check_reassessment(self, inp: a.RefusalReassessmentInput) -> None:
+        self._check("reassess_after_refusal", inp)
+
+    @workflow.update
+    async def record_panel_decision(self, inp: a.PanelDecisionInput) -> CaseStatus:
+        """The Channel panel's decision."""
+        return await self._act("record_panel_decision", inp, transitions.record_panel_decision)
+
+    @record_panel_decision.validator
+    def _check_panel_decision(self, inp: a.PanelDecisionInput) -> None:
+        self._check("record_panel_decision", inp)
+
+    @workflow.update
+    async def revise_support_plan(self, inp: a.SupportPlanInput) -> CaseStatus:
+        """A new revision of the support plan."""
+        return await self._act("revise_support_plan", inp, transitions.revise_support_plan)
+
+    @revise_support_plan.validator
+    def _check_plan(self, inp: a.SupportPlanInput) -> None:
+        self._check("revise_support_plan", inp)
+
+    @workflow.update
+    async def record_support_review(self, inp: a.SupportReviewInput) -> CaseStatus:
+        """Continue, revise or exit."""
+        return await self._act("record_support_review", inp, transitions.record_support_review)
+
+    @record_support_review.validator
+    def _check_support_review(self, inp: a.SupportReviewInput) -> None:
+        self._check("record_support_review", inp)
+
+    @workflow.update
+    async def record_post_exit_review(self, inp: a.PostExitReviewInput) -> CaseStatus:
+        """A 6- or 12-month post-exit review."""
+        return await self._act("record_post_exit_review", inp, transitions.record_post_exit_review)
+
+    @record_post_exit_review.validator
+    def _check_post_exit(self, inp: a.PostExitReviewInput) -> None:
+        self._check("record_post_exit_review", inp)
+
+    @workflow.update
+    async def transfer_case(self, inp: a.TransferInput) -> CaseStatus:
+        """Transfer to another area."""
+        return await self._act("transfer_case", inp, transitions.transfer_case)
+
+    @transfer_case.validator
+    def _check_transfer(self, inp: a.TransferInput) -> None:
+        self._check("transfer_case", inp)
+
+    # --- machinery -----------------------------------------------------------------------
+
+    def _context(self) -> rules.Context:
+        return rules.Context(
+            state=self._state,
+            policy=self._input.policy.consent_policy,
+            date_of_birth=self._input.date_of_birth,
+            today=workflow.now().date(),
+        )
+
+    def _check(self, action: str, inp: a.ActionInput) -> None:
+        rules.check(action, self._context(), inp)
+
+    def _case(self) -> transitions.Case:
+        return transitions.Case(
+            referral_id=self._input.referral_id,
+            reference=self._input.reference,
+            policy=self._input.policy,
+            state=self._state,
+            now=workflow.now(),
+            new_id=workflow.uuid4,
+        )
+
+    async def _act(
+        self, action: str, inp: ActionT, apply: Callable[[transitions.Case, ActionT], None]
+    ) -> CaseStatus:
+        case = self._case()
+        before = self._state.stage
+        apply(case, inp)
+        self._state.decisions.append(
+            DecisionRecord(
+                action=action,
+                actor_id=inp.actor.id,
+                actor_role=inp.actor.role,
+                at=case.now,
+                stage_before=before,
+                stage_after=self._state.stage,
+                detail=inp.model_dump(mode="json", exclude={"actor"}),
+            )
+        )
+        await self._publish(case)
+        return self.status()
+
+    async def _open(self) -> None:
+        dates = await self._due_dates()
+        case = self._case()
+        transitions.open_assessment(case, reminder_at=dates.reminder_at, due_at=dates.due_at)
+        case.emit(
+            ReferralSubmitted,
+            sector=self._input.sector,
+            concern_type=self._input.concern_type,
+            assessment_due_at=dates.due_at,
+            linked_referral_ids=self._input.linked_referral_ids,
+        )
+        await self._publish(case)
+
+    async def _due_dates(self) -> DueDates:
+        policy = self._input.policy
+        return await workflow.execute_activity(
+            assessment_due,
+            DueDateInput(
+                start=workflow.now(),
+                working_days=policy.assessment_working_days,
+                reminder_working_days=policy.assessment_reminder_working_days,
+                subdivision=policy.holiday_subdivision,
+            ),
+            start_to_close_timeout=_ACTIVITY_TIMEOUT,
+        )
+
+    async def _next_alarm_or_change(self) -> None:
+        epoch = self._state.epoch
+        alarm = self._state.next_alarm()
+        if alarm is None:
+            await workflow.wait_condition(lambda: self._state.epoch != epoch)
+            return
+        delay = (alarm.at - workflow.now()).total_seconds()
+        if delay > 0:
+            try:
+                await workflow.wait_condition(lambda: self._state.epoch != epoch, timeout=delay)
+                return
+            except TimeoutError:
+                pass
+        case = self._case()
+        transitions.fire(case, alarm)
+        await self._publish(case)
+
+    async def _publish(self, case: transitions.Case) -> None:
+        self._upsert_search_attributes()
+        async with self._emit_lock:
+            for event in case.published():
+                await self._emit(event)
+
+    def _upsert_search_attributes(self) -> None:
+        current = (self._state.stage, self._state.area)
+        if current == self._published_stage:
+            return
+        updates = [CASE_STAGE.value_set(current[0]), CASE_AREA.value_set(current[1])]
+        if self._published_stage is None:
+            updates.append(REFERRAL_REFERENCE.value_set(self._input.reference))
+        workflow.upsert_search_attributes(updates)
+        self._published_stage = current
 
     async def _emit(self, event: DomainEvent) -> None:
         envelope = event.envelope(
@@ -63,5 +317,12 @@ class ReferralWorkflow:
         await workflow.execute_activity_method(
             ReferralActivities.record_event,
             RecordEventInput(envelope=envelope),
-            start_to_close_timeout=timedelta(seconds=30),
+            start_to_close_timeout=_ACTIVITY_TIMEOUT,
+        )
+
+    def _history_is_long(self) -> bool:
+        info = workflow.info()
+        return (
+            info.is_continue_as_new_suggested()
+            or info.get_current_history_length() >= self._input.history_limit
         )

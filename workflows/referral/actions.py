@@ -1,0 +1,183 @@
+"""Inputs of the human steps (Temporal updates) of the referral workflow.
+
+One input model per update, so each can gain defaulted fields without breaking histories
+already recorded. Every update carries the acting person.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from safeguard.codes import (
+    ConsentDecision,
+    ConsentRoute,
+    DecisionBasis,
+    GatewayOutcome,
+    InterventionType,
+    ReviewDecision,
+    Role,
+    SignpostService,
+)
+
+Notes = Annotated[str, Field(min_length=1, max_length=5000)]
+Ident = Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9._:@-]+$")]
+
+
+class Strict(BaseModel):
+    """Unknown fields are rejected so a typo is never silently dropped."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Actor(Strict):
+    """Who acts: an identity from the identity provider and the role they act in."""
+
+    id: Ident
+    role: Role
+
+
+class ActionInput(Strict):
+    """Base of every update input."""
+
+    actor: Actor
+
+
+class GatewayAssessmentInput(ActionInput):
+    """The police gateway assessment; deconfliction and checks are police-only fields."""
+
+    outcome: GatewayOutcome
+    reasons: Notes
+    deconfliction: Literal["no_live_interest", "live_interest"]
+    database_checks: Notes
+    signposted_to: SignpostService | None = None
+
+    @model_validator(mode="after")
+    def _signpost_named(self) -> GatewayAssessmentInput:
+        if (self.outcome == GatewayOutcome.SIGNPOSTED) != (self.signposted_to is not None):
+            raise ValueError("signposted_to is required for SIGNPOSTED and only for it")
+        return self
+
+
+class PoliceReviewInput(ActionInput):
+    """A periodic review of a police-led case."""
+
+    decision: Literal["continue", "close", "refer_to_channel"]
+    notes: Notes
+
+
+class NewInformationInput(ActionInput):
+    """New information that sends the case back to gateway assessment."""
+
+    summary: Notes
+
+
+class ConsentRequestInput(ActionInput):
+    """Consent is asked: of the person (18+), a parent or guardian, or via best interests."""
+
+    route: ConsentRoute
+    method: Literal["in_person", "letter", "email", "phone"]
+    best_interests_reason: Notes | None = None
+
+    @model_validator(mode="after")
+    def _reason_for_best_interests(self) -> ConsentRequestInput:
+        if (self.route == ConsentRoute.BEST_INTERESTS) != (self.best_interests_reason is not None):
+            raise ValueError("best_interests_reason is required for the best-interests route only")
+        return self
+
+
+class ConsentDecisionInput(ActionInput):
+    """The answer to a consent request."""
+
+    decision: Literal[ConsentDecision.GIVEN, ConsentDecision.REFUSED]
+    scope: Notes | None = None
+
+
+class WithdrawConsentInput(ActionInput):
+    """Consent withdrawn: support stops."""
+
+    notes: Notes | None = None
+
+
+class RefusalReassessmentInput(ActionInput):
+    """The panel's reassessment of a case whose consent was not given."""
+
+    decision: Literal["request_consent_again", "signpost", "close"]
+    signposted_to: SignpostService | None = None
+    notes: Notes
+
+
+class Attendee(Strict):
+    """A panel attendee and the agency they represent."""
+
+    id: Ident
+    agency: Annotated[str, Field(min_length=1, max_length=100)]
+
+
+class Conflict(Strict):
+    """A declared conflict of interest."""
+
+    attendee_id: Ident
+    description: Notes
+
+
+class Intervention(Strict):
+    """One support plan item: what, by whom, how often, when."""
+
+    type: InterventionType
+    provider_id: Ident
+    frequency: Literal["weekly", "fortnightly", "monthly", "as_needed"]
+    start: dt.date
+    end: dt.date | None = None
+
+    @model_validator(mode="after")
+    def _ends_after_start(self) -> Intervention:
+        if self.end is not None and self.end < self.start:
+            raise ValueError("an intervention cannot end before it starts")
+        return self
+
+
+class SupportPlanInput(ActionInput):
+    """A support plan revision."""
+
+    interventions: Annotated[list[Intervention], Field(min_length=1, max_length=30)]
+    consent_arrangements: Notes | None = None
+
+
+class PanelDecisionInput(ActionInput):
+    """The Channel panel's decision on adopting the case."""
+
+    adopted: bool
+    basis: DecisionBasis
+    votes_for: int = Field(ge=0)
+    votes_against: int = Field(ge=0)
+    attendees: Annotated[list[Attendee], Field(min_length=2, max_length=40)]
+    conflicts: list[Conflict] = Field(default_factory=list, max_length=40)
+    reasons: Notes
+    plan: SupportPlanInput | None = None
+    health_or_social_care_considered: bool = False
+
+
+class SupportReviewInput(ActionInput):
+    """A review of the active support plan."""
+
+    decision: ReviewDecision
+    notes: Notes
+    plan: SupportPlanInput | None = None
+
+
+class PostExitReviewInput(ActionInput):
+    """A 6- or 12-month review after exit."""
+
+    months: int
+    concerns: bool
+    notes: Notes
+
+
+class TransferInput(ActionInput):
+    """Move the case to another area, history and all."""
+
+    to_area: Ident
+    reason: Notes

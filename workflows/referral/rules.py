@@ -1,0 +1,212 @@
+"""Which human step is allowed in which stage, by which role, with which content.
+
+Validators call `check`; a rejection becomes a failed update that leaves nothing in history.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from temporalio.exceptions import ApplicationError
+
+from safeguard.codes import ConsentPolicy, ConsentRoute, DecisionBasis, Role, Stage
+from workflows.referral import actions as a
+from workflows.referral.state import CaseState
+
+OPEN_STAGES = frozenset(
+    {
+        Stage.GATEWAY_ASSESSMENT,
+        Stage.POLICE_LED,
+        Stage.CONSENT_PENDING,
+        Stage.CONSENT_REFUSED,
+        Stage.PANEL_CONSIDERATION,
+        Stage.SUPPORT_ACTIVE,
+        Stage.POST_EXIT_REVIEW,
+    }
+)
+POLICE = frozenset({Role.PREVENT_OFFICER})
+CHAIR = frozenset({Role.CHANNEL_CHAIR})
+POLICE_OR_CHAIR = frozenset({Role.PREVENT_OFFICER, Role.CHANNEL_CHAIR})
+CONSENT_TAKERS = POLICE_OR_CHAIR | {Role.PERSON_OR_GUARDIAN}
+
+
+@dataclass(frozen=True)
+class Context:
+    """What a check may look at."""
+
+    state: CaseState
+    policy: ConsentPolicy
+    date_of_birth: dt.date | None
+    today: dt.date
+
+
+ContentCheck = Callable[[Context, Any], str | None]
+
+
+@dataclass(frozen=True)
+class Rule:
+    """Stages and roles an action is allowed in, plus a check of its content."""
+
+    stages: frozenset[Stage]
+    roles: frozenset[Role]
+    content: ContentCheck | None = None
+    precondition: Callable[[Context], str | None] | None = None
+
+
+def reject(kind: str, message: str, **details: Any) -> ApplicationError:
+    """An update rejection the services turn into 409 / 403 / 422."""
+    return ApplicationError(message, details, type=kind, non_retryable=True)
+
+
+def required_consent_route(date_of_birth: dt.date | None, today: dt.date) -> ConsentRoute | None:
+    """The person if 18 or over on the date of the request, else a parent or guardian."""
+    if date_of_birth is None:
+        return None
+    adult_from = _eighteenth_birthday(date_of_birth)
+    return ConsentRoute.PERSON if today >= adult_from else ConsentRoute.GUARDIAN
+
+
+def _eighteenth_birthday(born: dt.date) -> dt.date:
+    try:
+        return born.replace(year=born.year + 18)
+    except ValueError:  # born on 29 February
+        return dt.date(born.year + 18, 3, 1)
+
+
+def _consent_route(ctx: Context, inp: a.ConsentRequestInput) -> str | None:
+    required = required_consent_route(ctx.date_of_birth, ctx.today)
+    if inp.route is ConsentRoute.BEST_INTERESTS or required is None or inp.route is required:
+        return None
+    return f"consent must be asked of the {required.value} (age on the date of the request)"
+
+
+def _consent_not_requested(ctx: Context) -> str | None:
+    return "consent has already been requested" if ctx.state.consent_route else None
+
+
+def _consent_requested(ctx: Context) -> str | None:
+    return None if ctx.state.consent_route else "consent has not been requested yet"
+
+
+def _consent_in_force(ctx: Context) -> str | None:
+    return None if ctx.state.consent_given else "no consent is in force to withdraw"
+
+
+def _panel_decision(ctx: Context, inp: a.PanelDecisionInput) -> str | None:
+    ids = {attendee.id for attendee in inp.attendees}
+    if len(ids) != len(inp.attendees):
+        return "an attendee is listed twice"
+    if any(conflict.attendee_id not in ids for conflict in inp.conflicts):
+        return "a conflict is declared by someone who did not attend"
+    if inp.votes_for + inp.votes_against > len(inp.attendees):
+        return "more votes than attendees"
+    if problem := _basis_problem(inp):
+        return problem
+    if inp.adopted and inp.plan is None:
+        return "an adopted case needs a support plan"
+    if not inp.adopted and not inp.health_or_social_care_considered:
+        return "when not adopting, referral to health or social care must be considered"
+    return None
+
+
+def _basis_problem(inp: a.PanelDecisionInput) -> str | None:
+    tie = inp.votes_for == inp.votes_against
+    if inp.basis is DecisionBasis.CHAIR_CASTING_VOTE:
+        return None if tie else "the chair's casting vote is only for a tied vote"
+    if tie:
+        return "a tied vote is decided by the chair's casting vote"
+    if (inp.votes_for > inp.votes_against) != inp.adopted:
+        return "the decision does not follow the votes"
+    if inp.basis is DecisionBasis.UNANIMOUS and min(inp.votes_for, inp.votes_against) > 0:
+        return "a unanimous decision cannot have votes on both sides"
+    return None
+
+
+def _support_review(ctx: Context, inp: a.SupportReviewInput) -> str | None:
+    if (inp.decision == "revise") != (inp.plan is not None):
+        return "a revised plan is required for 'revise' and only for it"
+    return None
+
+
+def _post_exit_review(ctx: Context, inp: a.PostExitReviewInput) -> str | None:
+    pending = [m for m in (6, 12) if m not in ctx.state.post_exit_reviews_done]
+    if inp.months not in pending:
+        return f"no pending {inp.months}-month review (pending: {pending})"
+    return None
+
+
+def _refusal_reassessment(ctx: Context, inp: a.RefusalReassessmentInput) -> str | None:
+    if (inp.decision == "signpost") != (inp.signposted_to is not None):
+        return "signposted_to is required for 'signpost' and only for it"
+    return None
+
+
+def _transfer(ctx: Context, inp: a.TransferInput) -> str | None:
+    return "the case is already in that area" if inp.to_area == ctx.state.area else None
+
+
+RULES: dict[str, Rule] = {
+    "record_gateway_assessment": Rule(frozenset({Stage.GATEWAY_ASSESSMENT}), POLICE),
+    "record_police_review": Rule(frozenset({Stage.POLICE_LED}), POLICE),
+    "add_information": Rule(
+        frozenset(
+            {
+                Stage.POLICE_LED,
+                Stage.CONSENT_PENDING,
+                Stage.CONSENT_REFUSED,
+                Stage.PANEL_CONSIDERATION,
+            }
+        ),
+        POLICE_OR_CHAIR,
+    ),
+    "request_consent": Rule(
+        frozenset({Stage.CONSENT_PENDING}), POLICE_OR_CHAIR, _consent_route, _consent_not_requested
+    ),
+    "record_consent": Rule(
+        frozenset({Stage.CONSENT_PENDING}), CONSENT_TAKERS, None, _consent_requested
+    ),
+    "withdraw_consent": Rule(
+        frozenset({Stage.PANEL_CONSIDERATION, Stage.SUPPORT_ACTIVE}),
+        CONSENT_TAKERS,
+        None,
+        _consent_in_force,
+    ),
+    "reassess_after_refusal": Rule(
+        frozenset({Stage.CONSENT_REFUSED}), CHAIR, _refusal_reassessment
+    ),
+    "record_panel_decision": Rule(frozenset({Stage.PANEL_CONSIDERATION}), CHAIR, _panel_decision),
+    "revise_support_plan": Rule(frozenset({Stage.SUPPORT_ACTIVE}), CHAIR),
+    "record_support_review": Rule(frozenset({Stage.SUPPORT_ACTIVE}), CHAIR, _support_review),
+    "record_post_exit_review": Rule(frozenset({Stage.POST_EXIT_REVIEW}), CHAIR, _post_exit_review),
+    "transfer_case": Rule(OPEN_STAGES, POLICE_OR_CHAIR, _transfer),
+}
+
+
+def check(action: str, ctx: Context, inp: a.ActionInput) -> None:
+    """Raise the reason `action` may not be taken now by this actor with this content."""
+    rule = RULES[action]
+    stage = ctx.state.stage
+    if stage not in rule.stages:
+        raise reject("WrongStage", f"{action} is not allowed in stage {stage}", stage=stage)
+    if inp.actor.role not in rule.roles:
+        raise reject("NotPermitted", f"role {inp.actor.role} may not {action}", role=inp.actor.role)
+    for problem in _problems(rule, ctx, inp):
+        raise reject("InvalidContent", problem, stage=stage)
+
+
+def _problems(rule: Rule, ctx: Context, inp: a.ActionInput) -> list[str]:
+    found = [rule.precondition(ctx)] if rule.precondition else []
+    found += [rule.content(ctx, inp)] if rule.content else []
+    return [problem for problem in found if problem]
+
+
+def allowed_actions(ctx: Context) -> list[str]:
+    """Actions the current stage admits (roles and content aside)."""
+    return [
+        name
+        for name, rule in RULES.items()
+        if ctx.state.stage in rule.stages and not (rule.precondition and rule.precondition(ctx))
+    ]

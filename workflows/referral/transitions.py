@@ -1,0 +1,471 @@
+"""The lifecycle's transitions as plain functions of the case state.
+
+They decide; the workflow supplies the time, persists nothing itself and publishes the
+events they collect. Keeping them free of Temporal calls keeps them easy to read and test.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from safeguard.codes import (
+    ClosureReason,
+    ConsentDecision,
+    ConsentPolicy,
+    GatewayOutcome,
+    ReviewDecision,
+    Stage,
+)
+from safeguard.events import contracts as ev
+from safeguard.policy import LifecyclePolicy
+from workflows.referral import actions as a
+from workflows.referral.calendar import add_months
+from workflows.referral.state import Alarm, AlarmKind, CaseState, PlanItem, PlanRevision
+
+
+@dataclass
+class Case:
+    """One transition's working set: the state, the clock and the events to publish."""
+
+    referral_id: uuid.UUID
+    reference: str
+    policy: LifecyclePolicy
+    state: CaseState
+    now: dt.datetime
+    new_id: Callable[[], uuid.UUID]
+    events: list[ev.DomainEvent] = field(default_factory=list)
+    closing: list[ev.DomainEvent] = field(default_factory=list)
+
+    def emit(self, event_type: type[ev.DomainEvent], **fields: Any) -> None:
+        """Queue an event stamped with the case's ids, current stage and area."""
+        self.events.append(
+            event_type(
+                referral_id=self.referral_id,
+                reference=self.reference,
+                stage=self.state.stage,
+                area=self.state.area,
+                **fields,
+            )
+        )
+
+    def move(self, stage: Stage) -> None:
+        """Enter a stage; the previous stage's alarms no longer apply."""
+        self.state.stage = stage
+        self.state.alarms = []
+        self.touch()
+
+    def touch(self) -> None:
+        """Mark a change that keeps the stage."""
+        self.state.epoch += 1
+
+    def alarm(self, kind: AlarmKind, at: dt.datetime, months: int | None = None) -> None:
+        """Schedule an alarm."""
+        self.state.alarms.append(Alarm(kind=kind, at=at, months=months))
+
+    def days(self, count: int) -> dt.datetime:
+        """`count` calendar days from now."""
+        return self.now + dt.timedelta(days=count)
+
+    def published(self) -> list[ev.DomainEvent]:
+        """Events in publishing order: closure last."""
+        return self.events + self.closing
+
+
+# --- opening and assessment ---------------------------------------------------------------
+
+
+def open_assessment(case: Case, *, reminder_at: dt.datetime, due_at: dt.datetime) -> None:
+    """Enter gateway assessment with its reminder and escalation."""
+    case.move(Stage.GATEWAY_ASSESSMENT)
+    case.state.assessment_due_at = due_at
+    case.alarm(AlarmKind.ASSESSMENT_REMINDER, reminder_at)
+    case.alarm(AlarmKind.ASSESSMENT_OVERDUE, due_at)
+
+
+def record_gateway_assessment(case: Case, inp: a.GatewayAssessmentInput) -> None:
+    """Apply the police outcome."""
+    outcome = inp.outcome
+    closures = {
+        GatewayOutcome.NO_FURTHER_ACTION: ClosureReason.NO_FURTHER_ACTION,
+        GatewayOutcome.SIGNPOSTED: ClosureReason.SIGNPOSTED,
+        GatewayOutcome.ESCALATED_TO_PURSUE: ClosureReason.ESCALATED_TO_PURSUE,
+    }
+    if outcome in closures:
+        close(case, closures[outcome])
+    elif outcome is GatewayOutcome.POLICE_LED:
+        case.move(Stage.POLICE_LED)
+        case.alarm(AlarmKind.POLICE_REVIEW_DUE, case.days(case.policy.police_review_days))
+    else:
+        enter_channel(case)
+    case.emit(
+        ev.GatewayAssessmentRecorded,
+        actor_role=inp.actor.role,
+        outcome=outcome,
+        signposted_to=inp.signposted_to,
+    )
+
+
+def record_police_review(case: Case, inp: a.PoliceReviewInput) -> None:
+    """Continue, close or refer a police-led case."""
+    next_review = None
+    if inp.decision == "continue":
+        case.touch()
+        case.state.alarms = []
+        next_review = case.days(case.policy.police_review_days)
+        case.alarm(AlarmKind.POLICE_REVIEW_DUE, next_review)
+    elif inp.decision == "close":
+        close(case, ClosureReason.POLICE_LED_CLOSED)
+    else:
+        enter_channel(case)
+    case.emit(ev.PoliceReviewRecorded, actor_role=inp.actor.role, next_review_at=next_review)
+
+
+def add_information(
+    case: Case, inp: a.NewInformationInput, *, reminder_at: dt.datetime, due_at: dt.datetime
+) -> None:
+    """New information: the police reassess the case."""
+    case.state.consent_route = None
+    case.state.consent_given = False
+    open_assessment(case, reminder_at=reminder_at, due_at=due_at)
+    case.emit(ev.ReassessmentStarted, actor_role=inp.actor.role, assessment_due_at=due_at)
+
+
+# --- consent ------------------------------------------------------------------------------
+
+
+def enter_channel(case: Case) -> None:
+    """Referred to Channel: consent first or the panel first, as the policy says."""
+    if case.policy.consent_policy is ConsentPolicy.BEFORE_PANEL:
+        _await_consent(case)
+    else:
+        case.move(Stage.PANEL_CONSIDERATION)
+
+
+def _await_consent(case: Case) -> None:
+    case.state.consent_route = None
+    case.state.consent_given = False
+    case.move(Stage.CONSENT_PENDING)
+
+
+def request_consent(case: Case, inp: a.ConsentRequestInput) -> None:
+    """Ask for consent; reminders and expiry start now."""
+    expires = case.days(case.policy.consent_expiry_days)
+    case.state.consent_route = inp.route
+    case.state.consent_expires_at = expires
+    case.touch()
+    case.alarm(AlarmKind.CONSENT_REMINDER, case.days(case.policy.consent_reminder_days))
+    case.alarm(AlarmKind.CONSENT_EXPIRY, expires)
+    case.emit(ev.ConsentRequested, actor_role=inp.actor.role, route=inp.route, expires_at=expires)
+
+
+def record_consent(case: Case, inp: a.ConsentDecisionInput) -> None:
+    """Consent given moves the case on; refused stops it."""
+    if inp.decision is ConsentDecision.REFUSED:
+        consent_not_given(case, ConsentDecision.REFUSED, actor=inp.actor)
+        return
+    case.state.consent_given = True
+    if case.state.adopted:
+        _start_support(case)
+    else:
+        case.move(Stage.PANEL_CONSIDERATION)
+    case.emit(
+        ev.ConsentRecorded,
+        decision=ConsentDecision.GIVEN,
+        route=case.state.consent_route,
+        actor_role=inp.actor.role,
+    )
+
+
+def consent_not_given(case: Case, decision: ConsentDecision, *, actor: a.Actor | None) -> None:
+    """Refused, withdrawn or unanswered: no intervention; the panel reassesses later."""
+    route = case.state.consent_route
+    case.state.consent_given = False
+    case.move(Stage.CONSENT_REFUSED)
+    due = case.days(case.policy.consent_reassessment_days)
+    case.alarm(AlarmKind.CONSENT_REASSESSMENT_DUE, due)
+    case.emit(
+        ev.ConsentRecorded,
+        decision=decision,
+        route=route,
+        actor_role=actor.role if actor else None,
+        reassessment_due_at=due,
+    )
+
+
+def withdraw_consent(case: Case, inp: a.WithdrawConsentInput) -> None:
+    """Consent withdrawn: support stops."""
+    consent_not_given(case, ConsentDecision.WITHDRAWN, actor=inp.actor)
+
+
+def reassess_after_refusal(case: Case, inp: a.RefusalReassessmentInput) -> None:
+    """The panel's reassessment: ask again, signpost or close."""
+    if inp.decision == "request_consent_again":
+        _await_consent(case)
+    elif inp.decision == "signpost":
+        close(case, ClosureReason.SIGNPOSTED)
+    else:
+        close(case, ClosureReason.CONSENT_NOT_GIVEN)
+    case.emit(ev.ConsentReassessed, actor_role=inp.actor.role, decision=inp.decision)
+
+
+# --- panel and support --------------------------------------------------------------------
+
+
+def record_panel_decision(case: Case, inp: a.PanelDecisionInput) -> None:
+    """Adopt (with a plan) or not."""
+    if not inp.adopted:
+        close(case, ClosureReason.NOT_ADOPTED)
+    else:
+        case.state.adopted = True
+        if case.state.consent_given:
+            _start_support(case)
+        else:
+            _await_consent(case)
+    case.emit(
+        ev.PanelDecisionRecorded,
+        actor_role=inp.actor.role,
+        adopted=inp.adopted,
+        basis=inp.basis,
+        attendee_count=len(inp.attendees),
+        conflicts_declared=len(inp.conflicts),
+    )
+    if inp.plan is not None:
+        _add_revision(case, inp.plan)
+
+
+def _start_support(case: Case) -> None:
+    case.move(Stage.SUPPORT_ACTIVE)
+    _schedule_review(case)
+
+
+def _schedule_review(case: Case) -> dt.datetime:
+    case.state.alarms = [
+        alarm for alarm in case.state.alarms if not alarm.kind.startswith("support_review")
+    ]
+    due = case.days(case.policy.support_review_days)
+    case.alarm(AlarmKind.SUPPORT_REVIEW_DUE, due)
+    return due
+
+
+def revise_support_plan(case: Case, inp: a.SupportPlanInput) -> None:
+    """Agree a new revision of the plan."""
+    case.touch()
+    _add_revision(case, inp)
+
+
+def _add_revision(case: Case, plan: a.SupportPlanInput) -> None:
+    revision = PlanRevision(
+        revision=len(case.state.plan) + 1,
+        agreed_at=case.now,
+        items=[PlanItem(item_id=case.new_id(), intervention=item) for item in plan.interventions],
+    )
+    case.state.plan.append(revision)
+    case.emit(
+        ev.SupportPlanRevised,
+        actor_role=plan.actor.role,
+        revision=revision.revision,
+        items=[
+            ev.PlanItem(
+                item_id=item.item_id,
+                intervention=item.intervention.type,
+                provider_id=item.intervention.provider_id,
+            )
+            for item in revision.items
+        ],
+    )
+
+
+def record_support_review(case: Case, inp: a.SupportReviewInput) -> None:
+    """Continue, revise or exit."""
+    case.touch()
+    next_review = None
+    if inp.decision is ReviewDecision.EXIT:
+        _exit(case, inp)
+    else:
+        next_review = _schedule_review(case)
+    case.emit(
+        ev.SupportReviewRecorded,
+        actor_role=inp.actor.role,
+        decision=inp.decision,
+        next_review_at=next_review,
+    )
+    if inp.plan is not None:
+        _add_revision(case, inp.plan)
+
+
+def _exit(case: Case, inp: a.SupportReviewInput) -> None:
+    case.state.exited_at = case.now
+    case.state.post_exit_reviews_done = []
+    case.move(Stage.POST_EXIT_REVIEW)
+    first, second = case.policy.post_exit_review_months
+    dates = {months: add_months(case.now, months) for months in (first, second)}
+    for months, due in dates.items():
+        case.alarm(AlarmKind.POST_EXIT_REVIEW_DUE, due, months)
+        overdue = due + dt.timedelta(days=case.policy.review_overdue_days)
+        case.alarm(AlarmKind.POST_EXIT_REVIEW_OVERDUE, overdue, months)
+    case.emit(
+        ev.CaseExited,
+        actor_role=inp.actor.role,
+        exited_at=case.now,
+        review_6_months_at=dates[first],
+        review_12_months_at=dates[second],
+    )
+
+
+def record_post_exit_review(case: Case, inp: a.PostExitReviewInput) -> None:
+    """A post-exit review: concerns re-open the case; the last clean one closes it."""
+    case.touch()
+    case.state.post_exit_reviews_done.append(inp.months)
+    case.state.alarms = [alarm for alarm in case.state.alarms if alarm.months != inp.months]
+    if inp.concerns:
+        case.state.adopted = False
+        enter_channel(case)
+    elif len(case.state.post_exit_reviews_done) == 2:
+        close(case, ClosureReason.SUPPORT_COMPLETED)
+    case.emit(
+        ev.PostExitReviewRecorded,
+        actor_role=inp.actor.role,
+        months=inp.months,
+        reopened=inp.concerns,
+    )
+    if inp.concerns:
+        case.emit(ev.CaseReopened, actor_role=inp.actor.role)
+
+
+def transfer_case(case: Case, inp: a.TransferInput) -> None:
+    """Move the case to another area; its history and timers come with it."""
+    from_area = case.state.area
+    case.state.area = inp.to_area
+    case.touch()
+    case.emit(
+        ev.CaseTransferred, actor_role=inp.actor.role, from_area=from_area, to_area=inp.to_area
+    )
+
+
+# --- closure and retention ----------------------------------------------------------------
+
+
+def close(case: Case, reason: ClosureReason) -> None:
+    """Close the case; the retention period for its outcome starts now."""
+    case.move(Stage.CLOSED)
+    case.state.closure_reason = reason
+    retain_until = add_months(case.now, 12 * case.policy.retention_years[reason])
+    case.state.retain_until = retain_until
+    case.alarm(AlarmKind.RETENTION_EXPIRY, retain_until)
+    case.closing.append(
+        ev.CaseClosed(
+            referral_id=case.referral_id,
+            reference=case.reference,
+            stage=Stage.CLOSED,
+            area=case.state.area,
+            reason=reason,
+            retain_until=retain_until,
+        )
+    )
+
+
+# --- alarms -------------------------------------------------------------------------------
+
+
+def fire(case: Case, alarm: Alarm) -> None:
+    """An alarm is due: raise its event, or make its transition."""
+    case.state.alarms.remove(alarm)
+    case.touch()
+    _ALARMS[alarm.kind](case, alarm)
+
+
+def _assessment_reminder(case: Case, alarm: Alarm) -> None:
+    case.emit(ev.AssessmentReminderDue, due_at=case.state.assessment_due_at)
+
+
+def _assessment_overdue(case: Case, alarm: Alarm) -> None:
+    case.emit(ev.AssessmentOverdue, due_at=alarm.at)
+
+
+def _police_review_due(case: Case, alarm: Alarm) -> None:
+    case.emit(ev.PoliceReviewDue, due_at=alarm.at)
+
+
+def _consent_reminder(case: Case, alarm: Alarm) -> None:
+    case.emit(
+        ev.ConsentReminderDue,
+        route=case.state.consent_route,
+        expires_at=case.state.consent_expires_at,
+    )
+
+
+def _consent_expiry(case: Case, alarm: Alarm) -> None:
+    consent_not_given(case, ConsentDecision.NO_RESPONSE, actor=None)
+
+
+def _consent_reassessment_due(case: Case, alarm: Alarm) -> None:
+    case.emit(ev.ConsentReassessmentDue)
+
+
+def _support_review_due(case: Case, alarm: Alarm) -> None:
+    overdue = alarm.at + dt.timedelta(days=case.policy.review_overdue_days)
+    case.alarm(AlarmKind.SUPPORT_REVIEW_OVERDUE, overdue)
+    case.emit(ev.SupportReviewDue, due_at=alarm.at)
+
+
+def _support_review_overdue(case: Case, alarm: Alarm) -> None:
+    case.emit(ev.SupportReviewOverdue, due_at=alarm.at)
+
+
+def _post_exit_due(case: Case, alarm: Alarm) -> None:
+    case.emit(ev.PostExitReviewDue, months=alarm.months, due_at=alarm.at)
+
+
+def _post_exit_overdue(case: Case, alarm: Alarm) -> None:
+    case.emit(ev.PostExitReviewOverdue, months=alarm.months, due_at=alarm.at)
+
+
+def _retention_expiry(case: Case, alarm: Alarm) -> None:
+    case.state.decisions = [
+        record.model_copy(update={"detail": scrub(record.detail)})
+        for record in case.state.decisions
+    ]
+    case.move(Stage.REDACTED)
+    case.emit(ev.CaseRedacted)
+
+
+_ALARMS: dict[AlarmKind, Callable[[Case, Alarm], None]] = {
+    AlarmKind.ASSESSMENT_REMINDER: _assessment_reminder,
+    AlarmKind.ASSESSMENT_OVERDUE: _assessment_overdue,
+    AlarmKind.POLICE_REVIEW_DUE: _police_review_due,
+    AlarmKind.CONSENT_REMINDER: _consent_reminder,
+    AlarmKind.CONSENT_EXPIRY: _consent_expiry,
+    AlarmKind.CONSENT_REASSESSMENT_DUE: _consent_reassessment_due,
+    AlarmKind.SUPPORT_REVIEW_DUE: _support_review_due,
+    AlarmKind.SUPPORT_REVIEW_OVERDUE: _support_review_overdue,
+    AlarmKind.POST_EXIT_REVIEW_DUE: _post_exit_due,
+    AlarmKind.POST_EXIT_REVIEW_OVERDUE: _post_exit_overdue,
+    AlarmKind.RETENTION_EXPIRY: _retention_expiry,
+}
+
+# Free text may name people; after retention only codes, numbers and dates remain.
+FREE_TEXT = frozenset(
+    {
+        "reasons",
+        "notes",
+        "summary",
+        "database_checks",
+        "scope",
+        "best_interests_reason",
+        "description",
+        "consent_arrangements",
+    }
+)
+
+
+def scrub(value: Any) -> Any:
+    """Drop free-text fields, recursively."""
+    if isinstance(value, dict):
+        return {key: scrub(item) for key, item in value.items() if key not in FREE_TEXT}
+    if isinstance(value, list):
+        return [scrub(item) for item in value]
+    return value
