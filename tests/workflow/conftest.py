@@ -21,6 +21,7 @@ from tests.helpers import assert_eventually
 from workflows.referral.actions import Actor
 from workflows.referral.activities import assessment_due
 from workflows.referral.models import CaseStatus, RecordEventInput, ReferralWorkflowInput
+from workflows.referral.worker import SANDBOX
 from workflows.referral.workflows import ReferralWorkflow
 
 OFFICER = Actor(id="officer-17", role=Role.PREVENT_OFFICER)
@@ -123,6 +124,7 @@ async def harness(
         task_queue=harness.task_queue,
         workflows=[ReferralWorkflow],
         activities=[record_event, assessment_due],
+        workflow_runner=SANDBOX,
     ):
         yield harness
     await replay_all(temporal_client, harness.handles)
@@ -130,7 +132,9 @@ async def harness(
 
 async def replay_all(client: Client, handles: list[Handle]) -> None:
     """Replay every run of every case against the current code: it must be deterministic."""
-    replayer = Replayer(workflows=[ReferralWorkflow], data_converter=client.data_converter)
+    replayer = Replayer(
+        workflows=[ReferralWorkflow], data_converter=client.data_converter, workflow_runner=SANDBOX
+    )
     for handle in handles:
         async for execution in client.list_workflows(f"WorkflowId = '{handle.id}'"):
             history = await client.get_workflow_handle(

@@ -8,6 +8,7 @@ import signal
 
 from temporalio.client import Client
 from temporalio.worker import Worker
+from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 from safeguard.db.pool import Pool, create_pool
 from safeguard.logs import configure_logging
@@ -19,6 +20,22 @@ from workflows.referral.activities import ReferralActivities, assessment_due
 from workflows.referral.workflows import ReferralWorkflow
 
 
+# The workflow's helper modules are pure and shared with the host, so classes such as the
+# plan's `Intervention` are the same objects inside and outside the sandbox.
+SANDBOX = SandboxedWorkflowRunner(
+    restrictions=SandboxRestrictions.default.with_passthrough_modules(
+        "safeguard",
+        "workflows.referral.actions",
+        "workflows.referral.activities",
+        "workflows.referral.calendar",
+        "workflows.referral.models",
+        "workflows.referral.rules",
+        "workflows.referral.state",
+        "workflows.referral.transitions",
+    )
+)
+
+
 def build_worker(client: Client, pool: Pool, *, task_queue: str) -> Worker:
     """A worker for the referral task queue."""
     activities = ReferralActivities(pool)
@@ -27,6 +44,7 @@ def build_worker(client: Client, pool: Pool, *, task_queue: str) -> Worker:
         task_queue=task_queue,
         workflows=[ReferralWorkflow],
         activities=[activities.record_event, assessment_due],
+        workflow_runner=SANDBOX,
     )
 
 
