@@ -19,7 +19,6 @@ from safeguard.temporal import connect_temporal
 from workflows.referral.activities import ReferralActivities, assessment_due
 from workflows.referral.workflows import ReferralWorkflow
 
-
 # The workflow's helper modules are pure and shared with the host, so classes such as the
 # plan's `Intervention` are the same objects inside and outside the sandbox.
 SANDBOX = SandboxedWorkflowRunner(
