@@ -24,6 +24,11 @@ class EventEnvelope(BaseModel):
     datacontenttype: Literal["application/json"] = "application/json"
     data: dict[str, Any]
 
+    @property
+    def partition_key(self) -> bytes:
+        """The Kafka message key: the referral id, so each case's events stay in order."""
+        return self.subject.encode()
+
     def to_bytes(self) -> bytes:
         """JSON bytes for the Kafka message value."""
         return self.model_dump_json().encode()

@@ -1,4 +1,11 @@
-"""A consumer loop that handles each event once and commits only after handling."""
+"""A consumer loop that handles each event once, commits only after handling, and parks poison.
+
+Each event is handled in a transaction that also records its id in `messaging.processed_events`,
+so a redelivered event changes nothing. A message that keeps failing is retried with backoff,
+then parked on the topic's dead-letter topic with its error, and the partition moves on; a
+dependency that is down (PostgreSQL unreachable) is waited out instead, since every message
+would fail alike.
+"""
 
 from __future__ import annotations
 
@@ -7,33 +14,51 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from opentelemetry import trace
 from pydantic import ValidationError
 
 from safeguard.db.pool import Connection, Pool
 from safeguard.events.envelope import EventEnvelope
-from safeguard.kafka.producer import start_with_retry
+from safeguard.kafka.dead_letter import Failure, park
+from safeguard.kafka.failures import describe_error, is_transient
+from safeguard.kafka.producer import create_producer, start_with_retry
+from safeguard.kafka.tracing import context_from_headers
 from safeguard.settings import Settings
 
 logger = logging.getLogger(__name__)
+tracer = trace.get_tracer(__name__)
 
 Handler = Callable[[Connection, EventEnvelope], Awaitable[None]]
 
 _RETRY_START = 0.5
 _RETRY_MAX = 30.0
+_MAX_RECORDS = 500
 
 
 class EventConsumer:
     """Consume envelopes from topics and apply `handler` in a transaction, exactly once."""
 
     def __init__(
-        self, *, settings: Settings, pool: Pool, name: str, topics: list[str], handler: Handler
+        self,
+        *,
+        settings: Settings,
+        pool: Pool,
+        name: str,
+        topics: list[str],
+        handler: Handler,
+        max_attempts: int | None = None,
+        retry_seconds: float | None = None,
     ) -> None:
         self._settings = settings
         self._pool = pool
         self._name = name
         self._topics = [settings.topic(topic) for topic in topics]
         self._handler = handler
+        self._max_attempts = max_attempts or settings.kafka_handler_max_attempts
+        self._retry_seconds = (
+            settings.kafka_handler_retry_seconds if retry_seconds is None else retry_seconds
+        )
 
     async def run(self) -> None:
         """Consume until cancelled, reconnecting after any failure of the consumer itself."""
@@ -41,8 +66,13 @@ class EventConsumer:
         while True:
             try:
                 await self._consume()
-            except Exception:
-                logger.exception("consumer %s stopped; restarting in %.1fs", self._name, delay)
+            except Exception as error:
+                logger.warning(
+                    "consumer %s stopped (%s); restarting in %.1fs",
+                    self._name,
+                    type(error).__name__,
+                    delay,
+                )
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, _RETRY_MAX)
 
@@ -54,38 +84,70 @@ class EventConsumer:
             enable_auto_commit=False,
             auto_offset_reset="earliest",
         )
+        dead_letters = create_producer(self._settings)
         await start_with_retry(consumer)
         try:
+            await start_with_retry(dead_letters)
             while True:
-                batch = await consumer.getmany(timeout_ms=1000, max_records=200)
+                batch = await consumer.getmany(timeout_ms=1000, max_records=_MAX_RECORDS)
                 for partition, messages in batch.items():
-                    await self._handle_partition(consumer, partition, messages)
+                    for message in messages:
+                        await self._process(message, dead_letters)
+                    # Committed once the batch is handled: a crash redelivers at most this
+                    # batch, and the processed-events ledger turns those into no-ops.
+                    await consumer.commit({partition: messages[-1].offset + 1})
         finally:
             await consumer.stop()
+            await dead_letters.stop()
 
-    async def _handle_partition(
-        self, consumer: AIOKafkaConsumer, partition: TopicPartition, messages: list[Any]
-    ) -> None:
-        for message in messages:
-            await self._handle_with_retry(message.value)
-            # Commit per message: a crash then redelivers at most the message in hand.
-            await consumer.commit({partition: message.offset + 1})
+    async def _process(self, message: Any, dead_letters: AIOKafkaProducer) -> None:
+        parent = context_from_headers(message.headers)
+        with tracer.start_as_current_span(
+            f"{self._name} process", context=parent, kind=trace.SpanKind.CONSUMER
+        ) as span:
+            span.set_attribute("messaging.system", "kafka")
+            span.set_attribute("messaging.destination.name", message.topic)
+            span.set_attribute("messaging.kafka.offset", message.offset)
+            envelope = _parse(message.value)
+            if isinstance(envelope, str):
+                logger.warning("consumer %s: parking a message that is not an event", self._name)
+                await park(dead_letters, message, Failure(self._name, envelope, attempts=1))
+                return
+            span.set_attribute("event.id", str(envelope.id))
+            span.set_attribute("event.type", envelope.type)
+            failure = await self._handle_with_retry(envelope)
+            if failure is not None:
+                await park(dead_letters, message, failure)
 
-    async def _handle_with_retry(self, raw: bytes) -> None:
-        try:
-            envelope = EventEnvelope.from_bytes(raw)
-        except ValidationError:
-            logger.error("skipping a message that is not a valid event envelope (%s)", self._name)
-            return
-        delay = _RETRY_START
+    async def _handle_with_retry(self, envelope: EventEnvelope) -> Failure | None:
+        """Handle the event; after the last failed attempt, say why instead."""
+        attempts = 0
+        waiting = _RETRY_START
         while True:
             try:
                 await self._handle_once(envelope)
-                return
-            except Exception:
-                logger.exception("handling event %s failed; retrying in %.1fs", envelope.id, delay)
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, _RETRY_MAX)
+                return None
+            except Exception as error:
+                if is_transient(error):
+                    logger.warning(
+                        "consumer %s waits for a dependency (%s)", self._name, type(error).__name__
+                    )
+                    await asyncio.sleep(waiting)
+                    waiting = min(waiting * 2, _RETRY_MAX)
+                    continue
+                attempts += 1
+                logger.warning(
+                    "consumer %s: event %s (%s) failed, attempt %d of %d (%s)",
+                    self._name,
+                    envelope.id,
+                    envelope.type,
+                    attempts,
+                    self._max_attempts,
+                    type(error).__name__,
+                )
+                if attempts >= self._max_attempts:
+                    return Failure(self._name, describe_error(error), attempts)
+                await asyncio.sleep(self._retry_seconds * 2 ** (attempts - 1))
 
     async def _handle_once(self, envelope: EventEnvelope) -> None:
         async with self._pool.acquire() as conn, conn.transaction():
@@ -97,3 +159,13 @@ class EventConsumer:
             )
             if first_time:
                 await self._handler(conn, envelope)
+
+
+def _parse(raw: bytes | None) -> EventEnvelope | str:
+    """The envelope in a message value, or why there is none."""
+    if raw is None:
+        return "empty message value"
+    try:
+        return EventEnvelope.from_bytes(raw)
+    except ValidationError as error:
+        return describe_error(error)

@@ -1,25 +1,98 @@
-"""The notifications service's FastAPI app and its event consumer."""
+"""The notifications service's FastAPI app: the event consumer, the dispatcher, the log API."""
 
 from __future__ import annotations
 
+import logging
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
+
+import httpx
 from fastapi import FastAPI
 
+from safeguard.background import running
 from safeguard.events.topics import REFERRAL_EVENTS
 from safeguard.lifespan import Subscription, service_lifespan
 from safeguard.settings import Settings, get_settings
-from safeguard.web import build_app
+from safeguard.web import Lifespan, build_app
+from services.notifications.contacts import ContactsClient
+from services.notifications.delivery import DeliveryChannel, Sender
+from services.notifications.dispatch import Dispatcher
 from services.notifications.events import CONSUMER, handle_event
-from services.notifications.routes import router
+from services.notifications.notify import NotifySender
+from services.notifications.recipients import Resolver
+from services.notifications.routes import directory_router, router
+from services.notifications.sink import SmtpSink
+from services.notifications.smtp import SmtpSender
+from services.notifications.webhook import WebhookSender
+
+logger = logging.getLogger(__name__)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
-    """Build the app; its lifespan runs the lifecycle-event consumer."""
+    """Build the app; its lifespan runs the lifecycle-event consumer and the dispatcher."""
     settings = settings or get_settings()
     subscription = Subscription(CONSUMER, [REFERRAL_EVENTS], handle_event)
+    base = service_lifespan(settings, subscriptions=(subscription,))
     return build_app(
         title="Prevent case notifications",
         description="Who was told what about each case, and when.",
         settings=settings,
-        lifespan=service_lifespan(settings, subscriptions=(subscription,)),
-        routers=[router],
+        lifespan=_with_dispatcher(settings, base),
+        routers=[router, directory_router],
     )
+
+
+def senders(settings: Settings, http: httpx.AsyncClient) -> dict[DeliveryChannel, Sender]:
+    """The channels configuration chooses: SMTP or GOV.UK Notify, and webhooks."""
+    config = settings.notifications
+    webhook = WebhookSender(http, timeout=config.webhook_timeout_seconds)
+    if config.channel == "notify":
+        notify = NotifySender(config)
+        return {"email": notify, "sms": notify, "webhook": webhook}
+    return {"email": SmtpSender(config), "webhook": webhook}
+
+
+def _with_dispatcher(settings: Settings, base: Lifespan) -> Lifespan:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with base(app), AsyncExitStack() as stack:
+            if _runs_local_sink(settings):
+                await stack.enter_async_context(_local_sink(settings))
+            if settings.notifications.dispatch_enabled:
+                http = await stack.enter_async_context(httpx.AsyncClient(timeout=10.0))
+                dispatcher = Dispatcher(
+                    settings=settings.notifications,
+                    pool=app.state.pool,
+                    resolver=Resolver(pool=app.state.pool, contacts=ContactsClient(settings, http)),
+                    senders=senders(settings, http),
+                )
+                await stack.enter_async_context(running(dispatcher.run()))
+            yield
+
+    return lifespan
+
+
+def _runs_local_sink(settings: Settings) -> bool:
+    wanted = settings.notifications.smtp_local_sink
+    if wanted is None:
+        wanted = settings.environment == "development" and settings.notifications.channel == "smtp"
+    return wanted
+
+
+@asynccontextmanager
+async def _local_sink(settings: Settings) -> AsyncIterator[None]:
+    config = settings.notifications
+    sink = SmtpSink(
+        host=config.smtp_host, port=config.smtp_port, maildir=settings.data_dir / "mail"
+    )
+    try:
+        await sink.start()
+    except OSError:
+        logger.warning("local SMTP sink not started: port %d is taken", config.smtp_port)
+        yield
+        return
+    logger.info("local SMTP sink on %s:%d keeps mail in %s", sink.host, sink.port, "mail/")
+    try:
+        yield
+    finally:
+        await sink.stop()

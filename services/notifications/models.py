@@ -1,21 +1,74 @@
-"""Response bodies of the notifications API."""
+"""Request and response bodies of the notifications API, and the rows the dispatcher works on."""
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 from uuid import UUID
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
+
+Status = Literal["pending", "sending", "retrying", "delivered", "failed"]
+Channel = Literal["email", "webhook"]
 
 
 class NotificationRead(BaseModel):
-    """One entry of the delivery log."""
+    """One entry of the delivery log (recipients by role and scope, never by address)."""
 
     id: UUID
     event_id: UUID
     referral_id: UUID
     recipient_role: str
+    recipient: str
     template: str
     channel: str
-    status: str
+    status: Status
+    attempts: int
+    last_error: str | None
     created_at: datetime
+    delivered_at: datetime | None
+
+
+class AttemptRead(BaseModel):
+    """One delivery attempt."""
+
+    attempt: int
+    channel: str
+    outcome: Literal["delivered", "retry", "failed"]
+    error: str | None
+    at: datetime
+
+
+class NotificationDetail(NotificationRead):
+    """A delivery log entry with every attempt."""
+
+    attempts_log: list[AttemptRead]
+
+
+class Claimed(BaseModel):
+    """A notification a dispatcher took to send."""
+
+    id: UUID
+    referral_id: UUID
+    recipient: str
+    template: str
+    params: dict[str, str]
+    attempts: int
+
+
+class DirectoryEntryWrite(BaseModel):
+    """Where a role is reached in a scope (an area, a provider, a partner agency)."""
+
+    address: str = Field(min_length=3, max_length=500)
+    webhook_secret: str | None = Field(default=None, min_length=16, max_length=200)
+
+
+class DirectoryEntryRead(BaseModel):
+    """A directory entry; the webhook secret is never returned."""
+
+    role: str
+    scope: str
+    channel: Channel
+    address: str
+    has_secret: bool
+    updated_at: datetime

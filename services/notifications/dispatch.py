@@ -1,0 +1,134 @@
+"""The dispatcher: sends recorded notifications, retrying with backoff, logging every attempt.
+
+Several dispatchers may run: each claims rows with `FOR UPDATE SKIP LOCKED` under a lease, and
+a row whose dispatcher died is taken over when its lease ends. Delivery is at least once: a
+crash between a send and its record resends it, carrying the same Message-ID, webhook delivery
+id or Notify reference, so receivers can recognise the repeat.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from datetime import timedelta
+
+from safeguard.db.pool import Pool
+from safeguard.settings import NotificationSettings
+from services.notifications import store
+from services.notifications.delivery import DeliveryChannel, DeliveryError, Outgoing, Sender
+from services.notifications.models import Claimed
+from services.notifications.recipients import Resolver
+from services.notifications.templates import TemplateError, render
+
+logger = logging.getLogger(__name__)
+
+_LEASE = timedelta(minutes=2)
+_FAILURE_PAUSE_SECONDS = 1.0
+
+
+class Dispatcher:
+    """Claims due notifications in small batches and sends them concurrently."""
+
+    def __init__(
+        self,
+        *,
+        settings: NotificationSettings,
+        pool: Pool,
+        resolver: Resolver,
+        senders: dict[DeliveryChannel, Sender],
+        batch: int = 20,
+    ) -> None:
+        self._settings = settings
+        self._pool = pool
+        self._resolver = resolver
+        self._senders = senders
+        self._batch = batch
+        self._wake = asyncio.Event()
+
+    async def run(self, *, poll_seconds: float = 1.0) -> None:
+        """Send until cancelled, woken by the consumer's NOTIFY or a periodic poll."""
+        async with self._pool.acquire() as listener:
+            await listener.add_listener(store.WAKE_CHANNEL, self._on_notify)
+            try:
+                await self._loop(poll_seconds)
+            finally:
+                await listener.remove_listener(store.WAKE_CHANNEL, self._on_notify)
+
+    def _on_notify(self, *_: object) -> None:
+        self._wake.set()
+
+    async def _loop(self, poll_seconds: float) -> None:
+        while True:
+            self._wake.clear()
+            try:
+                sent = await self.dispatch_once()
+            except Exception as error:  # PostgreSQL unavailable: the rows wait
+                logger.warning("dispatcher paused (%s)", type(error).__name__)
+                await asyncio.sleep(_FAILURE_PAUSE_SECONDS)
+                continue
+            if sent < self._batch:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), poll_seconds)
+
+    async def dispatch_once(self) -> int:
+        """Claim and send one batch; return how many were claimed."""
+        async with self._pool.acquire() as conn:
+            claimed = await store.claim_due(conn, limit=self._batch, lease=_LEASE)
+        await asyncio.gather(*(self._deliver(notification) for notification in claimed))
+        return len(claimed)
+
+    async def _deliver(self, claimed: Claimed) -> None:
+        channel: str = "unresolved"
+        try:
+            outgoing = await self._prepare(claimed)
+            channel = outgoing.destination.channel
+            await self._sender(outgoing.destination.channel).send(outgoing)
+        except DeliveryError as error:
+            await self._failed(claimed, channel, error)
+            return
+        async with self._pool.acquire() as conn:
+            await store.finish_attempt(
+                conn, claimed=claimed, channel=channel, outcome="delivered", error=None
+            )
+        logger.info("notification %s (%s) delivered by %s", claimed.id, claimed.template, channel)
+
+    async def _prepare(self, claimed: Claimed) -> Outgoing:
+        try:
+            message = render(claimed.template, claimed.params)
+        except TemplateError as error:
+            raise DeliveryError(f"template problem: {error}", permanent=True) from None
+        destination = await self._resolver.resolve(
+            referral_id=claimed.referral_id, recipient=claimed.recipient
+        )
+        return Outgoing(claimed.id, claimed.referral_id, destination, message)
+
+    def _sender(self, channel: DeliveryChannel) -> Sender:
+        sender = self._senders.get(channel)
+        if sender is None:
+            raise DeliveryError(f"no {channel} channel is configured", permanent=True)
+        return sender
+
+    async def _failed(self, claimed: Claimed, channel: str, error: DeliveryError) -> None:
+        final = error.permanent or claimed.attempts >= self._settings.max_attempts
+        delay = min(
+            self._settings.retry_base_seconds * 2 ** (claimed.attempts - 1),
+            self._settings.retry_max_seconds,
+        )
+        async with self._pool.acquire() as conn:
+            await store.finish_attempt(
+                conn,
+                claimed=claimed,
+                channel=channel,
+                outcome="failed" if final else "retry",
+                error=error.reason,
+                retry_in=timedelta(seconds=0 if final else delay),
+            )
+        logger.warning(
+            "notification %s (%s) attempt %d %s: %s",
+            claimed.id,
+            claimed.template,
+            claimed.attempts,
+            "failed for good" if final else f"failed, retry in {delay:.1f}s",
+            error.reason,
+        )

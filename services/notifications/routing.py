@@ -1,0 +1,126 @@
+"""Who each lifecycle event tells, with which template: one table.
+
+Telling someone new is a row in `ROUTES` (and, for a new text, an entry in `TEMPLATES`). When
+the panel service starts emitting meeting events, for example:
+
+    "panel.meeting_scheduled": (Route("panel_meeting_invitation", Audience.CHANNEL_PANEL),),
+    "panel.agenda_published": (Route("panel_agenda", Audience.CHANNEL_PANEL),),
+
+Recipients are named by role and scope only; addresses are looked up when sending.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from safeguard.codes import ConsentRoute
+from safeguard.events.contracts import DomainEvent, PlanItem
+
+
+class Audience(StrEnum):
+    """Who is told; each resolves to addresses differently (see `recipients.py`)."""
+
+    REFERRER = "referrer"
+    PREVENT_OFFICERS = "prevent_officers"
+    CHANNEL_PANEL = "channel_panel"
+    CONSENT_CONTACT = "consent_contact"
+    INTERVENTION_PROVIDER = "intervention_provider"
+
+
+@dataclass(frozen=True)
+class Route:
+    """An event tells an audience, using a template."""
+
+    template: str
+    audience: Audience
+
+
+ROUTES: dict[str, tuple[Route, ...]] = {
+    "referral.submitted": (
+        Route("referral_acknowledgement", Audience.REFERRER),
+        Route("assessment_task_new", Audience.PREVENT_OFFICERS),
+    ),
+    "assessment.reassessment_started": (Route("assessment_task_new", Audience.PREVENT_OFFICERS),),
+    "assessment.reminder_due": (Route("assessment_reminder", Audience.PREVENT_OFFICERS),),
+    "assessment.overdue": (Route("assessment_overdue", Audience.PREVENT_OFFICERS),),
+    "police_review.due": (Route("police_review_due", Audience.PREVENT_OFFICERS),),
+    "consent.requested": (Route("consent_request", Audience.CONSENT_CONTACT),),
+    "consent.reminder_due": (Route("consent_reminder", Audience.CONSENT_CONTACT),),
+    "consent.reassessment_due": (Route("consent_reassessment_due", Audience.CHANNEL_PANEL),),
+    "support_plan.revised": (Route("plan_items_assigned", Audience.INTERVENTION_PROVIDER),),
+    "support_review.due": (Route("support_review_due", Audience.CHANNEL_PANEL),),
+    "support_review.overdue": (Route("support_review_overdue", Audience.CHANNEL_PANEL),),
+    "post_exit_review.due": (Route("post_exit_review_due", Audience.CHANNEL_PANEL),),
+    "post_exit_review.overdue": (Route("post_exit_review_overdue", Audience.CHANNEL_PANEL),),
+    # Closure is told without its outcome: feedback to referrers is limited by design.
+    "case.closed": (Route("case_closed", Audience.REFERRER),),
+}
+
+_DUE_FIELDS = ("due_at", "expires_at", "assessment_due_at")
+
+
+@dataclass(frozen=True)
+class Planned:
+    """One notification an event calls for."""
+
+    template: str
+    audience: Audience
+    recipient: str
+    params: dict[str, str]
+
+
+def plan(event: DomainEvent) -> list[Planned]:
+    """The notifications `event` calls for (none for an event nobody is told of)."""
+    planned = []
+    for route in ROUTES.get(event.event_type, ()):
+        for recipient, extra in _recipients(event, route.audience):
+            params = _common_params(event) | extra
+            planned.append(Planned(route.template, route.audience, recipient, params))
+    return planned
+
+
+def _recipients(event: DomainEvent, audience: Audience) -> list[tuple[str, dict[str, str]]]:
+    """Recipient keys (role@scope) for an audience, each with its own parameters."""
+    if audience is Audience.REFERRER:
+        return [("referrer", {})]
+    if audience is Audience.CONSENT_CONTACT:
+        # Best interests is decided for the person: there is nobody to ask.
+        route = getattr(event, "route", None)
+        return [] if route is ConsentRoute.BEST_INTERESTS else [("consent_contact", {})]
+    if audience is Audience.INTERVENTION_PROVIDER:
+        return _providers(getattr(event, "items", []))
+    return [(f"{audience.value}@{event.area}", {})]
+
+
+def _providers(items: list[PlanItem]) -> list[tuple[str, dict[str, str]]]:
+    """One notification per provider, listing only that provider's items."""
+    by_provider: dict[str, list[PlanItem]] = defaultdict(list)
+    for item in items:
+        by_provider[item.provider_id].append(item)
+    return [
+        (
+            f"{Audience.INTERVENTION_PROVIDER.value}@{provider}",
+            {
+                "item_count": str(len(mine)),
+                "interventions": ", ".join(sorted({i.intervention.value for i in mine})),
+                "item_ids": ",".join(str(i.item_id) for i in mine),
+            },
+        )
+        for provider, mine in sorted(by_provider.items())
+    ]
+
+
+def _common_params(event: DomainEvent) -> dict[str, str]:
+    params = {"reference": event.reference, "due": "not yet set"}
+    for name in _DUE_FIELDS:
+        value = getattr(event, name, None)
+        if isinstance(value, datetime):
+            params["due"] = value.strftime("%d %B %Y")
+            break
+    for name in ("months", "revision"):
+        if (value := getattr(event, name, None)) is not None:
+            params[name] = str(value)
+    return params

@@ -1,0 +1,120 @@
+"""One template per notification. Texts name the case by its reference and nothing else."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from string import Formatter
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Template:
+    """A subject and a plain-text body with `{param}` placeholders."""
+
+    subject: str
+    body: str
+
+    def placeholders(self) -> set[str]:
+        """The parameters the texts use."""
+        texts = (self.subject, self.body)
+        return {name for text in texts for _, name, _, _ in Formatter().parse(text) if name}
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """A template filled in for one notification."""
+
+    template: str
+    subject: str
+    body: str
+    params: dict[str, str]
+
+
+_FOOTER = "\n\nThis is an automated message from the Prevent case service. Do not reply."
+
+TEMPLATES: dict[str, Template] = {
+    "referral_acknowledgement": Template(
+        "Referral {reference} received",
+        "Thank you. Your Prevent referral has been received and given the reference "
+        "{reference}. Quote it in any contact about this referral.",
+    ),
+    "case_closed": Template(
+        "Referral {reference}: closed",
+        "The Prevent referral {reference} has been closed. Thank you for making it.",
+    ),
+    "assessment_task_new": Template(
+        "New gateway assessment: {reference}",
+        "Referral {reference} is waiting for a gateway assessment (due {due}).",
+    ),
+    "assessment_reminder": Template(
+        "Reminder: gateway assessment {reference} due {due}",
+        "The gateway assessment of referral {reference} is due on {due}.",
+    ),
+    "assessment_overdue": Template(
+        "Overdue: gateway assessment {reference}",
+        "The gateway assessment of referral {reference} was due on {due} and is overdue. "
+        "This has been escalated to the area team.",
+    ),
+    "police_review_due": Template(
+        "Police-led review due: {reference}",
+        "The police-led case {reference} is due its review on {due}.",
+    ),
+    "consent_request": Template(
+        "Support is being offered: reference {reference}",
+        "Your local Channel coordinator would like to talk with you about support that is "
+        "available. Please reply by {due}, quoting the reference {reference}. Taking part is "
+        "voluntary.",
+    ),
+    "consent_reminder": Template(
+        "Reminder: support offer {reference}",
+        "We have not yet heard from you about the support offered under reference "
+        "{reference}. Please reply by {due}.",
+    ),
+    "consent_reassessment_due": Template(
+        "Reassessment due: {reference}",
+        "Case {reference} must be reassessed by the panel because consent was not given.",
+    ),
+    "plan_items_assigned": Template(
+        "Support plan items assigned: {reference}",
+        "Revision {revision} of the support plan for case {reference} assigns you "
+        "{item_count} item(s): {interventions}.",
+    ),
+    "support_review_due": Template(
+        "Support review due: {reference}",
+        "The support plan of case {reference} is due its review on {due}.",
+    ),
+    "support_review_overdue": Template(
+        "Overdue: support review {reference}",
+        "The support review of case {reference} was due on {due} and is overdue.",
+    ),
+    "post_exit_review_due": Template(
+        "{months}-month post-exit review due: {reference}",
+        "Case {reference} is due its {months}-month post-exit review on {due}.",
+    ),
+    "post_exit_review_overdue": Template(
+        "Overdue: {months}-month post-exit review {reference}",
+        "The {months}-month post-exit review of case {reference} was due on {due} and is "
+        "overdue. It must not be missed.",
+    ),
+}
+
+
+class TemplateError(KeyError):
+    """A template is unknown or lacks a parameter."""
+
+
+def render(name: str, params: dict[str, Any]) -> Rendered:
+    """Fill in template `name`; every placeholder must have a parameter."""
+    template = TEMPLATES.get(name)
+    if template is None:
+        raise TemplateError(f"unknown template {name}")
+    missing = template.placeholders() - params.keys()
+    if missing:
+        raise TemplateError(f"template {name} lacks {sorted(missing)}")
+    values = {key: str(value) for key, value in params.items()}
+    return Rendered(
+        template=name,
+        subject=template.subject.format(**values),
+        body=template.body.format(**values) + _FOOTER,
+        params=values,
+    )
