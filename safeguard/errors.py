@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -37,16 +38,29 @@ class Problem(BaseModel):
 class ProblemError(Exception):
     """Raise from a route to answer with a problem document."""
 
-    def __init__(self, status: int, title: str, detail: str | None = None, **extra: Any) -> None:
+    def __init__(
+        self,
+        status: int,
+        title: str,
+        detail: str | None = None,
+        *,
+        headers: dict[str, str] | None = None,
+        **extra: Any,
+    ) -> None:
         super().__init__(detail or title)
         self.problem = Problem(status=status, title=title, detail=detail)
+        self.headers = headers
         self.extra = extra
 
 
-def problem_response(problem: Problem, request: Request, **extra: Any) -> JSONResponse:
+def problem_response(
+    problem: Problem, request: Request, *, headers: Mapping[str, str] | None = None, **extra: Any
+) -> JSONResponse:
     """Serialise a problem with its media type."""
     body = problem.model_copy(update={"instance": request.url.path}).model_dump(exclude_none=True)
-    return JSONResponse(body | extra, status_code=problem.status, media_type=PROBLEM_JSON)
+    return JSONResponse(
+        body | extra, status_code=problem.status, media_type=PROBLEM_JSON, headers=headers
+    )
 
 
 def _field_path(location: tuple[int | str, ...]) -> str:
@@ -56,22 +70,38 @@ def _field_path(location: tuple[int | str, ...]) -> str:
 async def _on_validation(request: Request, exc: Exception) -> JSONResponse:
     if not isinstance(exc, RequestValidationError):
         raise exc
+    malformed = [e for e in exc.errors() if e.get("type") == "json_invalid"]
+    if malformed:
+        return problem_response(_malformed_json(malformed[0]), request)
     # Messages only: pydantic's `input` echo could carry personal data back into logs.
     errors = [FieldError(field=_field_path(e["loc"]), message=e["msg"]) for e in exc.errors()]
     problem = Problem(status=422, title="Invalid request", errors=errors)
     return problem_response(problem, request)
 
 
+def _malformed_json(error: Any) -> Problem:
+    position = error["loc"][-1] if error.get("loc") else "?"
+    reason = (error.get("ctx") or {}).get("error", "not JSON")
+    message = f"{reason} (at character {position})"
+    return Problem(
+        status=400,
+        title="Malformed JSON",
+        detail="The request body is not valid JSON.",
+        errors=[FieldError(field="body", message=message)],
+    )
+
+
 async def _on_http(request: Request, exc: Exception) -> JSONResponse:
     if not isinstance(exc, StarletteHTTPException):
         raise exc
-    return problem_response(Problem(status=exc.status_code, title=str(exc.detail)), request)
+    problem = Problem(status=exc.status_code, title=str(exc.detail))
+    return problem_response(problem, request, headers=exc.headers)
 
 
 async def _on_problem(request: Request, exc: Exception) -> JSONResponse:
     if not isinstance(exc, ProblemError):
         raise exc
-    return problem_response(exc.problem, request, **exc.extra)
+    return problem_response(exc.problem, request, headers=exc.headers, **exc.extra)
 
 
 async def _on_unexpected(request: Request, exc: Exception) -> JSONResponse:

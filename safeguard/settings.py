@@ -14,6 +14,7 @@ from safeguard.policy import LifecyclePolicy
 # Development only: a well-known key is no secret, so production refuses it.
 DEV_PAYLOAD_KEY_ID = "dev-1"
 DEV_PAYLOAD_KEY = "ZGV2ZWxvcG1lbnQta2V5LW5vdC1hLXNlY3JldC0wMDA="
+DEV_INTERNAL_API_TOKEN = "dev-internal-token"
 
 
 class PlaceholderSecretError(ValueError):
@@ -103,13 +104,18 @@ class Settings(BaseSettings):
 
     # Services' internal APIs, called with the shared bearer token (never exposed publicly).
     intake_internal_url: str | None = None
-    internal_api_token: SecretStr = SecretStr("dev-internal-token")
+    internal_api_token: SecretStr = SecretStr(DEV_INTERNAL_API_TOKEN)
     notifications: NotificationSettings = Field(default_factory=NotificationSettings)
 
     @model_validator(mode="after")
     def _no_placeholder_secrets_in_production(self) -> Settings:
         if self.environment == "production" and DEV_PAYLOAD_KEY_ID in self.payload_keys:
             raise PlaceholderSecretError("the development payload key is not allowed in production")
+        if (
+            self.environment == "production"
+            and self.internal_api_token.get_secret_value() == DEV_INTERNAL_API_TOKEN
+        ):
+            raise PlaceholderSecretError("set SAFEGUARD_INTERNAL_API_TOKEN: the default is public")
         return self
 
     def database_dsn(self) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from safeguard.cli.agencies import agencies_app
 from safeguard.cli.ops import events_app, migrate_command
 from safeguard.cli.run import run_command
 from safeguard.cli.stack import stack_app
@@ -13,5 +14,6 @@ app = typer.Typer(
 )
 app.add_typer(stack_app, name="stack")
 app.add_typer(events_app, name="events")
+app.add_typer(agencies_app, name="agencies")
 app.command("migrate")(migrate_command)
 app.command("run")(run_command)

@@ -1,23 +1,70 @@
-"""The intake service's FastAPI app."""
+"""The intake service's FastAPI app: routes, the event consumer and the workflow starter."""
 
 from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
 from fastapi import FastAPI
 from temporalio.client import Client
 
-from safeguard.lifespan import service_lifespan
+from safeguard.background import running
+from safeguard.events.topics import REFERRAL_EVENTS
+from safeguard.lifespan import Subscription, service_lifespan
 from safeguard.settings import Settings, get_settings
 from safeguard.web import build_app
+from services.intake.events import CONSUMER, handle_event
+from services.intake.internal_routes import internal_router
 from services.intake.routes import router
+from services.intake.starter import StartTiming, WorkflowStarter
+
+DESCRIPTION = """\
+Partner agencies (schools, health, councils, police, probation) and the public web form submit
+Prevent referrals here.
+
+* **Authentication**: `Authorization: Bearer <API key>`; keys are issued per client by
+  `safeguard agencies register` and replaced by `safeguard agencies rotate`.
+* **Idempotency**: send an `Idempotency-Key` with each new referral; retrying after a timeout
+  then never makes a second case.
+* **Rate limits**: per client; a `429` says how long to wait in `Retry-After`.
+* **Errors**: RFC 9457 problem details (`application/problem+json`), naming each bad field.
+* **Status**: you see only your own referrals, and only whether each is received, being
+  assessed or closed.
+"""
 
 
-def create_app(settings: Settings | None = None, *, temporal: Client | None = None) -> FastAPI:
-    """Build the app; tests pass their own settings and Temporal client."""
+def _lifespan(
+    settings: Settings, temporal: Client | None, timing: StartTiming | None
+) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+    subscription = Subscription(CONSUMER, [REFERRAL_EVENTS], handle_event)
+    # Temporal is connected by the starter, not here, so intake starts and accepts while
+    # Temporal is down.
+    base = service_lifespan(settings, subscriptions=(subscription,))
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with base(app):
+            app.state.starter = starter = WorkflowStarter(
+                pool=app.state.pool, settings=settings, temporal=temporal, timing=timing
+            )
+            async with running(starter.run()):
+                yield
+
+    return lifespan
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    temporal: Client | None = None,
+    timing: StartTiming | None = None,
+) -> FastAPI:
+    """Build the app; tests pass their own settings, Temporal client and retry timings."""
     settings = settings or get_settings()
     return build_app(
         title="Prevent referral intake",
-        description="Partner agencies and the public submit Prevent referrals here.",
+        description=DESCRIPTION,
         settings=settings,
-        lifespan=service_lifespan(settings, temporal=temporal, needs_temporal=True),
-        routers=[router],
+        lifespan=_lifespan(settings, temporal, timing),
+        routers=[router, internal_router],
     )

@@ -1,95 +1,62 @@
-"""Request and response bodies of the intake API."""
+"""Response bodies of the intake API (the request body is the form in `form.py`)."""
 
 from __future__ import annotations
 
-import datetime as dt
+from datetime import datetime
 from enum import StrEnum
-from typing import Annotated
+from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator
+from pydantic import BaseModel, Field
 
-Text = Annotated[str, Field(min_length=1, max_length=200)]
-LongText = Annotated[str, Field(min_length=1, max_length=10_000)]
-
-
-class Sector(StrEnum):
-    """The referrer's sector, as on the national referral form."""
-
-    EDUCATION = "education"
-    POLICE = "police"
-    HEALTH = "health"
-    LOCAL_AUTHORITY = "local_authority"
-    COMMUNITY = "community"
-    FAMILY_FRIEND = "family_friend"
-    OTHER = "other"
+from safeguard.codes import ConsentRoute
 
 
-class ConcernType(StrEnum):
-    """The type of concern, as on the national referral form."""
+class PartnerStatus(StrEnum):
+    """All a referrer may know of a case: outcomes stay with the police and the panel."""
 
-    EXTREME_RIGHT_WING = "extreme_right_wing"
-    ISLAMIST = "islamist"
-    SCHOOL_MASSACRE = "school_massacre"
-    MIXED_UNCLEAR_UNSTABLE = "mixed_unclear_unstable"
-    CONFLICTED = "conflicted"
-    OTHER = "other"
+    RECEIVED = "received"
+    BEING_ASSESSED = "being_assessed"
+    CLOSED = "closed"
 
 
-class Strict(BaseModel):
-    """Unknown fields are rejected, so a typo never silently drops data."""
-
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-
-class Referrer(Strict):
-    """Who is making the referral."""
-
-    name: Text
-    role: Text
-    organisation: Text
-    sector: Sector
-    email: EmailStr
-
-
-class Person(Strict):
-    """The person the referral is about."""
-
-    given_names: Text
-    family_name: Text
-    date_of_birth: dt.date
-
-    @field_validator("date_of_birth")
-    @classmethod
-    def _not_in_future(cls, value: dt.date) -> dt.date:
-        if value > dt.datetime.now(dt.UTC).date():
-            raise ValueError("date of birth is in the future")
-        return value
-
-
-class Concern(Strict):
-    """What the referrer is worried about."""
-
-    type: ConcernType
-    description: LongText
-
-
-class ReferralCreate(Strict):
-    """A referral on the national referral form (version 1)."""
-
-    referrer: Referrer
-    person: Person
-    concern: Concern
-
-
-class ReferralAccepted(Strict):
+class ReferralAccepted(BaseModel):
     """The answer to a submitted referral."""
 
     reference: str = Field(examples=["PRV-2026-000123"])
     status_url: str = Field(examples=["/v1/referrals/PRV-2026-000123"])
 
 
-class ReferralStatus(Strict):
-    """What a referrer may see of a referral: its reference and a minimal status."""
+class ReferralStatus(BaseModel):
+    """What a referrer may see of its own referral."""
 
-    reference: str
-    status: str = Field(examples=["received"])
+    reference: str = Field(examples=["PRV-2026-000123"])
+    status: PartnerStatus
+    queued: bool = Field(
+        description="True while the referral is safely stored but its case has not started yet"
+        " (it starts by itself once case management is reachable)."
+    )
+    received_at: datetime
+
+
+class ReferrerContact(BaseModel):
+    """How to reach whoever made the referral."""
+
+    email: str | None
+    phone: str | None = None
+    agency_client_id: str | None
+
+
+class ConsentContact(BaseModel):
+    """Whom to ask for consent and how: the person if 18 or over, else a parent or guardian."""
+
+    route_hint: ConsentRoute
+    email: str | None
+    phone: str | None
+
+
+class ReferralContacts(BaseModel):
+    """Contact details the notifications service needs for one case (internal only)."""
+
+    referral_id: UUID
+    referrer: ReferrerContact
+    consent_contact: ConsentContact

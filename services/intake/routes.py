@@ -1,33 +1,63 @@
-"""HTTP routes of the intake service: parse, delegate, answer."""
+"""HTTP routes of the intake service: authenticate, parse, delegate, answer."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response
+from typing import Annotated
 
-from safeguard.web import PoolDep, SettingsDep, TemporalDep
+from fastapi import APIRouter, Body, Depends, Header, Response
+
+from safeguard.web import PoolDep
 from services.intake import service
-from services.intake.models import ReferralAccepted, ReferralCreate, ReferralStatus
+from services.intake.deps import CallerDep, StarterDep, require_json
+from services.intake.form import ReferralCreate
+from services.intake.models import ReferralAccepted, ReferralStatus
+from services.intake.openapi import FORM_EXAMPLES, STATUS_RESPONSES, SUBMIT_RESPONSES
+
+MAX_BODY_BYTES = 64 * 1024
 
 router = APIRouter(prefix="/v1/referrals", tags=["referrals"])
 
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        min_length=1,
+        max_length=255,
+        pattern=r"^[\x21-\x7e]+$",
+        description="Any unique string per referral (a UUID is ideal). A retry with the same"
+        " key and body answers as the first request did; the same key with another body is"
+        " refused. Without a key, an identical body from the same client counts as a retry.",
+        examples=["6f1c0a52-5a8e-4f5e-9a63-1c4b6f0e2d11"],
+    ),
+]
 
-@router.post("", status_code=201)
+
+@router.post(
+    "",
+    status_code=201,
+    responses=SUBMIT_RESPONSES,
+    max_body_size=MAX_BODY_BYTES,
+    dependencies=[Depends(require_json)],
+)
 async def submit_referral(
-    form: ReferralCreate,
+    caller: CallerDep,
+    form: Annotated[ReferralCreate, Body(openapi_examples=FORM_EXAMPLES)],
     response: Response,
     pool: PoolDep,
-    temporal: TemporalDep,
-    settings: SettingsDep,
+    starter: StarterDep,
+    idempotency_key: IdempotencyKey = None,
 ) -> ReferralAccepted:
-    """Submit a referral; the answer carries its reference."""
-    accepted = await service.submit_referral(
-        pool, temporal, form=form, task_queue=settings.temporal_task_queue
+    """Submit a referral on the national referral form; the answer carries its reference."""
+    submission = await service.submit_referral(
+        pool, starter, caller=caller, form=form, idempotency_key=idempotency_key
     )
-    response.headers["Location"] = accepted.status_url
-    return accepted
+    response.headers["Location"] = submission.accepted.status_url
+    if submission.replayed:
+        response.headers["Idempotent-Replayed"] = "true"
+    return submission.accepted
 
 
-@router.get("/{reference}")
-async def get_referral_status(reference: str, pool: PoolDep) -> ReferralStatus:
-    """The minimal status of a referral."""
-    return await service.referral_status(pool, reference=reference)
+@router.get("/{reference}", responses=STATUS_RESPONSES)
+async def get_referral_status(reference: str, caller: CallerDep, pool: PoolDep) -> ReferralStatus:
+    """The minimal status of one of your referrals: received, being assessed or closed."""
+    return await service.referral_status(pool, caller=caller, reference=reference)

@@ -1,73 +1,173 @@
-"""Intake operations: accept a referral, start its workflow, report its status."""
+"""Intake operations: accept a referral once, report its status, share its contacts."""
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
+import json
+import re
 import uuid
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from uuid import UUID
 
-from temporalio.client import Client
-from temporalio.common import WorkflowIDReusePolicy
-from temporalio.exceptions import WorkflowAlreadyStartedError
+from fastapi.exceptions import RequestValidationError
 
-from safeguard.db.pool import Pool
+from safeguard.auth.agencies import AgencyKind
+from safeguard.auth.credentials import Caller
+from safeguard.db.pool import Connection, Pool
 from safeguard.errors import ProblemError
 from services.intake import store
-from services.intake.models import ReferralAccepted, ReferralCreate, ReferralStatus
-from workflows.referral.models import ReferralWorkflowInput
-from workflows.referral.workflows import ReferralWorkflow, workflow_id_for
+from services.intake.fields import age_on
+from services.intake.form import PUBLIC_SECTORS, ReferralCreate
+from services.intake.linking import person_key
+from services.intake.models import PartnerStatus, ReferralAccepted, ReferralStatus
+from services.intake.starter import REQUEST_LEASE, WorkflowStarter
+from services.intake.store import NewReferral, PendingStart
+from workflows.referral.workflows import workflow_id_for
+
+REFERENCE = re.compile(r"PRV-\d{4}-\d{6,9}")
+
+
+@dataclass(frozen=True)
+class Submission:
+    """The answer to a submission, and whether it repeats an earlier one."""
+
+    accepted: ReferralAccepted
+    replayed: bool
+
+
+def request_hash(form: ReferralCreate) -> bytes:
+    """SHA-256 of the form's canonical JSON: key order and spacing do not matter."""
+    canonical = json.dumps(form.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).digest()
 
 
 async def submit_referral(
-    pool: Pool, temporal: Client, *, form: ReferralCreate, task_queue: str
-) -> ReferralAccepted:
-    """Store the referral with its new reference, then start its case workflow."""
-    received_at = datetime.now(UTC)
-    referral_id = uuid.uuid4()
+    pool: Pool,
+    starter: WorkflowStarter,
+    *,
+    caller: Caller,
+    form: ReferralCreate,
+    idempotency_key: str | None,
+) -> Submission:
+    """Store the referral and its reference in one transaction, then start its workflow."""
+    _check_sector(caller, form)
+    body_hash = request_hash(form)
+    # Without a key, the body is the key: a retried POST still never makes a second case.
+    key = idempotency_key if idempotency_key is not None else f"body:{body_hash.hex()}"
+    referral = _new_referral(caller, form)
     async with pool.acquire() as conn, conn.transaction():
-        reference = await store.next_reference(conn, year=received_at.year)
-        await store.insert_referral(
+        claimed = await store.claim_idempotency_key(
             conn,
-            referral_id=referral_id,
-            reference=reference,
-            received_at=received_at,
-            sector=form.referrer.sector,
-            concern_type=form.concern.type,
-            form=form.model_dump(mode="json"),
-            workflow_id=workflow_id_for(reference),
+            client_id=caller.client_id,
+            key=key,
+            request_hash=body_hash,
+            referral_id=referral.referral_id,
         )
-    workflow_input = ReferralWorkflowInput(
-        referral_id=referral_id,
-        reference=reference,
-        sector=form.referrer.sector,
-        concern_type=form.concern.type,
+        if not claimed:
+            earlier = await store.earlier_answer(conn, client_id=caller.client_id, key=key)
+            return Submission(_replay(earlier, body_hash), replayed=True)
+        referral = await _issue_reference(conn, referral)
+        linked = await store.earlier_referrals(conn, person_key=referral.person_key)
+        await store.insert_referral(
+            conn, referral=referral, linked=linked, start_lease=REQUEST_LEASE
+        )
+    await starter.start_now(_pending(referral, form, linked))
+    return Submission(_accepted(referral.reference), replayed=False)
+
+
+def _check_sector(caller: Caller, form: ReferralCreate) -> None:
+    if caller.kind is AgencyKind.PUBLIC and form.referrer.sector not in PUBLIC_SECTORS:
+        allowed = ", ".join(sorted(PUBLIC_SECTORS))
+        raise RequestValidationError(
+            [
+                {
+                    "type": "value_error",
+                    "loc": ("body", "referrer", "sector"),
+                    "msg": f"referrals from the public must give one of: {allowed}",
+                }
+            ]
+        )
+
+
+def _new_referral(caller: Caller, form: ReferralCreate) -> NewReferral:
+    received_at = datetime.now(UTC)
+    person = form.person
+    return NewReferral(
+        referral_id=uuid.uuid4(),
+        reference="",
+        client_id=caller.client_id,
         received_at=received_at,
+        sector=form.referrer.sector.value,
+        concern_type=form.concern.type.value,
+        area=form.area or caller.area or "unassigned",
+        age_at_referral=age_on(person.date_of_birth, received_at.date()),
+        person_key=person_key(
+            given_names=person.given_names,
+            family_name=person.family_name,
+            date_of_birth=person.date_of_birth,
+        ),
+        form=form.model_dump(mode="json"),
+        workflow_id="",
     )
-    await _start_workflow(temporal, workflow_input, task_queue=task_queue)
-    async with pool.acquire() as conn:
-        await store.mark_started(conn, referral_id=referral_id)
+
+
+async def _issue_reference(conn: Connection, referral: NewReferral) -> NewReferral:
+    reference = await store.next_reference(conn, year=referral.received_at.year)
+    return dataclasses.replace(
+        referral, reference=reference, workflow_id=workflow_id_for(reference)
+    )
+
+
+def _replay(earlier: store.EarlierAnswer | None, body_hash: bytes) -> ReferralAccepted:
+    if earlier is None:
+        # The referral was erased between our conflict and our read: vanishingly rare.
+        raise ProblemError(409, "Idempotency key in use", "Retry the request.")
+    if earlier.request_hash != body_hash:
+        raise ProblemError(
+            422,
+            "Idempotency key reused",
+            "This Idempotency-Key was already used with a different request body.",
+        )
+    return _accepted(earlier.reference)
+
+
+def _accepted(reference: str) -> ReferralAccepted:
     return ReferralAccepted(reference=reference, status_url=f"/v1/referrals/{reference}")
 
 
-async def _start_workflow(
-    temporal: Client, workflow_input: ReferralWorkflowInput, *, task_queue: str
-) -> None:
-    try:
-        await temporal.start_workflow(
-            ReferralWorkflow.run,
-            workflow_input,
-            id=workflow_id_for(workflow_input.reference),
-            task_queue=task_queue,
-            id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
-        )
-    except WorkflowAlreadyStartedError:
-        # A second start for the same reference is a retry: the case already exists.
-        pass
+def _pending(referral: NewReferral, form: ReferralCreate, linked: list[UUID]) -> PendingStart:
+    return PendingStart(
+        referral_id=referral.referral_id,
+        reference=referral.reference,
+        sector=referral.sector,
+        concern_type=referral.concern_type,
+        received_at=referral.received_at,
+        area=referral.area,
+        date_of_birth=form.person.date_of_birth,
+        linked_referral_ids=linked,
+    )
 
 
-async def referral_status(pool: Pool, *, reference: str) -> ReferralStatus:
-    """The minimal status a referrer may see."""
+def _unknown(reference: str) -> ProblemError:
+    return ProblemError(404, "Unknown referral", f"No referral of yours has reference {reference}.")
+
+
+async def referral_status(pool: Pool, *, caller: Caller, reference: str) -> ReferralStatus:
+    """The minimal status of one of the caller's own referrals."""
+    if not REFERENCE.fullmatch(reference):
+        raise _unknown(reference[:40])
     async with pool.acquire() as conn:
-        exists, started = await store.started_at(conn, reference=reference)
-    if not exists:
-        raise ProblemError(404, "Unknown referral", f"No referral has reference {reference}.")
-    return ReferralStatus(reference=reference, status="being_assessed" if started else "received")
+        row = await store.status_row(conn, reference=reference, client_id=caller.client_id)
+    # Another client's referral is "unknown" too: its existence is not the caller's business.
+    if row is None:
+        raise _unknown(reference)
+    started = row["workflow_started_at"] is not None
+    if row["closed_at"] is not None or row["redacted_at"] is not None:
+        status = PartnerStatus.CLOSED
+    else:
+        status = PartnerStatus.BEING_ASSESSED if started else PartnerStatus.RECEIVED
+    return ReferralStatus(
+        reference=reference, status=status, queued=not started, received_at=row["received_at"]
+    )

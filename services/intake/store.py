@@ -1,12 +1,55 @@
-"""SQL of the intake service (schema `intake`)."""
+"""SQL of the intake service (schema `intake`): referrals, links and idempotency keys."""
 
 from __future__ import annotations
 
-from datetime import datetime
+import datetime as dt
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
+import asyncpg
+
 from safeguard.db.pool import Connection
+
+
+@dataclass(frozen=True)
+class NewReferral:
+    """Everything stored when a referral is accepted."""
+
+    referral_id: UUID
+    reference: str
+    client_id: str
+    received_at: datetime
+    sector: str
+    concern_type: str
+    area: str
+    age_at_referral: int
+    person_key: bytes
+    form: dict[str, Any]
+    workflow_id: str
+
+
+@dataclass(frozen=True)
+class EarlierAnswer:
+    """The referral an Idempotency-Key already produced, and the body that produced it."""
+
+    request_hash: bytes
+    reference: str
+
+
+@dataclass(frozen=True)
+class PendingStart:
+    """What starting a referral's workflow needs (ids and codes, plus the encrypted DOB)."""
+
+    referral_id: UUID
+    reference: str
+    sector: str
+    concern_type: str
+    received_at: datetime
+    area: str
+    date_of_birth: dt.date | None
+    linked_referral_ids: list[UUID]
 
 
 async def next_reference(conn: Connection, *, year: int) -> str:
@@ -20,44 +63,182 @@ async def next_reference(conn: Connection, *, year: int) -> str:
     return f"PRV-{year}-{serial:06d}"
 
 
-async def insert_referral(
-    conn: Connection,
-    *,
-    referral_id: UUID,
-    reference: str,
-    received_at: datetime,
-    sector: str,
-    concern_type: str,
-    form: dict[str, Any],
-    workflow_id: str,
-) -> None:
-    """Store a submitted referral."""
-    await conn.execute(
-        "INSERT INTO intake.referrals"
-        " (id, reference, received_at, sector, concern_type, form, workflow_id)"
-        " VALUES ($1, $2, $3, $4, $5, $6, $7)",
+async def claim_idempotency_key(
+    conn: Connection, *, client_id: str, key: str, request_hash: bytes, referral_id: UUID
+) -> bool:
+    """Claim the key for a new referral; False if it was already used.
+
+    A concurrent claim of the same key blocks on the primary key until the first
+    transaction ends, then sees its row: so concurrent duplicates make one referral.
+    """
+    claimed = await conn.fetchval(
+        "INSERT INTO intake.idempotency_keys (client_id, key, request_hash, referral_id)"
+        " VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING RETURNING true",
+        client_id,
+        key,
+        request_hash,
         referral_id,
-        reference,
-        received_at,
-        sector,
-        concern_type,
-        form,
-        workflow_id,
     )
+    return bool(claimed)
+
+
+async def earlier_answer(conn: Connection, *, client_id: str, key: str) -> EarlierAnswer | None:
+    """The referral a used key produced, and the hash of the body that produced it."""
+    row = await conn.fetchrow(
+        "SELECT i.request_hash, r.reference FROM intake.idempotency_keys i"
+        " JOIN intake.referrals r ON r.id = i.referral_id WHERE i.client_id = $1 AND i.key = $2",
+        client_id,
+        key,
+    )
+    if row is None:
+        return None
+    return EarlierAnswer(request_hash=row["request_hash"], reference=row["reference"])
+
+
+async def earlier_referrals(conn: Connection, *, person_key: bytes) -> list[UUID]:
+    """Referrals of the same person, oldest first; serialised per person for this transaction.
+
+    The lock makes a second referral of the same person, arriving at the same moment, wait
+    until the first is committed and so see it.
+    """
+    await conn.execute(
+        "SELECT pg_advisory_xact_lock($1)", int.from_bytes(person_key[:8], "big", signed=True)
+    )
+    rows = await conn.fetch(
+        "SELECT id FROM intake.referrals WHERE person_key = $1 ORDER BY received_at, id",
+        person_key,
+    )
+    return [row["id"] for row in rows]
+
+
+async def insert_referral(
+    conn: Connection, *, referral: NewReferral, linked: list[UUID], start_lease: timedelta
+) -> None:
+    """Store a referral and its links; the starter may pick it up once the lease passes."""
+    await conn.execute(
+        "INSERT INTO intake.referrals (id, reference, client_id, received_at, sector,"
+        " concern_type, area, age_at_referral, person_key, form, workflow_id, next_start_at)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $4::timestamptz + $12::interval)",
+        referral.referral_id,
+        referral.reference,
+        referral.client_id,
+        referral.received_at,
+        referral.sector,
+        referral.concern_type,
+        referral.area,
+        referral.age_at_referral,
+        referral.person_key,
+        referral.form,
+        referral.workflow_id,
+        start_lease,
+    )
+    if linked:
+        await conn.execute(
+            "INSERT INTO intake.referral_links (referral_id, linked_referral_id)"
+            " SELECT $1, unnest($2::uuid[])",
+            referral.referral_id,
+            linked,
+        )
 
 
 async def mark_started(conn: Connection, *, referral_id: UUID) -> None:
-    """Record that the referral's workflow is running."""
+    """Record that the referral's workflow exists."""
     await conn.execute(
-        "UPDATE intake.referrals SET workflow_started_at = now() WHERE id = $1", referral_id
+        "UPDATE intake.referrals SET workflow_started_at = coalesce(workflow_started_at, now()),"
+        " next_start_at = NULL WHERE id = $1",
+        referral_id,
     )
 
 
-async def started_at(conn: Connection, *, reference: str) -> tuple[bool, datetime | None]:
-    """Whether the reference exists, and when its workflow started."""
-    row = await conn.fetchrow(
-        "SELECT workflow_started_at FROM intake.referrals WHERE reference = $1", reference
+async def retry_start_after(
+    conn: Connection, *, referral_ids: list[UUID], delay: timedelta
+) -> None:
+    """Put referrals back in the start queue, due after `delay`."""
+    await conn.execute(
+        "UPDATE intake.referrals SET next_start_at = now() + $2::interval"
+        " WHERE id = ANY($1::uuid[]) AND workflow_started_at IS NULL",
+        referral_ids,
+        delay,
     )
-    if row is None:
-        return False, None
-    return True, row["workflow_started_at"]
+
+
+async def claim_due_starts(conn: Connection, *, limit: int, lease: timedelta) -> list[PendingStart]:
+    """Take up to `limit` referrals whose start is due, leasing them to this starter."""
+    rows = await conn.fetch(
+        "WITH due AS (SELECT id FROM intake.referrals"
+        "   WHERE workflow_started_at IS NULL AND next_start_at <= now()"
+        "   ORDER BY next_start_at LIMIT $1 FOR UPDATE SKIP LOCKED)"
+        " UPDATE intake.referrals r SET next_start_at = now() + $2::interval,"
+        "   start_attempts = r.start_attempts + 1"
+        " FROM due WHERE r.id = due.id"
+        " RETURNING r.id, r.reference, r.sector, r.concern_type, r.received_at, r.area,"
+        "   r.form -> 'person' ->> 'date_of_birth' AS date_of_birth,"
+        "   ARRAY(SELECT l.linked_referral_id FROM intake.referral_links l"
+        "     WHERE l.referral_id = r.id) AS linked",
+        limit,
+        lease,
+    )
+    return [_pending(row) for row in sorted(rows, key=lambda row: row["received_at"])]
+
+
+def _pending(row: asyncpg.Record) -> PendingStart:
+    born = row["date_of_birth"]
+    return PendingStart(
+        referral_id=row["id"],
+        reference=row["reference"],
+        sector=row["sector"],
+        concern_type=row["concern_type"],
+        received_at=row["received_at"],
+        area=row["area"],
+        date_of_birth=dt.date.fromisoformat(born) if born else None,
+        linked_referral_ids=list(row["linked"]),
+    )
+
+
+async def status_row(conn: Connection, *, reference: str, client_id: str) -> asyncpg.Record | None:
+    """The status columns of a referral, if the client submitted it."""
+    return await conn.fetchrow(
+        "SELECT reference, received_at, workflow_started_at, closed_at, redacted_at"
+        " FROM intake.referrals WHERE reference = $1 AND client_id = $2",
+        reference,
+        client_id,
+    )
+
+
+async def contacts_row(conn: Connection, *, referral_id: UUID) -> asyncpg.Record | None:
+    """The form and submitting client of a referral."""
+    return await conn.fetchrow(
+        "SELECT id, client_id, form, redacted_at FROM intake.referrals WHERE id = $1",
+        referral_id,
+    )
+
+
+async def mark_closed(conn: Connection, *, referral_id: UUID, at: datetime) -> None:
+    """The case closed."""
+    await conn.execute(
+        "UPDATE intake.referrals SET closed_at = $2,"
+        " workflow_started_at = coalesce(workflow_started_at, $2) WHERE id = $1",
+        referral_id,
+        at,
+    )
+
+
+async def mark_reopened(conn: Connection, *, referral_id: UUID) -> None:
+    """Concerns re-opened the case."""
+    await conn.execute(
+        "UPDATE intake.referrals SET closed_at = NULL WHERE id = $1 AND redacted_at IS NULL",
+        referral_id,
+    )
+
+
+async def redact(conn: Connection, *, referral_id: UUID, at: datetime) -> None:
+    """Erase the personal data of a referral; keep its reference, dates and codes."""
+    await conn.execute(
+        "UPDATE intake.referrals SET form = NULL, person_key = NULL, age_at_referral = NULL,"
+        " redacted_at = coalesce(redacted_at, $2), closed_at = coalesce(closed_at, $2)"
+        " WHERE id = $1",
+        referral_id,
+        at,
+    )
+    # Client-chosen keys and body hashes could themselves identify the person.
+    await conn.execute("DELETE FROM intake.idempotency_keys WHERE referral_id = $1", referral_id)

@@ -1,0 +1,59 @@
+"""Contact details of a case for the notifications service: read from the stored form."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+from uuid import UUID
+
+from safeguard.codes import ConsentRoute
+from safeguard.db.pool import Pool
+from safeguard.errors import ProblemError
+from services.intake import store
+from services.intake.fields import age_on
+from services.intake.form import GUARDIAN_RELATIONSHIPS
+from services.intake.models import ConsentContact, ReferralContacts, ReferrerContact
+
+ADULT_AGE = 18
+
+
+async def referral_contacts(pool: Pool, *, referral_id: UUID) -> ReferralContacts:
+    """Whom to notify about a referral: its referrer, and whoever is asked for consent."""
+    async with pool.acquire() as conn:
+        row = await store.contacts_row(conn, referral_id=referral_id)
+    if row is None:
+        raise ProblemError(404, "Unknown referral", f"No referral has id {referral_id}.")
+    if row["redacted_at"] is not None or row["form"] is None:
+        raise ProblemError(410, "Referral redacted", "Its personal data has been erased.")
+    form: dict[str, Any] = row["form"]
+    referrer = form["referrer"]
+    return ReferralContacts(
+        referral_id=referral_id,
+        referrer=ReferrerContact(
+            email=referrer.get("email"),
+            phone=referrer.get("phone"),
+            agency_client_id=row["client_id"],
+        ),
+        consent_contact=consent_contact(form, today=dt.datetime.now(dt.UTC).date()),
+    )
+
+
+def consent_contact(form: dict[str, Any], *, today: dt.date) -> ConsentContact:
+    """The person if 18 or over today, else the first parent, guardian or carer listed."""
+    person = form["person"]
+    born = dt.date.fromisoformat(person["date_of_birth"])
+    if age_on(born, today) >= ADULT_AGE:
+        return ConsentContact(
+            route_hint=ConsentRoute.PERSON, email=person.get("email"), phone=person.get("phone")
+        )
+    guardians = [
+        member
+        for member in form.get("household_members", [])
+        if member["relationship"] in GUARDIAN_RELATIONSHIPS
+    ]
+    # Prefer a guardian who can be reached over one listed first without contact details.
+    reachable = [m for m in guardians if m.get("email") or m.get("phone")]
+    chosen = (reachable or guardians or [{}])[0]
+    return ConsentContact(
+        route_hint=ConsentRoute.GUARDIAN, email=chosen.get("email"), phone=chosen.get("phone")
+    )

@@ -1,0 +1,75 @@
+"""Request dependencies of intake: the caller's API key, its rate limit, the media type."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from safeguard.auth import ratelimit
+from safeguard.auth.credentials import Caller, CredentialError, authenticate
+from safeguard.auth.service_token import token_matches
+from safeguard.errors import ProblemError
+from safeguard.web import PoolDep, SettingsDep
+from services.intake.starter import WorkflowStarter
+
+_bearer = HTTPBearer(
+    auto_error=False,
+    scheme_name="ApiKey",
+    bearerFormat="sg_<key id>_<secret>",
+    description="The API key issued by `safeguard agencies register` or `rotate`.",
+)
+
+
+def _unauthorised(title: str, detail: str) -> ProblemError:
+    return ProblemError(401, title, detail, headers={"WWW-Authenticate": 'Bearer realm="intake"'})
+
+
+async def _caller(
+    pool: PoolDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Caller:
+    if credentials is None:
+        raise _unauthorised("Missing credentials", "Send `Authorization: Bearer <API key>`.")
+    async with pool.acquire() as conn:
+        try:
+            caller = await authenticate(conn, credentials.credentials)
+        except CredentialError as refused:
+            raise _unauthorised(refused.title, refused.detail) from None
+        decision = await ratelimit.take(conn, client_id=caller.client_id, limit=caller.limit)
+    if not decision.allowed:
+        wait = decision.retry_after_seconds
+        raise ProblemError(
+            429,
+            "Too many requests",
+            f"This client's rate limit is used up; retry in {wait} s.",
+            headers={"Retry-After": str(wait)},
+        )
+    return caller
+
+
+CallerDep = Annotated[Caller, Depends(_caller)]
+
+
+async def require_json(request: Request) -> None:
+    """Refuse a body that is not JSON with 415 rather than a confusing validation error."""
+    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media_type != "application/json" and not media_type.endswith("+json"):
+        raise ProblemError(
+            415, "Unsupported media type", "Send the referral as `Content-Type: application/json`."
+        )
+
+
+def _starter(request: Request) -> WorkflowStarter:
+    starter: WorkflowStarter = request.app.state.starter
+    return starter
+
+
+StarterDep = Annotated[WorkflowStarter, Depends(_starter)]
+
+
+async def require_service_token(request: Request, settings: SettingsDep) -> None:
+    """Internal routes answer only services holding the internal API token."""
+    if not token_matches(request.headers.get("authorization"), settings.internal_api_token):
+        raise _unauthorised("Invalid service token", "Internal routes need the service token.")

@@ -1,0 +1,119 @@
+"""OpenAPI material for partners: example forms and every error a route may answer."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi.openapi.models import Example
+
+from safeguard.errors import PROBLEM_JSON, Problem
+
+SCHOOL_REFERRAL: dict[str, Any] = {
+    "referrer": {
+        "name": "Alex Morgan",
+        "role": "Designated safeguarding lead",
+        "organisation": "Riverside Academy",
+        "sector": "education",
+        "email": "dsl@riverside.example.org",
+        "phone": "0161 496 0000",
+        "relationship_to_person": "Teacher",
+    },
+    "person": {
+        "given_names": "Sam",
+        "family_name": "Whitfield",
+        "date_of_birth": "2010-03-14",
+        "gender": "male",
+        "address": {"line_1": "1 Example Street", "town": "Manchester", "postcode": "M1 1AA"},
+        "languages": ["English"],
+        "school_or_occupation": "Riverside Academy, year 10",
+        "aware_of_referral": "no",
+        "family_aware_of_referral": "yes",
+    },
+    "household_members": [
+        {
+            "given_names": "Jo",
+            "family_name": "Whitfield",
+            "relationship": "parent",
+            "phone": "07700 900123",
+        }
+    ],
+    "other_agencies": [{"name": "Manchester CAMHS", "service": "Child mental health"}],
+    "concern": {
+        "type": "mixed_unclear_unstable",
+        "description": "Shared violent material with classmates and spoke admiringly of attacks.",
+        "online_activity": "Posts in closed chat groups.",
+        "special_educational_needs": True,
+    },
+    "area": "E08000003",
+}
+
+PUBLIC_REFERRAL: dict[str, Any] = {
+    "referrer": {
+        "name": "Chris Doe",
+        "role": "Neighbour",
+        "sector": "family_friend",
+        "phone": "07700 900456",
+    },
+    "person": {"given_names": "Taylor", "family_name": "Roe", "date_of_birth": "2001-07-02"},
+    "concern": {"type": "extreme_right_wing", "description": "Talks of joining a violent group."},
+}
+
+FORM_EXAMPLES = {
+    "school": Example(summary="A school's referral with most fields", value=SCHOOL_REFERRAL),
+    "public": Example(summary="The least a member of the public must give", value=PUBLIC_REFERRAL),
+}
+
+
+def _problem(description: str, headers: dict[str, Any] | None = None) -> dict[str, Any]:
+    response: dict[str, Any] = {
+        "model": Problem,
+        "description": description,
+        "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+    }
+    if headers:
+        response["headers"] = headers
+    return response
+
+
+_UNAUTHORISED = _problem(
+    "Missing, invalid, expired or revoked API key.",
+    {"WWW-Authenticate": {"schema": {"type": "string"}, "description": "`Bearer`"}},
+)
+_RATE_LIMITED = _problem(
+    "This client's rate limit is used up.",
+    {
+        "Retry-After": {
+            "schema": {"type": "integer", "minimum": 1},
+            "description": "Seconds to wait before trying again.",
+        }
+    },
+)
+
+SUBMIT_RESPONSES: dict[int | str, dict[str, Any]] = {
+    201: {
+        "description": "Accepted and stored; a retry with the same Idempotency-Key (or, without"
+        " one, the same body) answers the same again.",
+        "headers": {
+            "Location": {"schema": {"type": "string"}, "description": "The status URL."},
+            "Idempotent-Replayed": {
+                "schema": {"type": "string", "enum": ["true"]},
+                "description": "Present when this answer repeats an earlier one.",
+            },
+        },
+    },
+    400: _problem("The body is not valid JSON."),
+    401: _UNAUTHORISED,
+    413: _problem("The body is larger than 64 KiB."),
+    415: _problem("The body is not `application/json`."),
+    422: _problem(
+        "A field is missing, of the wrong type or out of range (each named in `errors`), or the"
+        " Idempotency-Key was already used with a different body."
+    ),
+    429: _RATE_LIMITED,
+}
+
+STATUS_RESPONSES: dict[int | str, dict[str, Any]] = {
+    401: _UNAUTHORISED,
+    404: _problem("No referral of this client has that reference."),
+    429: _RATE_LIMITED,
+}
