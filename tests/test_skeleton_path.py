@@ -25,6 +25,7 @@ from services.assessment.app import create_app as assessment_app
 from services.intake.app import create_app as intake_app
 from services.notifications.app import create_app as notifications_app
 from tests.helpers import assert_eventually
+from tests.intake.clients import register_client
 from tests.servers import serve
 from workflows.referral.worker import build_worker
 from workflows.referral.workflows import ReferralWorkflow
@@ -50,6 +51,7 @@ class System:
     assessment: str
     notifications: str
     pool: Pool
+    partner: dict[str, str]
 
 
 @pytest.fixture
@@ -67,6 +69,7 @@ async def system(settings: Settings, temporal_client: Client) -> AsyncIterator[S
             assessment=await stack.enter_async_context(serve(assessment_app(settings))),
             notifications=await stack.enter_async_context(serve(notifications_app(settings))),
             pool=pool,
+            partner=await register_client(pool, "riverside-academy"),
         )
     await pool.close()
 
@@ -94,7 +97,9 @@ async def test_referral_travels_the_whole_path(
     system: System, settings: Settings, temporal_client: Client
 ) -> None:
     async with httpx.AsyncClient() as http:
-        answer = await http.post(f"{system.intake}/v1/referrals", json=REFERRAL)
+        answer = await http.post(
+            f"{system.intake}/v1/referrals", json=REFERRAL, headers=system.partner
+        )
         assert answer.status_code == 201, answer.text
         reference = answer.json()["reference"]
         assert re.fullmatch(r"PRV-\d{4}-\d{6}", reference)
@@ -137,13 +142,15 @@ async def test_referral_travels_the_whole_path(
             ("referrer", "referral_acknowledgement")
         ]
 
-        lookup = await http.get(f"{system.intake}/v1/referrals/{reference}")
-        assert lookup.json() == {"reference": reference, "status": "being_assessed"}
+        lookup = await http.get(f"{system.intake}/v1/referrals/{reference}", headers=system.partner)
+        assert lookup.json()["status"] == "being_assessed"
 
 
 async def test_unknown_reference_is_a_problem_document(system: System) -> None:
     async with httpx.AsyncClient() as http:
-        answer = await http.get(f"{system.intake}/v1/referrals/PRV-2026-999999")
+        answer = await http.get(
+            f"{system.intake}/v1/referrals/PRV-2026-999999", headers=system.partner
+        )
     assert answer.status_code == 404
     assert answer.headers["content-type"] == "application/problem+json"
     assert answer.json()["title"] == "Unknown referral"
@@ -155,7 +162,7 @@ async def test_invalid_referral_names_each_bad_field(system: System) -> None:
     bad["referrer"]["sector"] = "astrology"
     bad["unexpected"] = True
     async with httpx.AsyncClient() as http:
-        answer = await http.post(f"{system.intake}/v1/referrals", json=bad)
+        answer = await http.post(f"{system.intake}/v1/referrals", json=bad, headers=system.partner)
     assert answer.status_code == 422
     fields = {error["field"] for error in answer.json()["errors"]}
     assert fields == {

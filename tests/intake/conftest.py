@@ -4,50 +4,17 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import timedelta
 
 import httpx
 import pytest
 from temporalio.client import Client
 
-from safeguard.auth import agencies
-from safeguard.auth.agencies import AgencyKind, RateLimit
 from safeguard.db.pool import Pool, create_pool
 from safeguard.settings import Settings
 from services.intake.app import create_app
 from services.intake.starter import StartTiming
+from tests.intake.clients import register_client
 from tests.servers import serve
-
-# Generous, so only the rate-limit tests ever meet a limit.
-TEST_LIMIT = RateLimit(per_minute=6000, burst=1000)
-
-
-async def register_client(
-    pool: Pool,
-    client_id: str,
-    *,
-    kind: AgencyKind = AgencyKind.PARTNER,
-    limit: RateLimit = TEST_LIMIT,
-    area: str | None = "E08000003",
-    lifetime: timedelta = timedelta(days=1),
-) -> dict[str, str]:
-    """Register a client and return the headers that authenticate as it."""
-    async with pool.acquire() as conn:
-        key = await agencies.register(
-            conn,
-            client_id=client_id,
-            name=f"Test agency {client_id}",
-            kind=kind,
-            area=area,
-            limit=limit,
-            key_lifetime=lifetime,
-        )
-    return bearer(key.token)
-
-
-def bearer(token: str) -> dict[str, str]:
-    """Authorization header for an API key."""
-    return {"Authorization": f"Bearer {token}"}
 
 
 @dataclass
@@ -92,8 +59,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     within a second.
     """
     marker = pytest.mark.filterwarnings(
-        "ignore:Exception ignored in. <function AIOKafka"
-        ":pytest.PytestUnraisableExceptionWarning"
+        "ignore:Exception ignored in. <function AIOKafka:pytest.PytestUnraisableExceptionWarning"
     )
     for item in items:
         if "tests/intake/" in str(item.path):

@@ -1,0 +1,40 @@
+"""Registering API clients for tests."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from safeguard.auth import agencies
+from safeguard.auth.agencies import AgencyKind, RateLimit
+from safeguard.db.pool import Pool
+
+# Generous, so only the rate-limit tests ever meet a limit.
+TEST_LIMIT = RateLimit(per_minute=6000, burst=1000)
+
+
+async def register_client(
+    pool: Pool,
+    client_id: str,
+    *,
+    kind: AgencyKind = AgencyKind.PARTNER,
+    limit: RateLimit = TEST_LIMIT,
+    area: str | None = "E08000003",
+    lifetime: timedelta = timedelta(days=1),
+) -> dict[str, str]:
+    """Register a client and return the headers that authenticate as it."""
+    async with pool.acquire() as conn:
+        key = await agencies.register(
+            conn,
+            client_id=client_id,
+            name=f"Test agency {client_id}",
+            kind=kind,
+            area=area,
+            limit=limit,
+            key_lifetime=lifetime,
+        )
+    return bearer(key.token)
+
+
+def bearer(token: str) -> dict[str, str]:
+    """Authorization header for an API key."""
+    return {"Authorization": f"Bearer {token}"}
