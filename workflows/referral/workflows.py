@@ -57,6 +57,10 @@ class ReferralWorkflow:
     async def run(self, input: ReferralWorkflowInput) -> None:
         """Open the case, then act on alarms until it is redacted."""
         if input.state is None:
+            # Since v2 a new case is searchable before its due dates are worked out; cases
+            # started under v1 replay without this step (see tests/workflow/histories).
+            if workflow.patched("search-attributes-at-start"):
+                self._upsert_search_attributes()
             await self._open()
         else:
             self._upsert_search_attributes()

@@ -1,0 +1,81 @@
+"""Record a full journey's history with the code as it is now, for the versioning test.
+
+    .venv/bin/python -m tests.workflow.record_history tests/workflow/histories/NAME.json
+
+Run it before changing the workflow in a way that alters its commands; commit the file.
+Payloads are encrypted with the development key, and every value in them is synthetic.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import uuid
+from pathlib import Path
+
+from temporalio import activity
+from temporalio.testing import TimeSkippingConfig, WorkflowEnvironment
+from temporalio.worker import Worker
+
+from safeguard.codes import ConsentPolicy, GatewayOutcome, ReviewDecision
+from safeguard.policy import LifecyclePolicy
+from safeguard.settings import Settings
+from safeguard.stack.temporal import temporal_binary
+from safeguard.temporal import SEARCH_ATTRIBUTES, data_converter_for
+from tests.workflow import builders as b
+from tests.workflow.conftest import Harness
+from workflows.referral.activities import assessment_due
+from workflows.referral.models import RecordEventInput
+from workflows.referral.worker import SANDBOX
+from workflows.referral.workflows import ReferralWorkflow
+
+
+@activity.defn(name="record_event")
+async def _record_event(input: RecordEventInput) -> None:
+    """Events go nowhere while recording."""
+
+
+async def _journey(harness: Harness) -> str:
+    case = await harness.start(policy=LifecyclePolicy(consent_policy=ConsentPolicy.BEFORE_PANEL))
+    gateway = b.gateway(GatewayOutcome.REFERRED_TO_CHANNEL)
+    await case.execute_update(ReferralWorkflow.record_gateway_assessment, gateway)
+    await case.execute_update(ReferralWorkflow.request_consent, b.request_consent())
+    await case.execute_update(ReferralWorkflow.record_consent, b.consent())
+    await case.execute_update(ReferralWorkflow.record_panel_decision, b.adopt())
+    await harness.advance(case, 31)
+    await case.execute_update(ReferralWorkflow.record_support_review, b.review(ReviewDecision.EXIT))
+    await harness.advance(case, 190)
+    await case.execute_update(ReferralWorkflow.record_post_exit_review, b.post_exit(6))
+    await harness.advance(case, 190)
+    await case.execute_update(ReferralWorkflow.record_post_exit_review, b.post_exit(12))
+    await harness.advance(case, 6 * 366)
+    await case.result()
+    return (await case.fetch_history()).to_json()
+
+
+async def main() -> str:
+    """Run the journey on a throwaway dev server and return its history as JSON."""
+    env = await WorkflowEnvironment.start_time_skipping_v2(
+        ts_config=TimeSkippingConfig(enabled=False),
+        dev_server_existing_path=str(temporal_binary()),
+        dev_server_extra_args=[
+            "--dynamic-config-value",
+            "frontend.WorkflowTimeSkippingEnabled=true",
+        ],
+        data_converter=data_converter_for(Settings(environment="test")),
+        search_attributes=SEARCH_ATTRIBUTES,
+    )
+    async with env:
+        harness = Harness(env.client, env, f"record-{uuid.uuid4().hex[:8]}")
+        async with Worker(
+            env.client,
+            task_queue=harness.task_queue,
+            workflows=[ReferralWorkflow],
+            activities=[_record_event, assessment_due],
+            workflow_runner=SANDBOX,
+        ):
+            return await _journey(harness)
+
+
+if __name__ == "__main__":
+    Path(sys.argv[1]).write_text(asyncio.run(main()))

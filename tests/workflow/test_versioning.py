@@ -1,0 +1,46 @@
+"""Cases started under earlier code keep running after the workflow changes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from temporalio.api.enums.v1 import EventType
+from temporalio.client import WorkflowHistory
+from temporalio.worker import Replayer
+
+from safeguard.settings import Settings
+from safeguard.temporal import data_converter_for
+from tests.workflow.conftest import Harness
+from workflows.referral.worker import SANDBOX
+from workflows.referral.workflows import ReferralWorkflow
+
+# Histories recorded by `tests/workflow/record_history.py` before each command-changing release.
+HISTORIES = {
+    path.stem: path.read_text()
+    for path in sorted((Path(__file__).parent / "histories").glob("*.json"))
+}
+
+
+@pytest.mark.parametrize("name", sorted(HISTORIES))
+async def test_history_recorded_with_earlier_code_replays_on_current_code(name: str) -> None:
+    history = WorkflowHistory.from_json(name, HISTORIES[name])
+    replayer = Replayer(
+        workflows=[ReferralWorkflow],
+        data_converter=data_converter_for(Settings(environment="test")),
+        workflow_runner=SANDBOX,
+    )
+    result = await replayer.replay_workflow(history, raise_on_replay_failure=False)
+    assert result.replay_failure is None
+
+
+async def test_new_cases_take_the_new_branch(harness: Harness) -> None:
+    case = await harness.start()
+    history = await case.fetch_history()
+    markers = [
+        event
+        for event in history.events
+        if event.event_type == EventType.EVENT_TYPE_MARKER_RECORDED
+    ]
+    assert len(markers) == 1
+    assert b"search-attributes-at-start" in markers[0].SerializeToString()
