@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
 
 from safeguard.events.topics import REFERRAL_EVENTS, dead_letter_topic, source_topic
 from safeguard.kafka import dead_letter
@@ -48,7 +49,7 @@ async def replay_dead_letters(
     )
     await consumer.start()
     try:
-        partitions = await _partitions(consumer, parked_topic)
+        partitions = await _partitions(settings, parked_topic)
         consumer.assign(partitions)
         ends: dict[TopicPartition, int] = await consumer.end_offsets(partitions)
         messages = await _read_until(consumer, ends)
@@ -62,10 +63,17 @@ async def replay_dead_letters(
         await consumer.stop()
 
 
-async def _partitions(consumer: AIOKafkaConsumer, topic: str) -> list[TopicPartition]:
-    await consumer.topics()  # loads cluster metadata, so the partitions are known
-    numbers = consumer.partitions_for_topic(topic) or set()
-    return [TopicPartition(topic, number) for number in sorted(numbers)]
+async def _partitions(settings: Settings, topic: str) -> list[TopicPartition]:
+    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_servers())
+    await admin.start()
+    try:
+        described = await admin.describe_topics([topic])
+    finally:
+        await admin.close()
+    numbers = sorted(
+        p["partition"] for t in described if t["topic"] == topic for p in t["partitions"]
+    )
+    return [TopicPartition(topic, number) for number in numbers]
 
 
 async def _read_until(consumer: AIOKafkaConsumer, ends: dict[TopicPartition, int]) -> list[Any]:

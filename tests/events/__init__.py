@@ -1,0 +1,1 @@
+"""Tests of the event backbone: contracts, outbox relay, consumers, dead letters."""
