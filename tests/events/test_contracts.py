@@ -62,12 +62,14 @@ def _props(schema: Schema) -> Schema:
     return properties
 
 
+def _require(schema: Schema, field: str, definition: Schema) -> None:
+    _props(schema)[field] = definition
+    schema["required"].append(field)
+
+
 BREAKING: dict[str, Callable[[Schema], None]] = {
     "removed field": lambda s: _props(s).pop("area"),
-    "new required field": lambda s: (
-        _props(s).update(channel={"type": "string"}),
-        s["required"].append("channel"),
-    ),
+    "new required field": lambda s: _require(s, "channel", {"type": "string"}),
     "optional made required": lambda s: s["required"].append("route"),
     "retyped field": lambda s: _props(s).update(area={"type": "integer"}),
     "enum value removed": lambda s: s["$defs"]["ConsentDecision"]["enum"].remove("withdrawn"),
