@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import mailbox
 from email import message_from_bytes, policy
 from email.message import EmailMessage
@@ -47,6 +48,8 @@ class SmtpSink:
 
     async def start(self) -> None:
         """Listen (raises OSError if the port is taken)."""
+        # aiosmtpd logs every sender and recipient address at INFO: personal data.
+        logging.getLogger("mail.log").setLevel(logging.WARNING)
         loop = asyncio.get_running_loop()
         self._server = await loop.create_server(
             lambda: SMTP(self._handler, hostname="safeguard-sink", loop=loop), self.host, self.port
