@@ -350,7 +350,12 @@ def transfer_case(case: Case, inp: a.TransferInput) -> None:
 
 
 def close(case: Case, reason: ClosureReason) -> None:
-    """Close the case; the retention period for its outcome starts now."""
+    """Close the case; the retention period for its outcome starts now.
+
+    Retention is a durable timer in the case itself rather than a Schedule sweeping a table:
+    the deadline then lives and dies with the case (transfers, re-opening and policy included),
+    a sweeper's missed run cannot lose it, and an idle workflow costs Temporal next to nothing.
+    """
     case.move(Stage.CLOSED)
     case.state.closure_reason = reason
     retain_until = add_months(case.now, 12 * case.policy.retention_years[reason])
