@@ -13,10 +13,13 @@ from safeguard.events.topics import REFERRAL_EVENTS
 from safeguard.lifespan import Subscription, service_lifespan
 from safeguard.settings import Settings, get_settings
 from safeguard.web import build_app
+from services.intake.body_limit import BodyLimit
 from services.intake.events import CONSUMER, handle_event
 from services.intake.internal_routes import internal_router
 from services.intake.routes import router
 from services.intake.starter import StartTiming, WorkflowStarter
+
+MAX_BODY_BYTES = 64 * 1024
 
 DESCRIPTION = """\
 Partner agencies (schools, health, councils, police, probation) and the public web form submit
@@ -61,10 +64,12 @@ def create_app(
 ) -> FastAPI:
     """Build the app; tests pass their own settings, Temporal client and retry timings."""
     settings = settings or get_settings()
-    return build_app(
+    app = build_app(
         title="Prevent referral intake",
         description=DESCRIPTION,
         settings=settings,
         lifespan=_lifespan(settings, temporal, timing),
         routers=[router, internal_router],
     )
+    app.add_middleware(BodyLimit, max_bytes=MAX_BODY_BYTES)
+    return app

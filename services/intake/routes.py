@@ -13,8 +13,6 @@ from services.intake.form import ReferralCreate
 from services.intake.models import ReferralAccepted, ReferralStatus
 from services.intake.openapi import FORM_EXAMPLES, STATUS_RESPONSES, SUBMIT_RESPONSES
 
-MAX_BODY_BYTES = 64 * 1024
-
 router = APIRouter(prefix="/v1/referrals", tags=["referrals"])
 
 IdempotencyKey = Annotated[
@@ -36,7 +34,6 @@ IdempotencyKey = Annotated[
     "",
     status_code=201,
     responses=SUBMIT_RESPONSES,
-    max_body_size=MAX_BODY_BYTES,
     dependencies=[Depends(require_json)],
 )
 async def submit_referral(
