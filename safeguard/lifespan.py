@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from fastapi import FastAPI
 from temporalio.client import Client
 
+from safeguard.auth.staff import verifier_for
 from safeguard.background import running
 from safeguard.db.pool import create_pool
 from safeguard.kafka.consumer import EventConsumer, Handler
@@ -31,6 +32,7 @@ def service_lifespan(
     subscriptions: tuple[Subscription, ...] = (),
     temporal: Client | None = None,
     needs_temporal: bool = False,
+    staff: bool = False,
 ) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
     """Create pools and clients once at start-up and close them at shutdown."""
 
@@ -39,6 +41,8 @@ def service_lifespan(
         app.state.pool = pool = await create_pool(settings)
         if needs_temporal:
             app.state.temporal = temporal or await connect_temporal(settings)
+        if staff:
+            app.state.staff_verifier = verifier_for(settings)
         consumers = [
             EventConsumer(
                 settings=settings, pool=pool, name=s.name, topics=s.topics, handler=s.handler

@@ -107,6 +107,12 @@ class Settings(BaseSettings):
     internal_api_token: SecretStr = SecretStr(DEV_INTERNAL_API_TOKEN)
     notifications: NotificationSettings = Field(default_factory=NotificationSettings)
 
+    # Staff bearer tokens: the identity provider's public key set (JSON), issuer and audience.
+    # Unset in development: `safeguard tokens mint` signs with a key under data_dir/keys.
+    staff_jwks: SecretStr | None = None
+    staff_token_issuer: str = "safeguard-dev"
+    staff_token_audience: str = "safeguard"
+
     @model_validator(mode="after")
     def _no_placeholder_secrets_in_production(self) -> Settings:
         if self.environment == "production" and DEV_PAYLOAD_KEY_ID in self.payload_keys:

@@ -8,6 +8,7 @@ from safeguard.cli.agencies import agencies_app
 from safeguard.cli.ops import events_app, migrate_command
 from safeguard.cli.run import run_command
 from safeguard.cli.stack import stack_app
+from safeguard.cli.tokens import tokens_app
 
 app = typer.Typer(
     help="Run and operate the safeguarding case-workflow platform.", no_args_is_help=True
@@ -15,5 +16,6 @@ app = typer.Typer(
 app.add_typer(stack_app, name="stack")
 app.add_typer(events_app, name="events")
 app.add_typer(agencies_app, name="agencies")
+app.add_typer(tokens_app, name="tokens")
 app.command("migrate")(migrate_command)
 app.command("run")(run_command)
