@@ -1,0 +1,61 @@
+"""The routing table and templates (pure logic)."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from safeguard.events.contracts import EVENT_TYPES
+from services.notifications.routing import ROUTES, Audience, plan
+from services.notifications.templates import TEMPLATES, render
+from services.notifications.webhook import signature, verify
+from tests.events.factories import sample_event
+
+
+def test_every_route_names_a_known_event_type_and_template() -> None:
+    assert set(ROUTES) <= set(EVENT_TYPES)
+    assert {route.template for routes in ROUTES.values() for route in routes} <= set(TEMPLATES)
+
+
+@pytest.mark.parametrize("event_type", sorted(ROUTES))
+def test_every_planned_notification_renders(event_type: str) -> None:
+    planned = plan(sample_event(event_type, reference="PRV-2026-000007"))
+    assert planned
+    for item in planned:
+        message = render(item.template, item.params)
+        assert "PRV-2026-000007" in message.subject + message.body
+        assert "{" not in message.subject + message.body
+
+
+def test_a_plan_tells_each_provider_of_its_own_items_only() -> None:
+    items = [
+        {"item_id": str(uuid.uuid4()), "intervention": "educational", "provider_id": "b-co"},
+        {"item_id": str(uuid.uuid4()), "intervention": "vocational", "provider_id": "a-co"},
+        {"item_id": str(uuid.uuid4()), "intervention": "mental_health", "provider_id": "a-co"},
+    ]
+    planned = plan(sample_event("support_plan.revised", items=items))
+    assert [(p.recipient, p.params["item_count"], p.params["interventions"]) for p in planned] == [
+        ("intervention_provider@a-co", "2", "mental_health, vocational"),
+        ("intervention_provider@b-co", "1", "educational"),
+    ]
+
+
+def test_best_interests_consent_asks_nobody() -> None:
+    assert plan(sample_event("consent.requested", route="best_interests")) == []
+    asked = plan(sample_event("consent.requested", route="guardian"))
+    assert [(p.audience, p.recipient) for p in asked] == [
+        (Audience.CONSENT_CONTACT, "consent_contact")
+    ]
+
+
+def test_area_teams_are_addressed_by_area() -> None:
+    planned = plan(sample_event("referral.submitted", area="west-midlands"))
+    assert {p.recipient for p in planned} == {"referrer", "prevent_officers@west-midlands"}
+
+
+def test_webhook_signatures_bind_the_timestamp_and_body() -> None:
+    sent = signature("k" * 32, "1700000000", b'{"a":1}')
+    assert sent.startswith("sha256=") and verify("k" * 32, "1700000000", b'{"a":1}', sent)
+    assert not verify("k" * 32, "1700000001", b'{"a":1}', sent)
+    assert not verify("k" * 32, "1700000000", b'{"a":2}', sent)
