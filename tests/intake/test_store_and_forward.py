@@ -1,0 +1,125 @@
+"""Temporal stopped while referrals arrive: all accepted, all started once it is back, none twice."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from temporalio.client import Client
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.testing import WorkflowEnvironment
+
+from safeguard.db.pool import Pool
+from safeguard.settings import Settings
+from safeguard.stack.temporal import temporal_binary
+from services.intake.app import create_app
+from services.intake.starter import StartTiming
+from tests.helpers import assert_eventually, free_port
+from tests.intake.clients import register_client
+from tests.intake.forms import school_form
+from tests.servers import serve
+from workflows.referral.workflows import workflow_id_for
+
+
+class RestartableTemporal:
+    """A dev server persisted to a file, so it can stop and come back on the same port."""
+
+    def __init__(self, db_file: Path) -> None:
+        self.port = free_port()
+        self.db_file = db_file
+        self.env: WorkflowEnvironment | None = None
+
+    async def start(self) -> None:
+        """Start (or restart) the server."""
+        self.env = await WorkflowEnvironment.start_local(
+            dev_server_existing_path=str(temporal_binary()),
+            dev_server_database_filename=str(self.db_file),
+            port=self.port,
+            data_converter=pydantic_data_converter,
+        )
+
+    async def stop(self) -> None:
+        """Stop the server process."""
+        if self.env is not None:
+            await self.env.shutdown()
+            self.env = None
+
+
+@pytest.fixture
+async def temporal(tmp_path: Path) -> AsyncIterator[RestartableTemporal]:
+    """A Temporal server this test may stop and start."""
+    server = RestartableTemporal(tmp_path / "temporal.db")
+    await server.start()
+    try:
+        yield server
+    finally:
+        await server.stop()
+
+
+async def _submit(http: httpx.AsyncClient, headers: dict[str, str], n: int) -> httpx.Response:
+    form = school_form(given_names=f"Person{n}")
+    answer = await http.post(
+        "/v1/referrals", json=form, headers=headers | {"Idempotency-Key": f"key-{n}"}
+    )
+    assert answer.status_code == 201, answer.text
+    return answer
+
+
+async def _statuses(http: httpx.AsyncClient, headers: dict[str, str], refs: list[str]) -> Any:
+    answers = [await http.get(f"/v1/referrals/{ref}", headers=headers) for ref in refs]
+    return [(a.json()["status"], a.json()["queued"]) for a in answers]
+
+
+async def _runs_per_reference(client: Client, references: list[str]) -> dict[str, int]:
+    runs: dict[str, int] = dict.fromkeys(references, 0)
+    async for execution in client.list_workflows():
+        reference = execution.id.removeprefix("referral-")
+        if reference in runs:
+            runs[reference] += 1
+    return runs
+
+
+async def test_referrals_accepted_while_temporal_is_down_start_once_it_returns(
+    settings: Settings, pool: Pool, temporal: RestartableTemporal
+) -> None:
+    client = await Client.connect(
+        f"127.0.0.1:{temporal.port}", data_converter=pydantic_data_converter
+    )
+    app = create_app(
+        settings, temporal=client, timing=StartTiming(poll_seconds=0.2, max_backoff_seconds=2)
+    )
+    headers = await register_client(pool, "agency-a")
+    async with serve(app) as url, httpx.AsyncClient(base_url=url, timeout=30) as http:
+        before = [(await _submit(http, headers, n)).json()["reference"] for n in range(3)]
+        assert await _statuses(http, headers, before) == [("being_assessed", False)] * 3
+
+        await temporal.stop()
+        during = [(await _submit(http, headers, n)).json()["reference"] for n in range(3, 13)]
+        assert await _statuses(http, headers, during) == [("received", True)] * 10
+        # A client that timed out and retries gets its first answer, not a second case.
+        retried = await _submit(http, headers, 7)
+        assert retried.json()["reference"] == during[4]
+
+        await asyncio.sleep(1)  # let the starter fail a few times and back off
+        await temporal.start()
+        everyone = before + during
+
+        async def started() -> list[Any]:
+            return await _statuses(http, headers, everyone)
+
+        await assert_eventually(started, lambda s: s == [("being_assessed", False)] * 13, within=60)
+
+    runs = await assert_eventually(
+        lambda: _runs_per_reference(client, everyone),
+        lambda found: set(found.values()) == {1},
+        within=30,
+    )
+    assert sorted(runs) == sorted(everyone)
+    async with pool.acquire() as conn:
+        assert await conn.fetchval("SELECT count(*) FROM intake.referrals") == 13
+    described = await client.get_workflow_handle(workflow_id_for(during[0])).describe()
+    assert described.id == workflow_id_for(during[0])
