@@ -138,8 +138,10 @@ async def test_referral_travels_the_whole_path(
             return entries
 
         sent = await assert_eventually(notifications)
-        assert [(n["recipient_role"], n["template"]) for n in sent] == [
-            ("referrer", "referral_acknowledgement")
+        # The referrer is acknowledged and the area's Prevent officers told of a new task.
+        assert sorted((n["recipient_role"], n["template"]) for n in sent) == [
+            ("prevent_officers", "assessment_task_new"),
+            ("referrer", "referral_acknowledgement"),
         ]
 
         lookup = await http.get(f"{system.intake}/v1/referrals/{reference}", headers=system.partner)
