@@ -32,6 +32,11 @@ REQUEST_LEASE = timedelta(seconds=15)
 _LOOP_LEASE = timedelta(seconds=60)
 _RPC_TIMEOUT = timedelta(seconds=3)
 _BATCH = 50
+_CLASH_RETRY = timedelta(hours=1)
+
+
+class ReferenceClash(Exception):
+    """The workflow id of this reference already belongs to another referral."""
 
 
 @dataclass(frozen=True)
@@ -112,6 +117,10 @@ class WorkflowStarter:
                 async with self._pool.acquire() as conn:
                     await store.mark_started(conn, referral_id=item.referral_id)
                 self._failures = 0
+            except ReferenceClash:
+                # Not an outage: park this one for an operator and carry on with the rest.
+                logger.error("workflow id of %s belongs to another referral", item.reference)
+                await self._requeue([item], delay=_CLASH_RETRY)
             except Exception as error:
                 self._note_failure(error, what=f"starting the workflow of {item.reference}")
                 await self._requeue(pending[index:], delay=timedelta(seconds=self._pause()))
@@ -128,12 +137,22 @@ class WorkflowStarter:
                     id=workflow_id_for(item.reference),
                     task_queue=self._settings.temporal_task_queue,
                     id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+                    memo={"referral_id": str(item.referral_id)},
                     rpc_timeout=_RPC_TIMEOUT,
                 ),
                 timeout=_RPC_TIMEOUT.total_seconds() + 1,
             )
         except WorkflowAlreadyStartedError:
-            pass  # An earlier attempt reached Temporal: the case exists once.
+            # An earlier attempt reached Temporal, so the case exists once, provided it is this
+            # referral's: a database restored behind Temporal's back could reissue a reference.
+            await self._confirm_same_referral(item)
+
+    async def _confirm_same_referral(self, item: PendingStart) -> None:
+        assert self._client is not None  # noqa: S101 - callers check
+        handle = self._client.get_workflow_handle(workflow_id_for(item.reference))
+        described = await handle.describe(rpc_timeout=_RPC_TIMEOUT)
+        if await described.memo_value("referral_id", None) != str(item.referral_id):
+            raise ReferenceClash(item.reference)
 
     def _input(self, item: PendingStart) -> ReferralWorkflowInput:
         return ReferralWorkflowInput(

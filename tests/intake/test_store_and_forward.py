@@ -1,11 +1,10 @@
-"""Temporal stopped while referrals arrive: all accepted, all started once it is back, none twice."""
+"""Temporal stopped while referrals arrive: all accepted, all started once it is back, once."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
@@ -69,7 +68,9 @@ async def _submit(http: httpx.AsyncClient, headers: dict[str, str], n: int) -> h
     return answer
 
 
-async def _statuses(http: httpx.AsyncClient, headers: dict[str, str], refs: list[str]) -> Any:
+async def _statuses(
+    http: httpx.AsyncClient, headers: dict[str, str], refs: list[str]
+) -> list[tuple[str, bool]]:
     answers = [await http.get(f"/v1/referrals/{ref}", headers=headers) for ref in refs]
     return [(a.json()["status"], a.json()["queued"]) for a in answers]
 
@@ -108,7 +109,7 @@ async def test_referrals_accepted_while_temporal_is_down_start_once_it_returns(
         await temporal.start()
         everyone = before + during
 
-        async def started() -> list[Any]:
+        async def started() -> list[tuple[str, bool]]:
             return await _statuses(http, headers, everyone)
 
         await assert_eventually(started, lambda s: s == [("being_assessed", False)] * 13, within=60)
