@@ -34,6 +34,7 @@ Handler = Callable[[Connection, EventEnvelope], Awaitable[None]]
 _RETRY_START = 0.5
 _RETRY_MAX = 30.0
 _MAX_RECORDS = 500
+_FETCH_MAX_WAIT_MS = 20
 
 
 class EventConsumer:
@@ -83,6 +84,10 @@ class EventConsumer:
             group_id=self._settings.consumer_group(self._name),
             enable_auto_commit=False,
             auto_offset_reset="earliest",
+            # A partition whose records were still buffered when a fetch went out waits for
+            # that fetch to return: the default 500 ms wait made end-to-end p50 ~250 ms;
+            # 20 ms costs an idle consumer 50 small fetches a second.
+            fetch_max_wait_ms=_FETCH_MAX_WAIT_MS,
         )
         dead_letters = create_producer(self._settings)
         await start_with_retry(consumer)
@@ -90,12 +95,13 @@ class EventConsumer:
             await start_with_retry(dead_letters)
             while True:
                 batch = await consumer.getmany(timeout_ms=1000, max_records=_MAX_RECORDS)
-                for partition, messages in batch.items():
+                for messages in batch.values():
                     for message in messages:
                         await self._process(message, dead_letters)
-                    # Committed once the batch is handled: a crash redelivers at most this
-                    # batch, and the processed-events ledger turns those into no-ops.
-                    await consumer.commit({partition: messages[-1].offset + 1})
+                if batch:
+                    # One commit once the whole batch is handled: a crash redelivers at most
+                    # this batch, and the processed-events ledger turns those into no-ops.
+                    await consumer.commit({tp: ms[-1].offset + 1 for tp, ms in batch.items()})
         finally:
             await consumer.stop()
             await dead_letters.stop()
