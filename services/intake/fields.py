@@ -26,7 +26,8 @@ def _storable(value: str) -> str:
 
 
 def _one_line(value: str) -> str:
-    if _CONTROL.search(_storable(value)):
+    # Also runs before email validation, on whatever JSON value arrived.
+    if isinstance(value, str) and _CONTROL.search(_storable(value)):
         raise ValueError("text must not contain control characters or line breaks")
     return value
 

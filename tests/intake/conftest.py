@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 import httpx
 import pytest
@@ -15,7 +13,7 @@ from safeguard.db.pool import Pool, create_pool
 from safeguard.settings import Settings
 from services.intake.app import create_app
 from services.intake.starter import StartTiming
-from tests.intake.clients import register_client
+from tests.intake.clients import give_references_of_their_own, register_client
 from tests.servers import serve
 
 
@@ -43,27 +41,12 @@ async def pool(settings: Settings) -> AsyncIterator[Pool]:
     await pool.close()
 
 
-_reference_blocks = itertools.count(start=100)
-
-
-async def _give_references_of_their_own(pool: Pool) -> None:
-    # Each test has a fresh database but shares the session's Temporal server, where the
-    # workflow id is derived from the reference: so each test issues its own block of serials.
-    year = datetime.now(UTC).year
-    async with pool.acquire() as conn:
-        await conn.execute(
-            "INSERT INTO intake.reference_counters (year, last_serial) VALUES ($1, $2)",
-            year,
-            next(_reference_blocks) * 1000,
-        )
-
-
 @pytest.fixture
 async def intake(settings: Settings, temporal_client: Client, pool: Pool) -> AsyncIterator[Intake]:
     """The intake service on loopback, talking to the session's Temporal server."""
     app = create_app(settings, temporal=temporal_client, timing=StartTiming(poll_seconds=0.2))
     agency_a = await register_client(pool, "agency-a")
-    await _give_references_of_their_own(pool)
+    await give_references_of_their_own(pool)
     async with serve(app) as url, httpx.AsyncClient(base_url=url, timeout=30) as http:
         yield Intake(url=url, http=http, pool=pool, agency_a=agency_a)
 

@@ -1,0 +1,88 @@
+"""The OpenAPI, tested by schemathesis against the service run as users run it."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+from temporalio.client import Client
+
+from safeguard.auth.agencies import AgencyKind
+from safeguard.db.pool import Pool
+from safeguard.settings import Settings
+from tests.helpers import assert_eventually, free_port
+from tests.intake.clients import TEST_LIMIT, give_references_of_their_own, register_client
+
+CHECKS = ",".join(
+    (
+        "not_a_server_error",
+        "status_code_conformance",
+        "content_type_conformance",
+        "response_headers_conformance",
+        "response_schema_conformance",
+        "negative_data_rejection",
+    )
+)
+
+
+def _environment(settings: Settings, temporal: Client) -> dict[str, str]:
+    return os.environ | {
+        "SAFEGUARD_ENVIRONMENT": "test",
+        "SAFEGUARD_DATABASE_URL": str(settings.database_url),
+        "SAFEGUARD_KAFKA_BOOTSTRAP_SERVERS": settings.kafka_servers(),
+        "SAFEGUARD_KAFKA_TOPIC_PREFIX": settings.kafka_topic_prefix,
+        "SAFEGUARD_KAFKA_CONSUMER_GROUP_PREFIX": settings.kafka_consumer_group_prefix,
+        "SAFEGUARD_TEMPORAL_ADDRESS": temporal.service_client.config.target_host,
+        "SAFEGUARD_TEMPORAL_TASK_QUEUE": settings.temporal_task_queue,
+    }
+
+
+@pytest.fixture
+async def served(settings: Settings, temporal_client: Client) -> AsyncIterator[str]:
+    """Intake in its own process under uvicorn, as `safeguard run` starts it."""
+    port = free_port()
+    process = await asyncio.create_subprocess_exec(
+        *(sys.executable, "-m", "uvicorn", "services.intake.app:create_app", "--factory"),
+        *("--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"),
+        env=_environment(settings, temporal_client),
+    )
+    url = f"http://127.0.0.1:{port}"
+
+    async def live() -> bool:
+        try:
+            async with httpx.AsyncClient() as http:
+                return (await http.get(f"{url}/health/live")).status_code == 200
+        except httpx.TransportError:
+            return False
+
+    try:
+        await assert_eventually(live, within=30)
+        yield url
+    finally:
+        process.terminate()
+        await process.wait()
+
+
+async def test_no_server_errors_and_no_schema_breaking_answers(served: str, pool: Pool) -> None:
+    headers = await register_client(pool, "schemathesis", kind=AgencyKind.PARTNER, limit=TEST_LIMIT)
+    await give_references_of_their_own(pool)
+    process = await asyncio.create_subprocess_exec(
+        *(os.path.join(os.path.dirname(sys.executable), "st"), "run", f"{served}/openapi.json"),
+        *("--checks", CHECKS, "--max-examples", "50", "--seed", "4"),
+        *("--header", f"Authorization:{headers['Authorization']}"),
+        *("--phases", "examples,coverage,fuzzing", "--no-color", "--workers", "4"),
+        *("--generation-database", "none", "--request-timeout", "10"),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+    output, _ = await asyncio.wait_for(process.communicate(), timeout=240)
+    report = output.decode(errors="replace")
+    assert process.returncode == 0, report[-6000:]
+    assert "No issues found" in report, report[-6000:]
+    # Valid forms got through too, so the run exercised acceptance and not only refusals.
+    async with pool.acquire() as conn:
+        assert await conn.fetchval("SELECT count(*) FROM intake.referrals") > 0
