@@ -14,7 +14,7 @@ from safeguard.policy import LifecyclePolicy
 # Development only: a well-known key is no secret, so production refuses it.
 DEV_PAYLOAD_KEY_ID = "dev-1"
 DEV_PAYLOAD_KEY = "ZGV2ZWxvcG1lbnQta2V5LW5vdC1hLXNlY3JldC0wMDA="
-DEV_INTERNAL_API_TOKEN = "dev-internal-token"
+DEV_INTERNAL_API_TOKEN = "dev-internal-token"  # noqa: S105 - public by design; refused in production
 
 
 class PlaceholderSecretError(ValueError):
