@@ -1,0 +1,66 @@
+"""Acting on a case: run a workflow update and turn its answer into HTTP terms.
+
+Services never write case state themselves; every change is a `ReferralWorkflow` update.
+A rejection keeps its reason: wrong stage is 409 (with the current stage), wrong role 403,
+invalid content 422; an unreachable Temporal is 503, so nothing submitted is silently dropped.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from temporalio.client import Client, RPCError, WorkflowUpdateFailedError
+from temporalio.exceptions import ApplicationError
+from temporalio.service import RPCStatusCode
+
+from safeguard.errors import ProblemError
+
+_STATUS = {"WrongStage": 409, "NotPermitted": 403, "InvalidContent": 422}
+_TITLES = {
+    "WrongStage": "The case has moved on",
+    "NotPermitted": "Not permitted",
+    "InvalidContent": "Invalid decision",
+}
+
+
+async def run_update(client: Client, workflow_id: str, update: Any, arg: Any) -> Any:
+    """Execute `update` on the case's current run and return its result."""
+    handle = client.get_workflow_handle(workflow_id)
+    try:
+        return await handle.execute_update(update, arg)
+    except WorkflowUpdateFailedError as error:
+        raise _rejection(error) from error
+    except RPCError as error:
+        raise _unavailable(error) from error
+
+
+async def run_query(client: Client, workflow_id: str, query: Any) -> Any:
+    """Run a query on the case's current run."""
+    try:
+        return await client.get_workflow_handle(workflow_id).query(query)
+    except RPCError as error:
+        raise _unavailable(error) from error
+
+
+def _rejection(error: WorkflowUpdateFailedError) -> ProblemError:
+    cause = error.cause
+    if not isinstance(cause, ApplicationError) or cause.type not in _STATUS:
+        return ProblemError(500, "The case could not apply this decision")
+    details = cause.details[0] if cause.details and isinstance(cause.details[0], dict) else {}
+    return ProblemError(
+        _STATUS[cause.type],
+        _TITLES[cause.type],
+        cause.message,
+        **{key: str(value) for key, value in details.items()},
+    )
+
+
+def _unavailable(error: RPCError) -> ProblemError:
+    if error.status == RPCStatusCode.NOT_FOUND:
+        return ProblemError(404, "Unknown case", "No running case has that reference.")
+    return ProblemError(
+        503,
+        "Case engine unavailable",
+        "Nothing was recorded; try again shortly.",
+        headers={"Retry-After": "5"},
+    )
