@@ -47,12 +47,10 @@ def _rejection(error: WorkflowUpdateFailedError) -> ProblemError:
     if not isinstance(cause, ApplicationError) or cause.type not in _STATUS:
         return ProblemError(500, "The case could not apply this decision")
     details = cause.details[0] if cause.details and isinstance(cause.details[0], dict) else {}
-    return ProblemError(
-        _STATUS[cause.type],
-        _TITLES[cause.type],
-        cause.message,
-        **{key: str(value) for key, value in details.items()},
-    )
+    problem = ProblemError(_STATUS[cause.type], _TITLES[cause.type], cause.message)
+    # e.g. {"stage": "PANEL_CONSIDERATION"}: the client learns where the case now stands.
+    problem.extra = {str(key): str(value) for key, value in details.items()}
+    return problem
 
 
 def _unavailable(error: RPCError) -> ProblemError:
