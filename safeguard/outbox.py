@@ -76,8 +76,8 @@ class OutboxRelay:
 
     async def run(self, *, poll_seconds: float = 1.0) -> None:
         """Relay until cancelled, holding the relay lock on a dedicated connection."""
-        await start_with_retry(self._producer)
         try:
+            await start_with_retry(self._producer)
             async with self._pool.acquire() as listener:
                 await listener.execute("SELECT pg_advisory_lock($1)", _RELAY_LOCK_KEY)
                 await listener.add_listener(_CHANNEL, self._on_notify)

@@ -90,8 +90,10 @@ class EventConsumer:
             fetch_max_wait_ms=_FETCH_MAX_WAIT_MS,
         )
         dead_letters = create_producer(self._settings)
-        await start_with_retry(consumer)
+        # Both are stopped even if cancelled while starting (a service stopping during the
+        # group join), so neither is left open.
         try:
+            await start_with_retry(consumer)
             await start_with_retry(dead_letters)
             while True:
                 batch = await consumer.getmany(timeout_ms=1000, max_records=_MAX_RECORDS)

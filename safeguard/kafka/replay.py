@@ -47,8 +47,8 @@ async def replay_dead_letters(
         enable_auto_commit=False,
         auto_offset_reset="earliest",
     )
-    await consumer.start()
     try:
+        await consumer.start()
         partitions = await _partitions(settings, parked_topic)
         consumer.assign(partitions)
         ends: dict[TopicPartition, int] = await consumer.end_offsets(partitions)
@@ -132,8 +132,8 @@ async def _republish(
 ) -> None:
     """Send each distinct parked message back to its source topic, in parking order."""
     producer = create_producer(settings)
-    await producer.start()
     try:
+        await producer.start()
         for message, parked in zip(messages, described, strict=True):
             if parked.duplicate:
                 continue  # parked by two consumers: one copy reaches both again
