@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import itertools
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -87,6 +89,7 @@ async def settings(stack: Stack, template_database: str) -> Settings:
         await admin.execute(f'CREATE DATABASE "{database}" TEMPLATE "{template_database}"')
     finally:
         await admin.close()
+    await _spread_references(_dsn_for(stack, database))
     settings = Settings(
         environment="test",
         database_url=_dsn_for(stack, database),
@@ -97,3 +100,24 @@ async def settings(stack: Stack, template_database: str) -> Settings:
     )
     await create_topics(settings)
     return settings
+
+
+_reference_blocks = itertools.count(start=1)
+
+
+async def _spread_references(dsn: str) -> None:
+    """Start this test's reference serials in a block of its own.
+
+    Every test has a fresh database but the Temporal server is shared, and workflow ids come
+    from references: without this, two tests would both issue PRV-<year>-000001.
+    """
+    conn = await asyncpg.connect(dsn)
+    try:
+        year = dt.datetime.now(dt.UTC).year
+        start = next(_reference_blocks) * 1_000
+        await conn.executemany(
+            "INSERT INTO intake.reference_counters (year, last_serial) VALUES ($1, $2)",
+            [(year, start), (year + 1, start)],
+        )
+    finally:
+        await conn.close()

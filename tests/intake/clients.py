@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import itertools
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from safeguard.auth import agencies
 from safeguard.auth.agencies import AgencyKind, RateLimit
@@ -39,19 +38,3 @@ async def register_client(
 def bearer(token: str) -> dict[str, str]:
     """Authorization header for an API key."""
     return {"Authorization": f"Bearer {token}"}
-
-
-_reference_blocks = itertools.count(start=100)
-
-
-async def give_references_of_their_own(pool: Pool) -> None:
-    """Start this test's reference serials in a block no other test of the session uses."""
-    # Each test has a fresh database but shares the session's Temporal server, where the
-    # workflow id is derived from the reference: so each test issues its own block of serials.
-    year = datetime.now(UTC).year
-    async with pool.acquire() as conn:
-        await conn.execute(
-            "INSERT INTO intake.reference_counters (year, last_serial) VALUES ($1, $2)",
-            year,
-            next(_reference_blocks) * 1000,
-        )

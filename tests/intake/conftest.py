@@ -13,7 +13,7 @@ from safeguard.db.pool import Pool, create_pool
 from safeguard.settings import Settings
 from services.intake.app import create_app
 from services.intake.starter import StartTiming
-from tests.intake.clients import give_references_of_their_own, register_client
+from tests.intake.clients import register_client
 from tests.servers import serve
 
 
@@ -46,7 +46,6 @@ async def intake(settings: Settings, temporal_client: Client, pool: Pool) -> Asy
     """The intake service on loopback, talking to the session's Temporal server."""
     app = create_app(settings, temporal=temporal_client, timing=StartTiming(poll_seconds=0.2))
     agency_a = await register_client(pool, "agency-a")
-    await give_references_of_their_own(pool)
     async with serve(app) as url, httpx.AsyncClient(base_url=url, timeout=30) as http:
         yield Intake(url=url, http=http, pool=pool, agency_a=agency_a)
 

@@ -15,7 +15,7 @@ from safeguard.auth.agencies import AgencyKind
 from safeguard.db.pool import Pool
 from safeguard.settings import Settings
 from tests.helpers import assert_eventually, free_port
-from tests.intake.clients import TEST_LIMIT, give_references_of_their_own, register_client
+from tests.intake.clients import TEST_LIMIT, register_client
 
 CHECKS = ",".join(
     (
@@ -69,7 +69,6 @@ async def served(settings: Settings, temporal_client: Client) -> AsyncIterator[s
 
 async def test_no_server_errors_and_no_schema_breaking_answers(served: str, pool: Pool) -> None:
     headers = await register_client(pool, "schemathesis", kind=AgencyKind.PARTNER, limit=TEST_LIMIT)
-    await give_references_of_their_own(pool)
     process = await asyncio.create_subprocess_exec(
         *(os.path.join(os.path.dirname(sys.executable), "st"), "run", f"{served}/openapi.json"),
         *("--checks", CHECKS, "--max-examples", "50", "--seed", "4"),
