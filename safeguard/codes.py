@@ -90,6 +90,14 @@ class ConsentDecision(StrEnum):
     NO_RESPONSE = "no_response"
 
 
+class RefusalReassessment(StrEnum):
+    """What the panel decides when it reassesses a case without consent."""
+
+    REQUEST_CONSENT_AGAIN = "request_consent_again"
+    SIGNPOST = "signpost"
+    CLOSE = "close"
+
+
 class DecisionBasis(StrEnum):
     """How the panel reached its decision."""
 

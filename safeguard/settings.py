@@ -110,8 +110,8 @@ class Settings(BaseSettings):
     # Staff bearer tokens: the identity provider's public key set (JSON), issuer and audience.
     # Unset in development: `safeguard tokens mint` signs with a key under data_dir/keys.
     staff_jwks: SecretStr | None = None
-    staff_token_issuer: str = "safeguard-dev"
-    staff_token_audience: str = "safeguard"
+    staff_token_issuer: str = "safeguard-dev"  # noqa: S105 - a name, not a secret
+    staff_token_audience: str = "safeguard"  # noqa: S105 - a name, not a secret
 
     @model_validator(mode="after")
     def _no_placeholder_secrets_in_production(self) -> Settings:

@@ -1,7 +1,8 @@
 """One Pydantic model per event type. Events carry ids, codes and dates, never personal data.
 
 Adding an optional field is compatible; removing or retyping one needs a new event type or a
-new `schema_version`, which the contract test (tests/test_event_contracts.py) enforces.
+new `schema_version`, which the contract test (tests/events/test_contracts.py) enforces.
+Consumers ignore fields they do not know, so producers may add optional fields first.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from safeguard.codes import (
     DecisionBasis,
     GatewayOutcome,
     InterventionType,
+    RefusalReassessment,
     ReviewDecision,
     Role,
     SignpostService,
@@ -30,7 +32,7 @@ from safeguard.events.envelope import EventEnvelope, make_envelope
 class DomainEvent(BaseModel):
     """Base of every event payload: which case, where it now stands, in which area."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="ignore")
 
     event_type: ClassVar[str]
     schema_version: ClassVar[int] = 1
@@ -159,7 +161,7 @@ class ConsentReassessed(ActedEvent):
 
     event_type: ClassVar[str] = "consent.reassessed"
 
-    decision: str
+    decision: RefusalReassessment
 
 
 class PanelDecisionRecorded(ActedEvent):

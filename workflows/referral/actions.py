@@ -17,6 +17,7 @@ from safeguard.codes import (
     DecisionBasis,
     GatewayOutcome,
     InterventionType,
+    RefusalReassessment,
     ReviewDecision,
     Role,
     SignpostService,
@@ -104,7 +105,7 @@ class WithdrawConsentInput(ActionInput):
 class RefusalReassessmentInput(ActionInput):
     """The panel's reassessment of a case whose consent was not given."""
 
-    decision: Literal["request_consent_again", "signpost", "close"]
+    decision: RefusalReassessment
     signposted_to: SignpostService | None = None
     notes: Notes
 

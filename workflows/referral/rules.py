@@ -12,7 +12,14 @@ from typing import Any
 
 from temporalio.exceptions import ApplicationError
 
-from safeguard.codes import ConsentPolicy, ConsentRoute, DecisionBasis, Role, Stage
+from safeguard.codes import (
+    ConsentPolicy,
+    ConsentRoute,
+    DecisionBasis,
+    RefusalReassessment,
+    Role,
+    Stage,
+)
 from workflows.referral import actions as a
 from workflows.referral.state import CaseState
 
@@ -139,7 +146,7 @@ def _post_exit_review(ctx: Context, inp: a.PostExitReviewInput) -> str | None:
 
 
 def _refusal_reassessment(ctx: Context, inp: a.RefusalReassessmentInput) -> str | None:
-    if (inp.decision == "signpost") != (inp.signposted_to is not None):
+    if (inp.decision is RefusalReassessment.SIGNPOST) != (inp.signposted_to is not None):
         return "signposted_to is required for 'signpost' and only for it"
     return None
 

@@ -17,6 +17,7 @@ from safeguard.codes import (
     ConsentDecision,
     ConsentPolicy,
     GatewayOutcome,
+    RefusalReassessment,
     ReviewDecision,
     Stage,
 )
@@ -203,9 +204,9 @@ def withdraw_consent(case: Case, inp: a.WithdrawConsentInput) -> None:
 
 def reassess_after_refusal(case: Case, inp: a.RefusalReassessmentInput) -> None:
     """The panel's reassessment: ask again, signpost or close."""
-    if inp.decision == "request_consent_again":
+    if inp.decision is RefusalReassessment.REQUEST_CONSENT_AGAIN:
         _await_consent(case)
-    elif inp.decision == "signpost":
+    elif inp.decision is RefusalReassessment.SIGNPOST:
         close(case, ClosureReason.SIGNPOSTED)
     else:
         close(case, ClosureReason.CONSENT_NOT_GIVEN)
