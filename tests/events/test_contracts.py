@@ -127,8 +127,6 @@ CODE_STRINGS = {
     "sector": "referrer sector code",
     "concern_type": "concern type code",
     "provider_id": "intervention provider id",
-    # consent.reassessed: a code (ask again, signpost, close) typed as str; should be an enum.
-    "decision": "reassessment decision code",
 }
 
 
