@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Any
 from uuid import UUID
 
 from fastapi import APIRouter, Depends
+from pydantic import BaseModel
 
+from safeguard.errors import ProblemError
 from safeguard.web import PoolDep
+from services.intake import store
 from services.intake.contacts import referral_contacts
 from services.intake.deps import require_service_token
 from services.intake.models import ReferralContacts
@@ -18,7 +23,46 @@ internal_router = APIRouter(
 )
 
 
+class LinkedReferral(BaseModel):
+    """An earlier referral of the same person."""
+
+    referral_id: UUID
+    reference: str
+    received_at: datetime
+
+
+class StoredReferral(BaseModel):
+    """A referral as submitted, for the services that assess it (internal only)."""
+
+    referral_id: UUID
+    reference: str
+    received_at: datetime
+    area: str
+    form: dict[str, Any]
+    linked_referrals: list[LinkedReferral]
+
+
 @internal_router.get("/referrals/{referral_id}/contacts")
 async def get_contacts(referral_id: UUID, pool: PoolDep) -> ReferralContacts:
     """Contact details needed to notify about a case."""
     return await referral_contacts(pool, referral_id=referral_id)
+
+
+@internal_router.get("/referrals/{referral_id}")
+async def get_referral(referral_id: UUID, pool: PoolDep) -> StoredReferral:
+    """The stored referral form and the earlier referrals linked to it; 410 once redacted."""
+    async with pool.acquire() as conn:
+        row = await store.referral_row(conn, referral_id=referral_id)
+        links = await store.linked_rows(conn, referral_id=referral_id) if row else []
+    if row is None:
+        raise ProblemError(404, "Unknown referral", f"No referral has id {referral_id}.")
+    if row["redacted_at"] is not None or row["form"] is None:
+        raise ProblemError(410, "Referral redacted", "Its personal data has been erased.")
+    return StoredReferral(
+        referral_id=row["id"],
+        reference=row["reference"],
+        received_at=row["received_at"],
+        area=row["area"],
+        form=row["form"],
+        linked_referrals=[LinkedReferral.model_validate(dict(link)) for link in links],
+    )

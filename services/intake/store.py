@@ -213,6 +213,25 @@ async def contacts_row(conn: Connection, *, referral_id: UUID) -> asyncpg.Record
     )
 
 
+async def referral_row(conn: Connection, *, referral_id: UUID) -> asyncpg.Record | None:
+    """A referral's reference, dates, area and form (None once redacted)."""
+    return await conn.fetchrow(
+        "SELECT id, reference, received_at, area, form, redacted_at"
+        " FROM intake.referrals WHERE id = $1",
+        referral_id,
+    )
+
+
+async def linked_rows(conn: Connection, *, referral_id: UUID) -> list[asyncpg.Record]:
+    """The earlier referrals of the same person linked at intake, oldest first."""
+    return await conn.fetch(
+        "SELECT r.id AS referral_id, r.reference, r.received_at"
+        " FROM intake.referral_links l JOIN intake.referrals r ON r.id = l.linked_referral_id"
+        " WHERE l.referral_id = $1 ORDER BY r.received_at, r.id",
+        referral_id,
+    )
+
+
 async def mark_closed(conn: Connection, *, referral_id: UUID, at: datetime) -> None:
     """The case closed."""
     await conn.execute(
