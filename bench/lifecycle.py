@@ -25,16 +25,14 @@ from typing import Any
 import psutil
 from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client, WorkflowHandle, WorkflowUpdateFailedError
-from temporalio.testing import TimeSkippingConfig, WorkflowEnvironment
+from temporalio.testing import WorkflowEnvironment
 
 sys.path.insert(0, str(Path(__file__).parent))
 sys.path.insert(0, str(Path(__file__).parent.parent))
 from lifecycle_bare import BarePlan, BareWorkflow  # noqa: E402
 
 from safeguard.codes import GatewayOutcome, ReviewDecision  # noqa: E402
-from safeguard.settings import Settings  # noqa: E402
-from safeguard.stack.temporal import temporal_binary  # noqa: E402
-from safeguard.temporal import SEARCH_ATTRIBUTES, data_converter_for  # noqa: E402
+from tests.temporal_server import start_time_skipping_server  # noqa: E402
 from tests.workflow import builders as b  # noqa: E402
 from workflows.referral.models import ReferralWorkflowInput  # noqa: E402
 from workflows.referral.workflows import ReferralWorkflow  # noqa: E402
@@ -198,16 +196,7 @@ def print_runs(runs: list[Run]) -> None:
 
 
 async def main(total: int, concurrency: int) -> None:
-    env = await WorkflowEnvironment.start_time_skipping_v2(
-        ts_config=TimeSkippingConfig(enabled=False),
-        dev_server_existing_path=str(temporal_binary()),
-        dev_server_extra_args=[
-            "--dynamic-config-value",
-            "frontend.WorkflowTimeSkippingEnabled=true",
-        ],
-        data_converter=data_converter_for(Settings(environment="test")),
-        search_attributes=SEARCH_ATTRIBUTES,
-    )
+    env = await start_time_skipping_server()
     task_queue = f"bench-{uuid.uuid4().hex[:8]}"
     address = env.client.service_client.config.target_host
     worker_path = Path(__file__).parent / "lifecycle_worker.py"

@@ -11,15 +11,14 @@ from pathlib import Path
 import asyncpg
 import pytest
 from temporalio.client import Client
-from temporalio.testing import TimeSkippingConfig, WorkflowEnvironment
+from temporalio.testing import WorkflowEnvironment
 
 from safeguard.db.migrate import migrate
 from safeguard.kafka.admin import create_topics
 from safeguard.settings import Settings, StackPorts
 from safeguard.stack import Stack
-from safeguard.stack.temporal import temporal_binary
-from safeguard.temporal import SEARCH_ATTRIBUTES, data_converter_for
 from tests.helpers import free_port
+from tests.temporal_server import start_time_skipping_server
 
 TEMPLATE_DB = "safeguard_template"
 
@@ -39,18 +38,8 @@ async def stack(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Stack
 
 @pytest.fixture(scope="session")
 async def temporal_env() -> AsyncIterator[WorkflowEnvironment]:
-    """A Temporal dev server with per-workflow time skipping enabled."""
-    env = await WorkflowEnvironment.start_time_skipping_v2(
-        # Tests move each workflow's clock explicitly with `env.fast_forward`.
-        ts_config=TimeSkippingConfig(enabled=False),
-        dev_server_existing_path=str(temporal_binary()),
-        dev_server_extra_args=[
-            "--dynamic-config-value",
-            "frontend.WorkflowTimeSkippingEnabled=true",
-        ],
-        data_converter=data_converter_for(Settings(environment="test")),
-        search_attributes=SEARCH_ATTRIBUTES,
-    )
+    """A Temporal dev server with per-workflow time skipping (moved by `env.fast_forward`)."""
+    env = await start_time_skipping_server()
     try:
         yield env
     finally:

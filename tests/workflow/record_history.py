@@ -14,14 +14,11 @@ import uuid
 from pathlib import Path
 
 from temporalio import activity
-from temporalio.testing import TimeSkippingConfig, WorkflowEnvironment
 from temporalio.worker import Worker
 
 from safeguard.codes import ConsentPolicy, GatewayOutcome, ReviewDecision
 from safeguard.policy import LifecyclePolicy
-from safeguard.settings import Settings
-from safeguard.stack.temporal import temporal_binary
-from safeguard.temporal import SEARCH_ATTRIBUTES, data_converter_for
+from tests.temporal_server import start_time_skipping_server
 from tests.workflow import builders as b
 from tests.workflow.conftest import Harness
 from workflows.referral.activities import assessment_due
@@ -55,16 +52,7 @@ async def _journey(harness: Harness) -> str:
 
 async def main() -> str:
     """Run the journey on a throwaway dev server and return its history as JSON."""
-    env = await WorkflowEnvironment.start_time_skipping_v2(
-        ts_config=TimeSkippingConfig(enabled=False),
-        dev_server_existing_path=str(temporal_binary()),
-        dev_server_extra_args=[
-            "--dynamic-config-value",
-            "frontend.WorkflowTimeSkippingEnabled=true",
-        ],
-        data_converter=data_converter_for(Settings(environment="test")),
-        search_attributes=SEARCH_ATTRIBUTES,
-    )
+    env = await start_time_skipping_server()
     async with env:
         harness = Harness(env.client, env, f"record-{uuid.uuid4().hex[:8]}")
         async with Worker(
