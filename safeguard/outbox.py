@@ -18,14 +18,22 @@ from datetime import timedelta
 
 import asyncpg
 from aiokafka import AIOKafkaProducer
+from opentelemetry import trace
 
 from safeguard.db.pool import Connection, Pool
 from safeguard.events.envelope import EventEnvelope
 from safeguard.kafka.producer import create_producer, start_with_retry
-from safeguard.kafka.tracing import current_trace_headers, to_kafka_headers
+from safeguard.kafka.tracing import (
+    context_from_mapping,
+    current_trace_headers,
+    event_attributes,
+    to_kafka_headers,
+)
+from safeguard.metrics import OUTBOX_BACKLOG, OUTBOX_PUBLISHED
 from safeguard.settings import Settings
 
 logger = logging.getLogger(__name__)
+tracer = trace.get_tracer(__name__)
 
 _CHANNEL = "safeguard_outbox"
 # Only one relay may publish at a time, or two could reorder a case's events.
@@ -104,6 +112,7 @@ class OutboxRelay:
                 await asyncio.sleep(_FAILURE_PAUSE_SECONDS)
                 continue
             if sent < self._batch:
+                await self._measure_backlog()
                 await self._prune_if_due()
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), poll_seconds)
@@ -124,6 +133,7 @@ class OutboxRelay:
                     "UPDATE messaging.outbox SET published_at = now() WHERE id = ANY($1::bigint[])",
                     [row["id"] for row in rows[:acknowledged]],
                 )
+                OUTBOX_PUBLISHED.inc(acknowledged)
         if error is not None:
             raise PublishError(f"{acknowledged} of {len(rows)} acknowledged") from error
         return acknowledged
@@ -144,12 +154,26 @@ class OutboxRelay:
         return len(results), send_error
 
     async def _send(self, row: asyncpg.Record) -> asyncio.Future[object]:
-        future: asyncio.Future[object] = await self._producer.send(
-            self._settings.topic(row["topic"]),
-            value=EventEnvelope.model_validate(row["payload"]).to_bytes(),
-            key=row["key"].encode(),
-            headers=to_kafka_headers(row["headers"]),
-        )
+        # The publish span continues the trace of whoever enqueued the event (the stored
+        # context), and the message carries the publish span's context on to consumers.
+        topic = self._settings.topic(row["topic"])
+        envelope = EventEnvelope.model_validate(row["payload"])
+        with tracer.start_as_current_span(
+            f"{row['topic']} publish",
+            context=context_from_mapping(row["headers"]),
+            kind=trace.SpanKind.PRODUCER,
+            attributes={
+                "messaging.system": "kafka",
+                "messaging.destination.name": topic,
+                **event_attributes(envelope),
+            },
+        ):
+            future: asyncio.Future[object] = await self._producer.send(
+                topic,
+                value=envelope.to_bytes(),
+                key=row["key"].encode(),
+                headers=to_kafka_headers(current_trace_headers()),
+            )
         return future
 
     async def _restart_producer(self) -> None:
@@ -158,6 +182,10 @@ class OutboxRelay:
             await self._producer.stop()
         self._producer = create_producer(self._settings)
         await start_with_retry(self._producer)
+
+    async def _measure_backlog(self) -> None:
+        async with self._pool.acquire() as conn:
+            OUTBOX_BACKLOG.set(await pending_count(conn))
 
     async def _prune_if_due(self) -> None:
         if time.monotonic() - self._pruned_at < _PRUNE_EVERY_SECONDS:

@@ -1,17 +1,114 @@
-"""OpenTelemetry setup shared by every process."""
+"""OpenTelemetry setup shared by every process: one tracer provider, its exporter, instrumentation.
+
+Spans go over OTLP/HTTP when `telemetry.otlp_endpoint` is set; otherwise a development run
+writes them as JSON lines under `data_dir/traces/` for `safeguard trace`, and tests export
+nowhere unless they add their own processor.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+from opentelemetry import context as otel_context
 from opentelemetry import trace
+from opentelemetry.instrumentation.asyncpg import AsyncPGInstrumentor
+from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
 from opentelemetry.sdk.resources import SERVICE_NAME, Resource
-from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace import SpanProcessor, TracerProvider
+from opentelemetry.sdk.trace.export import BatchSpanProcessor
+from opentelemetry.sdk.trace.sampling import (
+    Decision,
+    ParentBased,
+    Sampler,
+    SamplingResult,
+)
+from opentelemetry.trace import Link, SpanKind
+from opentelemetry.util.types import Attributes
+
+from safeguard.settings import Settings
+from safeguard.span_file import SpanFileExporter, span_file_for
+
+SERVICE_NAMESPACE = "safeguard"
 
 
-def configure_tracing(service_name: str) -> TracerProvider:
+class _NoOrphanClientSpans(Sampler):
+    """Drops client spans that start a trace: the relay's and dispatcher's idle polls.
+
+    A database or HTTP call outside any request, message or workflow step is background
+    polling; recording it would bury the case traces under a root span every second.
+    """
+
+    def should_sample(
+        self,
+        parent_context: otel_context.Context | None,
+        trace_id: int,
+        name: str,
+        kind: SpanKind | None = None,
+        attributes: Attributes = None,
+        links: Sequence[Link] | None = None,
+        trace_state: trace.TraceState | None = None,
+    ) -> SamplingResult:
+        """Record every root span but a client one."""
+        if kind is SpanKind.CLIENT:
+            return SamplingResult(Decision.DROP)
+        return SamplingResult(Decision.RECORD_AND_SAMPLE, attributes)
+
+    def get_description(self) -> str:
+        """The sampler's name, as SDK samplers report it."""
+        return "NoOrphanClientSpans"
+
+
+def _processors(service_name: str, settings: Settings) -> list[SpanProcessor]:
+    endpoint = settings.telemetry.otlp_endpoint
+    if endpoint:
+        # Imported here: only deployments with a collector need the exporter's dependencies.
+        from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+
+        return [BatchSpanProcessor(OTLPSpanExporter(endpoint=f"{endpoint}/v1/traces"))]
+    if settings.environment == "test":
+        return []
+    return [BatchSpanProcessor(SpanFileExporter(span_file_for(settings.data_dir, service_name)))]
+
+
+def configure_tracing(service_name: str, settings: Settings | None = None) -> TracerProvider:
     """Install a tracer provider named for this process, once; return the active provider."""
+    instrument_libraries()
     current = trace.get_tracer_provider()
     if isinstance(current, TracerProvider):
         return current
-    provider = TracerProvider(resource=Resource.create({SERVICE_NAME: service_name}))
+    settings = settings or Settings()
+    provider = TracerProvider(
+        resource=Resource.create(
+            {
+                SERVICE_NAME: service_name,
+                "service.namespace": SERVICE_NAMESPACE,
+                "deployment.environment.name": settings.environment,
+            }
+        ),
+        sampler=ParentBased(root=_NoOrphanClientSpans()),
+    )
+    for processor in _processors(service_name, settings):
+        provider.add_span_processor(processor)
     trace.set_tracer_provider(provider)
     return provider
+
+
+_instrumented = False
+
+
+def instrument_libraries() -> None:
+    """Client spans for every asyncpg query and httpx request (statements only, no values)."""
+    global _instrumented
+    if _instrumented:
+        return
+    _instrumented = True
+    # asyncpg spans carry the SQL text with its $n placeholders; parameters stay out.
+    AsyncPGInstrumentor(capture_parameters=False).instrument()  # type: ignore[no-untyped-call]
+    HTTPXClientInstrumentor().instrument()
+
+
+def flush_spans() -> None:
+    """Export buffered spans now (a CLI command or test about to read them)."""
+    provider = trace.get_tracer_provider()
+    if isinstance(provider, TracerProvider):
+        provider.force_flush()

@@ -6,10 +6,11 @@ import dataclasses
 
 from temporalio.client import Client
 from temporalio.common import SearchAttributeKey
-from temporalio.contrib.opentelemetry import TracingInterceptor
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.converter import DataConverter
+from temporalio.runtime import Runtime
 
+from safeguard.case_tracing import CaseTracingInterceptor
 from safeguard.codec import EncryptionCodec, decode_key
 from safeguard.settings import Settings
 
@@ -33,11 +34,15 @@ def data_converter_for(settings: Settings) -> DataConverter:
     return dataclasses.replace(pydantic_data_converter, payload_codec=codec_for(settings))
 
 
-async def connect_temporal(settings: Settings) -> Client:
-    """Connect to the configured Temporal frontend; workers inherit the interceptors."""
+async def connect_temporal(settings: Settings, *, runtime: Runtime | None = None) -> Client:
+    """Connect to the configured Temporal frontend; workers inherit the interceptors.
+
+    `runtime` carries the SDK's own telemetry (the worker passes one exporting its metrics).
+    """
     return await Client.connect(
         settings.temporal_target(),
         namespace=settings.temporal_namespace,
         data_converter=data_converter_for(settings),
-        interceptors=[TracingInterceptor()],
+        interceptors=[CaseTracingInterceptor()],
+        runtime=runtime,
     )

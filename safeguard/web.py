@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 from typing import Annotated
@@ -14,6 +15,8 @@ from safeguard.db.pool import Pool
 from safeguard.errors import install_problem_handlers
 from safeguard.logs import configure_logging
 from safeguard.settings import Settings
+from safeguard.telemetry import configure_tracing
+from safeguard.web_telemetry import instrument_app
 
 Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
 
@@ -70,10 +73,20 @@ def build_app(
 ) -> FastAPI:
     """A FastAPI app with problem-details errors, health routes and the given routers."""
     configure_logging()
+    service = _service_name(sys._getframe(1).f_globals.get("__name__", ""))
+    configure_tracing(f"safeguard-{service}", settings)
     app = FastAPI(title=title, description=description, version="1", lifespan=lifespan)
     app.state.settings = settings
+    instrument_app(app, service=service)
     install_problem_handlers(app)
     app.include_router(health_router)
     for router in routers:
         app.include_router(router)
     return app
+
+
+def _service_name(module: str) -> str:
+    """`intake` for `services.intake.app`: each service builds its app in its own package, so
+    its name comes from there rather than from one more argument every app must pass."""
+    parts = module.split(".")
+    return parts[1] if len(parts) > 2 and parts[0] == "services" else "app"

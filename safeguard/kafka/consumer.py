@@ -10,6 +10,7 @@ would fail alike.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -23,7 +24,8 @@ from safeguard.events.envelope import EventEnvelope
 from safeguard.kafka.dead_letter import Failure, park
 from safeguard.kafka.failures import describe_error, is_transient
 from safeguard.kafka.producer import create_producer, start_with_retry
-from safeguard.kafka.tracing import context_from_headers
+from safeguard.kafka.tracing import context_from_headers, current_trace_headers, event_attributes
+from safeguard.metrics import CONSUMER_LAG, EVENTS_HANDLED
 from safeguard.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -100,6 +102,7 @@ class EventConsumer:
                 for messages in batch.values():
                     for message in messages:
                         await self._process(message, dead_letters)
+                await self._measure_lag(consumer)
                 if batch:
                     # One commit once the whole batch is handled: a crash redelivers at most
                     # this batch, and the processed-events ledger turns those into no-ops.
@@ -107,6 +110,18 @@ class EventConsumer:
         finally:
             await consumer.stop()
             await dead_letters.stop()
+
+    async def _measure_lag(self, consumer: AIOKafkaConsumer) -> None:
+        """Lag per partition from what the last fetch told (no extra broker round trip)."""
+        for partition in consumer.assignment():
+            highwater = consumer.highwater(partition)
+            if highwater is None:  # not fetched yet
+                continue
+            # Known locally once fetched, so this returns at once.
+            position = await consumer.position(partition)
+            CONSUMER_LAG.labels(self._name, partition.topic, str(partition.partition)).set(
+                max(highwater - position, 0)
+            )
 
     async def _process(self, message: Any, dead_letters: AIOKafkaProducer) -> None:
         parent = context_from_headers(message.headers)
@@ -121,9 +136,9 @@ class EventConsumer:
                 logger.warning("consumer %s: parking a message that is not an event", self._name)
                 await park(dead_letters, message, Failure(self._name, envelope, attempts=1))
                 return
-            span.set_attribute("event.id", str(envelope.id))
-            span.set_attribute("event.type", envelope.type)
+            span.set_attributes(event_attributes(envelope))
             failure = await self._handle_with_retry(envelope)
+            EVENTS_HANDLED.labels(self._name, "handled" if failure is None else "parked").inc()
             if failure is not None:
                 await park(dead_letters, message, failure)
 
@@ -159,11 +174,16 @@ class EventConsumer:
 
     async def _handle_once(self, envelope: EventEnvelope) -> None:
         async with self._pool.acquire() as conn, conn.transaction():
+            # The handler span's context is set for the transaction, so rows the handler
+            # writes for later work (a notification to send) can carry the trace on by a
+            # column default, without every handler passing it along.
             first_time = await conn.fetchval(
-                "INSERT INTO messaging.processed_events (consumer, event_id) VALUES ($1, $2)"
-                " ON CONFLICT DO NOTHING RETURNING true",
+                "INSERT INTO messaging.processed_events (consumer, event_id)"
+                " SELECT $1, $2 FROM (SELECT set_config('safeguard.trace_context', $3, true))"
+                " AS traced ON CONFLICT DO NOTHING RETURNING true",
                 self._name,
                 envelope.id,
+                json.dumps(current_trace_headers()),
             )
             if first_time:
                 await self._handler(conn, envelope)

@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING
 
 from opentelemetry import context, propagate
+from opentelemetry.util.types import AttributeValue
+
+if TYPE_CHECKING:
+    from safeguard.events.envelope import EventEnvelope
 
 KafkaHeaders = list[tuple[str, bytes]]
 
@@ -25,3 +30,22 @@ def context_from_headers(headers: Iterable[tuple[str, bytes]] | None) -> context
     """The producer's trace context from a consumed record's headers."""
     carrier = {name: value.decode(errors="replace") for name, value in headers or ()}
     return propagate.extract(carrier)
+
+
+def context_from_mapping(headers: Mapping[str, str] | None) -> context.Context:
+    """The trace context stored beside an outbox row (or any string carrier)."""
+    return propagate.extract(dict(headers or {}))
+
+
+def event_attributes(envelope: EventEnvelope) -> dict[str, AttributeValue]:
+    """Span attributes of an event: its ids, type and stage, copied by name so that no future
+    field of an event's data can ever reach a span."""
+    attributes: dict[str, AttributeValue] = {
+        "event.id": str(envelope.id),
+        "event.type": envelope.type,
+        "referral.id": envelope.subject,
+    }
+    stage = envelope.data.get("stage")
+    if isinstance(stage, str):
+        attributes["case.stage"] = stage
+    return attributes

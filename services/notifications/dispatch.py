@@ -12,8 +12,13 @@ import asyncio
 import contextlib
 import logging
 from datetime import timedelta
+from uuid import UUID
 
-from safeguard.db.pool import Pool
+from opentelemetry import trace
+
+from safeguard.db.pool import Connection, Pool
+from safeguard.kafka.tracing import context_from_mapping
+from safeguard.metrics import NOTIFICATIONS
 from safeguard.settings import NotificationSettings
 from services.notifications import store
 from services.notifications.delivery import DeliveryChannel, DeliveryError, Outgoing, Sender
@@ -22,6 +27,7 @@ from services.notifications.recipients import Resolver
 from services.notifications.templates import TemplateError, render
 
 logger = logging.getLogger(__name__)
+tracer = trace.get_tracer(__name__)
 
 _LEASE = timedelta(minutes=2)
 _FAILURE_PAUSE_SECONDS = 1.0
@@ -75,8 +81,26 @@ class Dispatcher:
         """Claim and send one batch; return how many were claimed."""
         async with self._pool.acquire() as conn:
             claimed = await store.claim_due(conn, limit=self._batch, lease=_LEASE)
-        await asyncio.gather(*(self._deliver(notification) for notification in claimed))
+            traces = await _trace_contexts(conn, [notification.id for notification in claimed])
+        await asyncio.gather(
+            *(self._deliver_traced(n, traces.get(n.id)) for n in claimed),
+        )
         return len(claimed)
+
+    async def _deliver_traced(self, claimed: Claimed, carrier: dict[str, str] | None) -> None:
+        """Deliver inside a span continuing the trace of the event that caused the notification."""
+        with tracer.start_as_current_span(
+            f"notification {claimed.template} send",
+            context=context_from_mapping(carrier),
+            kind=trace.SpanKind.INTERNAL,
+            attributes={
+                "notification.id": str(claimed.id),
+                "notification.template": claimed.template,
+                "notification.attempt": claimed.attempts,
+                "referral.id": str(claimed.referral_id),
+            },
+        ):
+            await self._deliver(claimed)
 
     async def _deliver(self, claimed: Claimed) -> None:
         channel: str = "unresolved"
@@ -91,6 +115,7 @@ class Dispatcher:
             await store.finish_attempt(
                 conn, claimed=claimed, channel=channel, outcome="delivered", error=None
             )
+        NOTIFICATIONS.labels(channel, "delivered").inc()
         logger.info("notification %s (%s) delivered by %s", claimed.id, claimed.template, channel)
 
     async def _prepare(self, claimed: Claimed) -> Outgoing:
@@ -124,6 +149,8 @@ class Dispatcher:
                 error=error.reason,
                 retry_in=timedelta(seconds=0 if final else delay),
             )
+        NOTIFICATIONS.labels(channel, "failed" if final else "retry").inc()
+        trace.get_current_span().set_status(trace.StatusCode.ERROR, error.reason)
         logger.warning(
             "notification %s (%s) attempt %d %s: %s",
             claimed.id,
@@ -132,3 +159,15 @@ class Dispatcher:
             "failed for good" if final else f"failed, retry in {delay:.1f}s",
             error.reason,
         )
+
+
+async def _trace_contexts(conn: Connection, ids: list[UUID]) -> dict[UUID, dict[str, str]]:
+    """The stored trace context of each claimed notification (set when it was recorded)."""
+    if not ids:
+        return {}
+    rows = await conn.fetch(
+        "SELECT id, trace_context FROM notifications.notifications"
+        " WHERE id = ANY($1::uuid[]) AND trace_context IS NOT NULL",
+        ids,
+    )
+    return {row["id"]: row["trace_context"] for row in rows}

@@ -6,9 +6,12 @@ import asyncio
 
 from notifications_python_client.errors import HTTPError
 from notifications_python_client.notifications import NotificationsAPIClient
+from opentelemetry import trace
 
 from safeguard.settings import NotificationSettings
 from services.notifications.delivery import DeliveryError, Outgoing
+
+tracer = trace.get_tracer(__name__)
 
 
 class NotifySender:
@@ -30,7 +33,16 @@ class NotifySender:
             raise DeliveryError("no Notify template is configured", permanent=True)
         # The client is synchronous (requests); a thread keeps the event loop free.
         try:
-            await asyncio.to_thread(self._send, outgoing, template_id)
+            with tracer.start_as_current_span(
+                "notify send",
+                kind=trace.SpanKind.CLIENT,
+                attributes={
+                    "notification.id": str(outgoing.notification_id),
+                    "notification.template": outgoing.message.template,
+                    "notification.channel": outgoing.destination.channel,
+                },
+            ):
+                await asyncio.to_thread(self._send, outgoing, template_id)
         except HTTPError as error:
             status = int(error.status_code)
             permanent = 400 <= status < 500 and status != 429

@@ -6,9 +6,12 @@ from email.message import EmailMessage
 from email.utils import formatdate
 
 import aiosmtplib
+from opentelemetry import trace
 
 from safeguard.settings import NotificationSettings
 from services.notifications.delivery import DeliveryError, Outgoing
+
+tracer = trace.get_tracer(__name__)
 
 
 class SmtpSender:
@@ -21,6 +24,21 @@ class SmtpSender:
         """Deliver by SMTP, or raise `DeliveryError` (5xx replies are permanent)."""
         settings = self._settings
         password = settings.smtp_password.get_secret_value() if settings.smtp_password else None
+        # A client span naming the server and template; the recipient's address stays out.
+        with tracer.start_as_current_span(
+            "smtp send",
+            kind=trace.SpanKind.CLIENT,
+            attributes={
+                "server.address": settings.smtp_host,
+                "server.port": settings.smtp_port,
+                "notification.id": str(outgoing.notification_id),
+                "notification.template": outgoing.message.template,
+            },
+        ):
+            await self._send(outgoing, password)
+
+    async def _send(self, outgoing: Outgoing, password: str | None) -> None:
+        settings = self._settings
         try:
             await aiosmtplib.send(
                 _message(outgoing, sender=settings.smtp_sender),

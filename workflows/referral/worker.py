@@ -6,7 +6,9 @@ import asyncio
 import contextlib
 import signal
 
+from prometheus_client import start_http_server
 from temporalio.client import Client
+from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
 from temporalio.worker import Worker
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
@@ -47,9 +49,18 @@ def build_worker(client: Client, pool: Pool, *, task_queue: str) -> Worker:
     )
 
 
+def _runtime_with_metrics(settings: Settings) -> Runtime:
+    """The SDK runtime exporting its metrics (workflow task latency among them) to Prometheus."""
+    port = settings.telemetry.temporal_metrics_port
+    return Runtime(
+        telemetry=TelemetryConfig(metrics=PrometheusConfig(bind_address=f"127.0.0.1:{port}"))
+    )
+
+
 async def run_worker(settings: Settings) -> None:
     """Run the worker and the outbox relay until cancelled."""
-    client = await connect_temporal(settings)
+    start_http_server(settings.telemetry.worker_metrics_port, addr="127.0.0.1")
+    client = await connect_temporal(settings, runtime=_runtime_with_metrics(settings))
     pool = await create_pool(settings)
     try:
         relay = OutboxRelay(settings=settings, pool=pool)
@@ -74,8 +85,9 @@ async def _run_until_terminated(settings: Settings) -> None:
 def main() -> None:
     """Entry point of the worker process (`python -m workflows.referral.worker`)."""
     configure_logging()
-    configure_tracing("safeguard-worker")
-    asyncio.run(_run_until_terminated(get_settings()))
+    settings = get_settings()
+    configure_tracing("safeguard-worker", settings)
+    asyncio.run(_run_until_terminated(settings))
 
 
 if __name__ == "__main__":

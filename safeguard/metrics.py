@@ -1,0 +1,40 @@
+"""Prometheus metrics every process may record; labels are codes, never case ids or personal data.
+
+Web services serve them at `/metrics`; the worker on `telemetry.worker_metrics_port`, and the
+Temporal SDK's own (workflow task latency among them) on `telemetry.temporal_metrics_port`.
+"""
+
+from __future__ import annotations
+
+from prometheus_client import Counter, Gauge, Histogram
+
+HTTP_REQUESTS = Counter(
+    "safeguard_http_requests",
+    "HTTP requests answered, by service, method, route template and status.",
+    ["service", "method", "route", "status"],
+)
+HTTP_SECONDS = Histogram(
+    "safeguard_http_request_duration_seconds",
+    "Time to answer an HTTP request.",
+    ["service", "method", "route"],
+)
+CONSUMER_LAG = Gauge(
+    "safeguard_kafka_consumer_lag",
+    "Messages on a partition not yet handled by a consumer (high watermark minus position).",
+    ["consumer", "topic", "partition"],
+)
+EVENTS_HANDLED = Counter(
+    "safeguard_kafka_events_handled",
+    "Events handled by a consumer, by outcome (handled, parked).",
+    ["consumer", "outcome"],
+)
+OUTBOX_BACKLOG = Gauge(
+    "safeguard_outbox_backlog",
+    "Outbox rows waiting to be published (grows while Kafka is unreachable).",
+)
+OUTBOX_PUBLISHED = Counter("safeguard_outbox_published", "Outbox rows published to Kafka.")
+NOTIFICATIONS = Counter(
+    "safeguard_notifications",
+    "Notification delivery attempts, by channel and outcome (delivered, retry, failed).",
+    ["channel", "outcome"],
+)
