@@ -15,6 +15,7 @@ from safeguard.policy import LifecyclePolicy
 DEV_PAYLOAD_KEY_ID = "dev-1"
 DEV_PAYLOAD_KEY = "ZGV2ZWxvcG1lbnQta2V5LW5vdC1hLXNlY3JldC0wMDA="
 DEV_INTERNAL_API_TOKEN = "dev-internal-token"  # noqa: S105 - public by design; refused in production
+DEV_AUDIT_CHAIN_KEY = "dev-audit-chain-key"  # noqa: S105 - public by design; refused in production
 
 
 class PlaceholderSecretError(ValueError):
@@ -38,6 +39,7 @@ class ServicePorts(BaseModel):
     assessment: int = 8002
     panel: int = 8003
     notifications: int = 8004
+    audit: int = 8005
 
 
 class NotificationSettings(BaseModel):
@@ -63,6 +65,16 @@ class NotificationSettings(BaseModel):
     max_attempts: int = 6
     retry_base_seconds: float = 2.0
     retry_max_seconds: float = 600.0
+
+
+class TelemetrySettings(BaseModel):
+    """Where spans and metrics go (`SAFEGUARD_TELEMETRY__*`)."""
+
+    # An OTLP/HTTP collector, e.g. http://collector:4318; unset: spans go to data_dir/traces.
+    otlp_endpoint: str | None = None
+    # The worker is no web app: it serves Prometheus metrics on these loopback ports.
+    worker_metrics_port: int = 9101
+    temporal_metrics_port: int = 9102
 
 
 class Settings(BaseSettings):
@@ -106,6 +118,9 @@ class Settings(BaseSettings):
     intake_internal_url: str | None = None
     internal_api_token: SecretStr = SecretStr(DEV_INTERNAL_API_TOKEN)
     notifications: NotificationSettings = Field(default_factory=NotificationSettings)
+    telemetry: TelemetrySettings = Field(default_factory=TelemetrySettings)
+    # HMAC key of the audit hash chain: without it, nobody can forge a row that verifies.
+    audit_chain_key: SecretStr = SecretStr(DEV_AUDIT_CHAIN_KEY)
 
     # Staff bearer tokens: the identity provider's public key set (JSON), issuer and audience.
     # Unset in development: `safeguard tokens mint` signs with a key under data_dir/keys.
@@ -122,6 +137,11 @@ class Settings(BaseSettings):
             and self.internal_api_token.get_secret_value() == DEV_INTERNAL_API_TOKEN
         ):
             raise PlaceholderSecretError("set SAFEGUARD_INTERNAL_API_TOKEN: the default is public")
+        if (
+            self.environment == "production"
+            and self.audit_chain_key.get_secret_value() == DEV_AUDIT_CHAIN_KEY
+        ):
+            raise PlaceholderSecretError("set SAFEGUARD_AUDIT_CHAIN_KEY: the default is public")
         return self
 
     def database_dsn(self) -> str:
