@@ -1,24 +1,234 @@
-"""HTTP routes of the assessment service."""
+"""HTTP routes of the assessment service: parse, authorise, delegate."""
 
 from __future__ import annotations
 
+import re
+from datetime import datetime
 from typing import Annotated
+from uuid import UUID
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Header, Query, Request, Response
 
-from safeguard.web import PoolDep
-from services.assessment import store
-from services.assessment.models import TaskPage
+from safeguard.access_log import stated_purpose
+from safeguard.codes import Stage
+from safeguard.errors import ProblemError
+from safeguard.web import PoolDep, TemporalDep
+from services.assessment import cases, service, store
+from services.assessment.access import Monitor, Officer, Reader, requested_areas
+from services.assessment.models import (
+    CaseView,
+    GatewayAssessmentCreate,
+    InboxMetrics,
+    InformationCreate,
+    PoliceReviewCreate,
+    TaskAssign,
+    TaskKind,
+    TaskPage,
+    TaskRead,
+    TaskSort,
+    TaskStatus,
+    TransferCreate,
+)
+from services.assessment.referrals import ReferralClient
+from workflows.referral import actions as a
+from workflows.referral.models import CaseStatus
+from workflows.referral.workflows import ReferralWorkflow
 
-router = APIRouter(prefix="/v1/tasks", tags=["tasks"])
+Purpose = Annotated[str, Depends(stated_purpose)]
+
+tasks_router = APIRouter(prefix="/v1/tasks", tags=["tasks"])
+cases_router = APIRouter(prefix="/v1/cases", tags=["cases"])
+metrics_router = APIRouter(prefix="/v1/metrics", tags=["metrics"])
+
+_ETAG = re.compile(r'^(?:W/)?"?(\d+)"?$')
 
 
-@router.get("")
+def expected_version(
+    if_match: Annotated[
+        str | None, Header(description='The task\'s ETag (its version), e.g. "3".')
+    ] = None,
+) -> int | None:
+    """The version the caller last saw, from `If-Match`."""
+    if if_match is None:
+        return None
+    found = _ETAG.match(if_match.strip())
+    if found is None:
+        raise ProblemError(400, "Malformed If-Match", 'Send the task\'s ETag, e.g. "3".')
+    return int(found.group(1))
+
+
+Expected = Annotated[int | None, Depends(expected_version)]
+
+
+def _referrals(request: Request) -> ReferralClient:
+    client: ReferralClient = request.app.state.referrals
+    return client
+
+
+ReferralsDep = Annotated[ReferralClient, Depends(_referrals)]
+
+
+def _tagged(response: Response, task: TaskRead) -> TaskRead:
+    response.headers["ETag"] = f'"{task.version}"'
+    return task
+
+
+@tasks_router.get("")
 async def list_tasks(
+    principal: Reader,
+    purpose: Purpose,
     pool: PoolDep,
+    stage: Annotated[list[Stage], Query()] = [],  # noqa: B006 - FastAPI copies defaults
+    kind: Annotated[list[TaskKind], Query()] = [],  # noqa: B006
+    status: Annotated[list[TaskStatus], Query()] = [TaskStatus.OPEN],  # noqa: B006
+    area: Annotated[list[str], Query(max_length=100)] = [],  # noqa: B006
+    due_after: datetime | None = None,
+    due_before: datetime | None = None,
+    overdue: bool | None = None,
+    assignee: Annotated[
+        str | None, Query(description="An officer id, `me`, or `none` for unheld tasks.")
+    ] = None,
+    sort: TaskSort = "due_at",
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=100_000)] = 0,
 ) -> TaskPage:
-    """The task inbox, soonest due first."""
-    async with pool.acquire() as conn:
-        return TaskPage(items=await store.list_tasks(conn, limit=limit, offset=offset))
+    """The task inbox for the caller's areas, filtered, sorted (stably) and paged."""
+    query = store.TaskQuery(
+        areas=requested_areas(principal, area),
+        statuses=status,
+        stages=[str(s) for s in stage],
+        kinds=kind,
+        due_after=due_after,
+        due_before=due_before,
+        overdue=overdue,
+        assignee=principal.subject
+        if assignee == "me"
+        else None
+        if assignee == "none"
+        else assignee,
+        unassigned=assignee == "none",
+        sort=sort,
+    )
+    return await service.inbox(
+        pool, principal=principal, query=query, limit=limit, offset=offset, purpose=purpose
+    )
+
+
+@tasks_router.get("/{task_id}")
+async def get_task(
+    task_id: UUID, principal: Reader, purpose: Purpose, pool: PoolDep, response: Response
+) -> TaskRead:
+    """One task; its ETag is the version to send back in If-Match."""
+    task = await service.read_task(pool, principal=principal, task_id=task_id, purpose=purpose)
+    return _tagged(response, task)
+
+
+@tasks_router.post("/{task_id}/claim")
+async def claim_task(
+    task_id: UUID, principal: Officer, expected: Expected, pool: PoolDep, response: Response
+) -> TaskRead:
+    """Take the task; 409 if another officer holds it, 412 if If-Match is stale."""
+    task = await service.claim(pool, principal=principal, task_id=task_id, expected=expected)
+    return _tagged(response, task)
+
+
+@tasks_router.post("/{task_id}/assign")
+async def assign_task(
+    task_id: UUID,
+    body: TaskAssign,
+    principal: Officer,
+    expected: Expected,
+    pool: PoolDep,
+    response: Response,
+) -> TaskRead:
+    """Give the task to an officer; needs If-Match (428 without, 412 if stale)."""
+    task = await service.assign(
+        pool, principal=principal, task_id=task_id, assignee=body.assignee, expected=expected
+    )
+    return _tagged(response, task)
+
+
+@tasks_router.post("/{task_id}/release")
+async def release_task(
+    task_id: UUID, principal: Officer, expected: Expected, pool: PoolDep, response: Response
+) -> TaskRead:
+    """Put the task back; another officer's task only with If-Match."""
+    task = await service.release(pool, principal=principal, task_id=task_id, expected=expected)
+    return _tagged(response, task)
+
+
+@cases_router.get("/{reference}")
+async def get_case(
+    reference: str,
+    principal: Reader,
+    purpose: Purpose,
+    pool: PoolDep,
+    temporal: TemporalDep,
+    referrals: ReferralsDep,
+) -> CaseView:
+    """The case: referral, linked referrals, status, decisions, chronology and tasks."""
+    return await cases.case_view(
+        pool, temporal, referrals, principal=principal, reference=reference, purpose=purpose
+    )
+
+
+@cases_router.post("/{reference}/gateway-assessment")
+async def record_gateway_assessment(
+    reference: str, body: GatewayAssessmentCreate, principal: Officer, temporal: TemporalDep
+) -> CaseStatus:
+    """Record the gateway assessment; 409 with the current stage if the case has moved on."""
+    return await cases.act(
+        temporal,
+        principal=principal,
+        reference=reference,
+        update=ReferralWorkflow.record_gateway_assessment,
+        build=lambda actor: a.GatewayAssessmentInput(actor=actor, **body.model_dump()),
+    )
+
+
+@cases_router.post("/{reference}/police-reviews")
+async def record_police_review(
+    reference: str, body: PoliceReviewCreate, principal: Officer, temporal: TemporalDep
+) -> CaseStatus:
+    """Review a police-led case: continue, close or refer to Channel."""
+    return await cases.act(
+        temporal,
+        principal=principal,
+        reference=reference,
+        update=ReferralWorkflow.record_police_review,
+        build=lambda actor: a.PoliceReviewInput(actor=actor, **body.model_dump()),
+    )
+
+
+@cases_router.post("/{reference}/information")
+async def add_information(
+    reference: str, body: InformationCreate, principal: Officer, temporal: TemporalDep
+) -> CaseStatus:
+    """New information: the case goes back to gateway assessment (a reassessment)."""
+    return await cases.act(
+        temporal,
+        principal=principal,
+        reference=reference,
+        update=ReferralWorkflow.add_information,
+        build=lambda actor: a.NewInformationInput(actor=actor, **body.model_dump()),
+    )
+
+
+@cases_router.post("/{reference}/transfer")
+async def transfer_case(
+    reference: str, body: TransferCreate, principal: Officer, temporal: TemporalDep
+) -> CaseStatus:
+    """Move the case, with its history, to another area."""
+    return await cases.act(
+        temporal,
+        principal=principal,
+        reference=reference,
+        update=ReferralWorkflow.transfer_case,
+        build=lambda actor: a.TransferInput(actor=actor, **body.model_dump()),
+    )
+
+
+@metrics_router.get("")
+async def get_metrics(principal: Monitor, pool: PoolDep) -> InboxMetrics:
+    """Task counts for the caller's areas (every area for operators); no case content."""
+    return await service.metrics(pool, principal=principal)

@@ -1,0 +1,172 @@
+"""The inbox and its tasks: listing, reading, claiming, assigning and releasing.
+
+Who holds a task is this service's own record, never case state; changes are guarded by the
+task's `version` (sent back as `If-Match`), and concurrent claims queue on the row's lock.
+"""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from safeguard.access_log import record_read
+from safeguard.auth.staff import StaffPrincipal
+from safeguard.db.pool import Connection, Pool
+from safeguard.errors import ProblemError
+from services.assessment import store
+from services.assessment.access import SERVICE, sees_area, visible_areas
+from services.assessment.models import InboxMetrics, TaskPage, TaskRead, TaskStatus
+
+# What an inbox page shows of each case: ids, codes and dates, never the form.
+INBOX_FIELDS = (
+    "task.reference",
+    "task.kind",
+    "task.stage",
+    "task.area",
+    "task.sector",
+    "task.concern_type",
+    "task.due_at",
+    "task.assignee",
+)
+
+
+async def inbox(
+    pool: Pool,
+    *,
+    principal: StaffPrincipal,
+    query: store.TaskQuery,
+    limit: int,
+    offset: int,
+    purpose: str,
+) -> TaskPage:
+    """One page of the caller's inbox; the read is logged in the same transaction."""
+    async with pool.acquire() as conn, conn.transaction(isolation="repeatable_read"):
+        items, total = await store.list_tasks(conn, query, limit=limit, offset=offset)
+        await record_read(
+            conn,
+            service=SERVICE,
+            principal=principal,
+            referral_id=None,
+            fields=INBOX_FIELDS,
+            purpose=purpose,
+        )
+    shown = offset + len(items)
+    return TaskPage(
+        items=items,
+        total=total,
+        offset=offset,
+        limit=limit,
+        next_offset=shown if shown < total else None,
+    )
+
+
+async def read_task(
+    pool: Pool, *, principal: StaffPrincipal, task_id: UUID, purpose: str
+) -> TaskRead:
+    """One task, if its case is in the caller's areas."""
+    async with pool.acquire() as conn, conn.transaction():
+        task = _visible(principal, await store.get_task(conn, task_id), task_id)
+        await record_read(
+            conn,
+            service=SERVICE,
+            principal=principal,
+            referral_id=task.referral_id,
+            fields=INBOX_FIELDS,
+            purpose=purpose,
+        )
+    return task
+
+
+async def claim(
+    pool: Pool, *, principal: StaffPrincipal, task_id: UUID, expected: int | None
+) -> TaskRead:
+    """Take an unheld task; 409 if another officer holds it (claiming twice is harmless)."""
+    async with pool.acquire() as conn, conn.transaction():
+        task = await _open_task(conn, principal, task_id, expected)
+        if task.assignee == principal.subject:
+            return task
+        if task.assignee is not None:
+            raise _held(task)
+        return await _hand(
+            conn, task, actor=principal.subject, action="claim", to=principal.subject
+        )
+
+
+async def assign(
+    pool: Pool, *, principal: StaffPrincipal, task_id: UUID, assignee: str, expected: int | None
+) -> TaskRead:
+    """Give a task to an officer, whoever holds it; `If-Match` is required, so no blind takeover."""
+    if expected is None:
+        raise ProblemError(
+            428, "Precondition required", "Send If-Match with the task's version to assign it."
+        )
+    async with pool.acquire() as conn, conn.transaction():
+        task = await _open_task(conn, principal, task_id, expected)
+        if task.assignee == assignee:
+            return task
+        return await _hand(conn, task, actor=principal.subject, action="assign", to=assignee)
+
+
+async def release(
+    pool: Pool, *, principal: StaffPrincipal, task_id: UUID, expected: int | None
+) -> TaskRead:
+    """Put a task back; someone else's only with `If-Match` (a deliberate override)."""
+    async with pool.acquire() as conn, conn.transaction():
+        task = await _open_task(conn, principal, task_id, expected)
+        if task.assignee is None:
+            return task
+        if task.assignee != principal.subject and expected is None:
+            raise _held(task)
+        return await _hand(conn, task, actor=principal.subject, action="release", to=None)
+
+
+async def metrics(pool: Pool, *, principal: StaffPrincipal) -> InboxMetrics:
+    """Counts over the caller's areas (every area for operators): no case content."""
+    async with pool.acquire() as conn:
+        counts = await store.metrics(conn, areas=visible_areas(principal))
+    return InboxMetrics.model_validate(counts)
+
+
+def _visible(principal: StaffPrincipal, task: TaskRead | None, task_id: UUID) -> TaskRead:
+    # Another area's task is answered exactly like an unknown one.
+    if task is None or not sees_area(principal, task.area):
+        raise ProblemError(404, "Unknown task", f"No task {task_id} in your areas.")
+    return task
+
+
+async def _open_task(
+    conn: Connection, principal: StaffPrincipal, task_id: UUID, expected: int | None
+) -> TaskRead:
+    task = _visible(principal, await store.get_task(conn, task_id, lock=True), task_id)
+    if expected is not None and expected != task.version:
+        raise ProblemError(
+            412,
+            "Precondition failed",
+            "The task changed since you read it; read it again.",
+            version=task.version,
+            assignee=task.assignee,
+        )
+    if task.status is not TaskStatus.OPEN:
+        raise ProblemError(
+            409, "Task closed", f"The task is {task.status}.", task_status=str(task.status)
+        )
+    return task
+
+
+def _held(task: TaskRead) -> ProblemError:
+    return ProblemError(
+        409,
+        "Task held by another officer",
+        "Another officer holds this task; ask them, or assign it with If-Match.",
+        assignee=task.assignee,
+        version=task.version,
+    )
+
+
+async def _hand(
+    conn: Connection, task: TaskRead, *, actor: str, action: str, to: str | None
+) -> TaskRead:
+    updated = await store.set_assignee(conn, task_id=task.id, assignee=to)
+    await store.add_history(
+        conn, task_id=task.id, actor=actor, action=action, assignee=to, version=updated.version
+    )
+    return updated

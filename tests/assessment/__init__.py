@@ -1,0 +1,1 @@
+"""Tests of the assessment service (Prevent police officers)."""
