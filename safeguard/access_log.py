@@ -8,6 +8,7 @@ from uuid import UUID
 
 from fastapi import Header
 
+from safeguard.audit.chain import Entry, append
 from safeguard.auth.staff import StaffPrincipal
 from safeguard.db.pool import Connection
 from safeguard.errors import ProblemError
@@ -36,7 +37,7 @@ async def record_read(
     fields: Sequence[str],
     purpose: str,
 ) -> None:
-    """Record a read in the caller's transaction (so no data leaves unlogged)."""
+    """Record a read in the caller's transaction (so no data leaves unlogged), and chain it."""
     await conn.execute(
         "INSERT INTO audit.access_log (service, subject, role, referral_id, fields, purpose)"
         " VALUES ($1, $2, $3, $4, $5, $6)",
@@ -46,4 +47,16 @@ async def record_read(
         referral_id,
         list(fields),
         purpose,
+    )
+    # The access log answers "who read this case"; the chain makes that answer tamper-evident.
+    await append(
+        conn,
+        Entry(
+            kind="read",
+            action=f"{service}.read",
+            actor=principal.subject,
+            role=principal.role,
+            referral_id=referral_id,
+            detail={"fields": list(fields), "purpose": purpose},
+        ),
     )

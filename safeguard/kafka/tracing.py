@@ -45,7 +45,8 @@ def event_attributes(envelope: EventEnvelope) -> dict[str, AttributeValue]:
         "event.type": envelope.type,
         "referral.id": envelope.subject,
     }
-    stage = envelope.data.get("stage")
-    if isinstance(stage, str):
-        attributes["case.stage"] = stage
+    for name, key in (("case.stage", "stage"), ("referral.reference", "reference")):
+        value = envelope.data.get(key)
+        if isinstance(value, str):
+            attributes[name] = value
     return attributes

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+from uuid import UUID
+
+from opentelemetry import trace
 from temporalio import activity
 
+from safeguard.audit.chain import Entry, append
 from safeguard.db.pool import Pool
+from safeguard.events.envelope import EventEnvelope
 from safeguard.events.topics import REFERRAL_EVENTS
+from safeguard.kafka.tracing import event_attributes
 from safeguard.outbox import enqueue
 from workflows.referral.calendar import add_working_days
 from workflows.referral.models import DueDateInput, DueDates, RecordEventInput
@@ -20,8 +26,29 @@ class ReferralActivities:
     @activity.defn
     async def record_event(self, input: RecordEventInput) -> None:
         """Write the event to the outbox; a retried attempt finds it there and adds nothing."""
+        # The outbox row keeps this activity's trace context, so the event's consumers join
+        # the trace of the step (or alarm) that caused it.
+        trace.get_current_span().set_attributes(event_attributes(input.envelope))
         async with self._pool.acquire() as conn, conn.transaction():
-            await enqueue(conn, input.envelope, topic=REFERRAL_EVENTS)
+            if await enqueue(conn, input.envelope, topic=REFERRAL_EVENTS):
+                await append(conn, _chain_entry(input.envelope))
+
+
+def _chain_entry(envelope: EventEnvelope) -> Entry:
+    """The audit chain's record of a case action: ids and codes (the actor's identity is in
+    the workflow history, which the decision timeline reads)."""
+    return Entry(
+        kind="action",
+        action=envelope.type,
+        actor="case-workflow",
+        role=str(envelope.data.get("actor_role") or "system"),
+        referral_id=UUID(envelope.subject),
+        detail={
+            "event_id": str(envelope.id),
+            "reference": envelope.data.get("reference"),
+            "stage": envelope.data.get("stage"),
+        },
+    )
 
 
 @activity.defn

@@ -1,0 +1,1 @@
+"""Auditing: the tamper-evident chain, archived histories, their replay and decision timelines."""

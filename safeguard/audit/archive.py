@@ -1,0 +1,109 @@
+"""Workflow histories kept in PostgreSQL past Temporal's retention, payloads still encrypted."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, datetime
+from uuid import UUID
+
+from temporalio.api.enums.v1 import EventType
+from temporalio.api.history.v1 import History
+from temporalio.client import Client, WorkflowHistory
+from temporalio.service import RPCError, RPCStatusCode
+
+from safeguard.db.pool import Connection
+
+_CLOSING = {
+    EventType.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED,
+    EventType.EVENT_TYPE_WORKFLOW_EXECUTION_FAILED,
+    EventType.EVENT_TYPE_WORKFLOW_EXECUTION_TIMED_OUT,
+    EventType.EVENT_TYPE_WORKFLOW_EXECUTION_TERMINATED,
+    EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CANCELED,
+    EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW,
+}
+
+
+async def fetch_runs(client: Client, workflow_id: str) -> list[WorkflowHistory]:
+    """Every run of a workflow Temporal still has, oldest first.
+
+    Runs are followed back from the latest through each start event's previous run id, so
+    nothing depends on the (eventually consistent) visibility store.
+    """
+    runs: list[WorkflowHistory] = []
+    run_id: str | None = None
+    while True:
+        try:
+            history = await client.get_workflow_handle(workflow_id, run_id=run_id).fetch_history()
+        except RPCError as error:
+            if error.status == RPCStatusCode.NOT_FOUND:
+                break  # past retention (or never existed)
+            raise
+        runs.append(history)
+        started = history.events[0].workflow_execution_started_event_attributes
+        run_id = started.continued_execution_run_id or None
+        if run_id is None:
+            break
+    return runs[::-1]
+
+
+def is_closed(history: WorkflowHistory) -> bool:
+    """Whether the run has ended (a still-open run's history may grow)."""
+    return bool(history.events) and history.events[-1].event_type in _CLOSING
+
+
+async def store_runs(conn: Connection, referral_id: UUID, runs: list[WorkflowHistory]) -> int:
+    """Archive (or refresh) each run's history exactly as Temporal served it; return how many."""
+    for run in runs:
+        raw = History(events=run.events).SerializeToString()
+        closed = run.events[-1].event_time.ToDatetime(tzinfo=UTC) if is_closed(run) else None
+        await conn.execute(
+            "INSERT INTO audit.history_archive (workflow_id, run_id, referral_id, run_started_at,"
+            " run_closed_at, event_count, history, sha256) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
+            " ON CONFLICT (workflow_id, run_id) DO UPDATE SET run_closed_at = $5,"
+            " event_count = $6, history = $7, sha256 = $8, archived_at = now()"
+            " WHERE audit.history_archive.event_count <= $6",
+            run.workflow_id,
+            run.run_id,
+            referral_id,
+            run.events[0].event_time.ToDatetime(tzinfo=UTC),
+            closed,
+            len(run.events),
+            raw,
+            hashlib.sha256(raw).digest(),
+        )
+    return len(runs)
+
+
+async def load_runs(conn: Connection, referral_id: UUID) -> list[WorkflowHistory]:
+    """The archived runs of a case, oldest first, each checked against its stored digest."""
+    rows = await conn.fetch(
+        "SELECT workflow_id, history, sha256 FROM audit.history_archive"
+        " WHERE referral_id = $1 ORDER BY run_started_at",
+        referral_id,
+    )
+    runs = []
+    for row in rows:
+        raw = bytes(row["history"])
+        if hashlib.sha256(raw).digest() != bytes(row["sha256"]):
+            raise ArchiveCorruptError(f"archived history of {row['workflow_id']} was altered")
+        runs.append(WorkflowHistory(row["workflow_id"], list(History.FromString(raw).events)))
+    return runs
+
+
+async def drop_runs(conn: Connection, referral_id: UUID) -> int:
+    """Delete a case's archived histories (on erasure); return how many runs went."""
+    deleted: int = await conn.fetchval(
+        "WITH gone AS (DELETE FROM audit.history_archive WHERE referral_id = $1 RETURNING 1)"
+        " SELECT count(*) FROM gone",
+        referral_id,
+    )
+    return deleted
+
+
+class ArchiveCorruptError(Exception):
+    """An archived history no longer matches the digest stored with it."""
+
+
+def now() -> datetime:
+    """The current time (one place, so callers agree)."""
+    return datetime.now(UTC)

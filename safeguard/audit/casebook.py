@@ -1,0 +1,132 @@
+"""What an auditor asks of a case: its history, its replay, its timeline; and of a window."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal
+
+from google.protobuf.json_format import MessageToDict
+from temporalio.api.history.v1 import History
+from temporalio.client import Client, WorkflowHistory
+from temporalio.converter import DataConverter
+
+from safeguard.audit import archive
+from safeguard.audit.cases import AuditedCase, closed_between, find_case
+from safeguard.audit.payloads import decoded_history
+from safeguard.audit.replay import RunReplay, replay_runs, replayer_for
+from safeguard.audit.timeline import TimelineEntry, timeline
+from safeguard.db.pool import Connection
+
+Source = Literal["archive", "temporal", "auto"]
+
+
+class UnknownCaseError(LookupError):
+    """No case with that reference is known to the audit store or to Temporal."""
+
+
+@dataclass
+class CaseHistory:
+    """A case's runs and where they came from (`erased`: only the timeline is left)."""
+
+    reference: str
+    case: AuditedCase | None
+    runs: list[WorkflowHistory]
+    source: str
+
+
+async def case_history(
+    conn: Connection, client: Client, reference: str, *, source: Source = "auto"
+) -> CaseHistory:
+    """The case's runs: archived ones first (they outlive retention), else Temporal's."""
+    case = await find_case(conn, reference)
+    if case is not None and case.erased_timeline is not None:
+        return CaseHistory(reference, case, [], "erased")
+    if case is not None and source != "temporal":
+        runs = await archive.load_runs(conn, case.referral_id)
+        if runs or source == "archive":
+            return CaseHistory(reference, case, runs, "archive")
+    runs = await archive.fetch_runs(client, f"referral-{reference}")
+    if not runs and case is None:
+        raise UnknownCaseError(reference)
+    return CaseHistory(reference, case, runs, "temporal")
+
+
+async def decoded_runs(history: CaseHistory, converter: DataConverter) -> list[History]:
+    """Each run with its payloads decrypted (auditors only)."""
+    assert converter.payload_codec is not None  # noqa: S101 - every converter here has one
+    return [
+        await decoded_history(History(events=run.events), converter.payload_codec)
+        for run in history.runs
+    ]
+
+
+async def export(history: CaseHistory, converter: DataConverter) -> dict[str, Any]:
+    """The decrypted history as Temporal's JSON, one document per run."""
+    return {
+        "reference": history.reference,
+        "source": history.source,
+        "runs": [
+            {"workflow_id": run.workflow_id, "run_id": run.run_id, "history": MessageToDict(proto)}
+            for run, proto in zip(history.runs, await decoded_runs(history, converter), strict=True)
+        ],
+    }
+
+
+async def case_timeline(history: CaseHistory, converter: DataConverter) -> list[TimelineEntry]:
+    """Who decided what, when and why, from the history alone (or the erased timeline)."""
+    if history.source == "erased" and history.case and history.case.erased_timeline:
+        return [TimelineEntry.model_validate(e) for e in history.case.erased_timeline]
+    return timeline([list(proto.events) for proto in await decoded_runs(history, converter)])
+
+
+@dataclass
+class WindowReplay:
+    """The outcome of replaying every case closed in a window."""
+
+    cases: int = 0
+    runs: int = 0
+    events: int = 0
+    erased: int = 0
+    missing: list[str] = field(default_factory=list)
+    failures: list[RunReplay] = field(default_factory=list)
+
+    @property
+    def deterministic(self) -> bool:
+        """Whether every replayed run reproduced its history."""
+        return not self.failures
+
+
+async def replay_case(history: CaseHistory, converter: DataConverter) -> list[RunReplay]:
+    """Replay each run of a case against the current workflow code."""
+    return await replay_runs(replayer_for(converter), history.runs)
+
+
+async def replay_window(
+    conn: Connection,
+    converter: DataConverter,
+    start: datetime,
+    end: datetime,
+    *,
+    on_case: Callable[[int, int], None] | None = None,
+) -> WindowReplay:
+    """Replay, from the archive, every case closed in [start, end)."""
+    cases = await closed_between(conn, start, end)
+    outcome = WindowReplay(cases=len(cases))
+    replayer = replayer_for(converter)
+    for index, case in enumerate(cases, start=1):
+        if case.erased_timeline is not None:
+            outcome.erased += 1
+        else:
+            runs = await archive.load_runs(conn, case.referral_id)
+            if not runs:
+                outcome.missing.append(case.reference)
+            for verdict in await replay_runs(replayer, runs):
+                outcome.runs += 1
+                outcome.events += verdict.events
+                if not verdict.deterministic:
+                    outcome.failures.append(verdict)
+        if on_case:
+            on_case(index, len(cases))
+    return outcome

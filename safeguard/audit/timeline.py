@@ -1,0 +1,188 @@
+"""The decision timeline of a case, rebuilt from its workflow history alone.
+
+Each human step is an accepted update in the history: its input names the actor, their role
+and their reasons; its outcome gives the stage it led to; the `record_event` activities
+scheduled while it ran are the events it caused. Alarms show as system entries.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from pydantic import BaseModel, Field
+from temporalio.api.enums.v1 import EventType
+from temporalio.api.history.v1 import HistoryEvent
+from temporalio.converter import PayloadConverter
+
+# Free-text fields of the update inputs: they may name people, so an erased case loses them.
+FREE_TEXT = frozenset(
+    {
+        "reasons",
+        "notes",
+        "summary",
+        "reason",
+        "best_interests_reason",
+        "database_checks",
+        "description",
+        "scope",
+        "consent_arrangements",
+    }
+)
+_CONVERTER = PayloadConverter.default
+
+
+class TimelineEntry(BaseModel):
+    """One decision (or alarm) and what followed from it."""
+
+    at: datetime
+    kind: str  # opened | decision | rejected | alarm | continued
+    action: str
+    actor_id: str | None = None
+    actor_role: str | None = None
+    stage_before: str | None = None
+    stage_after: str | None = None
+    reasons: dict[str, Any] = Field(default_factory=dict)
+    detail: dict[str, Any] = Field(default_factory=dict)
+    events: list[str] = Field(default_factory=list)
+
+
+def _value(payloads: Any) -> Any:
+    """The first payload of a (decoded) Payloads message as plain JSON values."""
+    if not payloads.payloads:
+        return None
+    return _CONVERTER.from_payloads(payloads.payloads)[0]
+
+
+def _split(content: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """An update's top-level free text apart from the rest of its content."""
+    reasons: dict[str, Any] = {}
+    codes: dict[str, Any] = {}
+    for key, value in content.items():
+        if key in FREE_TEXT:
+            reasons[key] = value
+        else:
+            codes[key] = value
+    return reasons, codes
+
+
+def strip_free_text(value: Any) -> Any:
+    """`value` without any free-text field, however deeply nested."""
+    if isinstance(value, dict):
+        return {k: strip_free_text(v) for k, v in value.items() if k not in FREE_TEXT}
+    if isinstance(value, list):
+        return [strip_free_text(item) for item in value]
+    return value
+
+
+class _Builder:
+    def __init__(self) -> None:
+        self.entries: list[TimelineEntry] = []
+        self.open_updates: dict[str, TimelineEntry] = {}
+        self.stage: str | None = None
+
+    def add(self, event: HistoryEvent) -> None:
+        handler = _HANDLERS.get(event.event_type)
+        if handler:
+            handler(self, event, event.event_time.ToDatetime(tzinfo=UTC))
+
+    def started(self, event: HistoryEvent, at: datetime) -> None:
+        attrs = event.workflow_execution_started_event_attributes
+        case = _value(attrs.input) or {}
+        state = case.get("state")
+        if state:
+            self.stage = state.get("stage")
+            self.entries.append(TimelineEntry(at=at, kind="continued", action="run continued"))
+            return
+        self.entries.append(
+            TimelineEntry(
+                at=at,
+                kind="opened",
+                action="referral received",
+                detail={k: case.get(k) for k in ("reference", "area", "sector", "concern_type")},
+            )
+        )
+
+    def accepted(self, event: HistoryEvent, at: datetime) -> None:
+        attrs = event.workflow_execution_update_accepted_event_attributes
+        request = attrs.accepted_request
+        content = _value(request.input.args) or {}
+        actor = content.pop("actor", {}) or {}
+        reasons, codes = _split(content)
+        entry = TimelineEntry(
+            at=at,
+            kind="decision",
+            action=request.input.name,
+            actor_id=actor.get("id"),
+            actor_role=actor.get("role"),
+            stage_before=self.stage,
+            reasons=reasons,
+            detail=codes,
+        )
+        self.open_updates[request.meta.update_id] = entry
+        self.entries.append(entry)
+
+    def completed(self, event: HistoryEvent, at: datetime) -> None:
+        attrs = event.workflow_execution_update_completed_event_attributes
+        entry = self.open_updates.pop(attrs.meta.update_id, None)
+        if entry is None:
+            return
+        if attrs.outcome.HasField("failure"):
+            entry.kind = "rejected"
+            entry.detail["rejection"] = attrs.outcome.failure.message
+            return
+        status = _value(attrs.outcome.success) or {}
+        entry.stage_after = status.get("stage", self.stage)
+        self.stage = entry.stage_after
+
+    def scheduled(self, event: HistoryEvent, at: datetime) -> None:
+        attrs = event.activity_task_scheduled_event_attributes
+        if attrs.activity_type.name != "record_event":
+            return
+        envelope = (_value(attrs.input) or {}).get("envelope", {})
+        event_type = envelope.get("type", "?")
+        stage = (envelope.get("data") or {}).get("stage")
+        if self.open_updates:
+            # Events scheduled while a step runs are that step's (steps run one at a time).
+            list(self.open_updates.values())[-1].events.append(event_type)
+        elif self.entries and self.entries[-1].kind == "opened" and not self.entries[-1].events:
+            self.entries[-1].events.append(event_type)
+            self.entries[-1].stage_after = stage
+        else:
+            self.entries.append(
+                TimelineEntry(
+                    at=at,
+                    kind="alarm",
+                    action=event_type,
+                    actor_role="system",
+                    stage_before=self.stage,
+                    stage_after=stage,
+                    events=[event_type],
+                )
+            )
+        self.stage = stage or self.stage
+
+
+_HANDLERS = {
+    EventType.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED: _Builder.started,
+    EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED: _Builder.accepted,
+    EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_COMPLETED: _Builder.completed,
+    EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED: _Builder.scheduled,
+}
+
+
+def timeline(runs: list[list[HistoryEvent]]) -> list[TimelineEntry]:
+    """The timeline of a case from its runs' decoded history events, oldest run first."""
+    builder = _Builder()
+    for events in runs:
+        for event in events:
+            builder.add(event)
+    return builder.entries
+
+
+def erased(entries: list[TimelineEntry]) -> list[TimelineEntry]:
+    """The timeline an erased case keeps: who, what, when and codes, without free text."""
+    return [
+        entry.model_copy(update={"reasons": {}, "detail": strip_free_text(entry.detail)})
+        for entry in entries
+    ]

@@ -1,0 +1,1 @@
+"""The auditor-only API: case histories, replays, decision timelines, the audit chain."""
