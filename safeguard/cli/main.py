@@ -5,10 +5,12 @@ from __future__ import annotations
 import typer
 
 from safeguard.cli.agencies import agencies_app
+from safeguard.cli.audit import audit_app
 from safeguard.cli.ops import events_app, migrate_command
 from safeguard.cli.run import run_command
 from safeguard.cli.stack import stack_app
 from safeguard.cli.tokens import tokens_app
+from safeguard.cli.trace import trace_command
 
 app = typer.Typer(
     help="Run and operate the safeguarding case-workflow platform.", no_args_is_help=True
@@ -19,3 +21,5 @@ app.add_typer(agencies_app, name="agencies")
 app.add_typer(tokens_app, name="tokens")
 app.command("migrate")(migrate_command)
 app.command("run")(run_command)
+app.add_typer(audit_app, name="audit")
+app.command("trace")(trace_command)

@@ -1,0 +1,222 @@
+"""`safeguard audit`: export, replay and explain case histories; verify the audit chain.
+
+Every command needs an auditor's staff token (`--token` or `SAFEGUARD_AUDITOR_TOKEN`); each
+read of case data is written to the access log and the audit chain under that identity.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Annotated, TypeVar
+
+import typer
+from rich.progress import Progress
+from temporalio.client import Client
+
+from safeguard.access_log import record_read
+from safeguard.audit import casebook
+from safeguard.audit.chain import chain_key
+from safeguard.audit.verify import verify
+from safeguard.auth.staff import StaffPrincipal, StaffTokenError, verifier_for
+from safeguard.codes import Role
+from safeguard.db.pool import Connection, Pool, create_pool
+from safeguard.settings import Settings, get_settings
+from safeguard.temporal import connect_temporal, data_converter_for
+
+audit_app = typer.Typer(help="Auditors: histories, replays, timelines, the audit chain.")
+T = TypeVar("T")
+
+Token = Annotated[
+    str, typer.Option(envvar="SAFEGUARD_AUDITOR_TOKEN", help="An auditor's staff token.")
+]
+Purpose = Annotated[str, typer.Option(help="Why you read this case (for the access log).")]
+Source = Annotated[str, typer.Option(help="archive, temporal, or auto (archive first).")]
+
+
+@dataclass
+class Session:
+    """What a command works with."""
+
+    settings: Settings
+    auditor: StaffPrincipal
+    pool: Pool
+    temporal: Client | None
+
+
+def _auditor(settings: Settings, token: str) -> StaffPrincipal:
+    try:
+        principal = verifier_for(settings).verify(token)
+    except StaffTokenError as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(2) from None
+    if principal.role != Role.AUDITOR:
+        typer.echo(f"error: role {principal.role} may not audit", err=True)
+        raise typer.Exit(2)
+    return principal
+
+
+@asynccontextmanager
+async def _session(token: str, *, temporal: bool) -> AsyncIterator[Session]:
+    settings = get_settings()
+    auditor = _auditor(settings, token)
+    pool = await create_pool(settings)
+    try:
+        client = await connect_temporal(settings) if temporal else None
+        yield Session(settings, auditor, pool, client)
+    finally:
+        await pool.close()
+
+
+def _run(command: Callable[[], Awaitable[T]]) -> T:
+    try:
+        return asyncio.run(command())  # type: ignore[arg-type]
+    except casebook.UnknownCaseError as error:
+        typer.echo(f"error: unknown case {error}", err=True)
+        raise typer.Exit(1) from None
+
+
+async def _history(
+    session: Session, conn: Connection, reference: str, source: str, purpose: str, what: str
+) -> casebook.CaseHistory:
+    assert session.temporal is not None  # noqa: S101 - opened for case commands
+    async with conn.transaction():
+        history = await casebook.case_history(
+            conn,
+            session.temporal,
+            reference,
+            source=source,  # type: ignore[arg-type]
+        )
+        await record_read(
+            conn,
+            service="audit-cli",
+            principal=session.auditor,
+            referral_id=history.case.referral_id if history.case else None,
+            fields=[what],
+            purpose=purpose,
+        )
+    return history
+
+
+@audit_app.command("export")
+def export_command(reference: str, token: Token, purpose: Purpose, source: Source = "auto") -> None:
+    """Print the case's workflow history, decrypted, as Temporal's JSON."""
+
+    async def go() -> None:
+        async with _session(token, temporal=True) as s, s.pool.acquire() as conn:
+            history = await _history(s, conn, reference, source, purpose, "history")
+            document = await casebook.export(history, data_converter_for(s.settings))
+            typer.echo(json.dumps(document, indent=2))
+
+    _run(go)
+
+
+@audit_app.command("replay")
+def replay_command(reference: str, token: Token, purpose: Purpose, source: Source = "auto") -> None:
+    """Replay the case against the current code and say whether it is deterministic."""
+
+    async def go() -> bool:
+        async with _session(token, temporal=True) as s, s.pool.acquire() as conn:
+            history = await _history(s, conn, reference, source, purpose, "replay")
+            verdicts = await casebook.replay_case(history, data_converter_for(s.settings))
+        if history.source == "erased":
+            typer.echo(f"{reference}: history erased with the case; nothing to replay")
+            return True
+        for v in verdicts:
+            verdict = "deterministic" if v.deterministic else f"NOT deterministic: {v.failure}"
+            typer.echo(f"{v.workflow_id} run {v.run_id} ({v.events} events): {verdict}")
+        ok = all(v.deterministic for v in verdicts)
+        typer.echo(f"{reference} from the {history.source}: {'deterministic' if ok else 'FAILED'}")
+        return ok
+
+    if not _run(go):
+        raise typer.Exit(1)
+
+
+@audit_app.command("timeline")
+def timeline_command(
+    reference: str, token: Token, purpose: Purpose, source: Source = "auto"
+) -> None:
+    """Print who decided what, when and with which reasons, from the history alone."""
+
+    async def go() -> None:
+        async with _session(token, temporal=True) as s, s.pool.acquire() as conn:
+            history = await _history(s, conn, reference, source, purpose, "timeline")
+            entries = await casebook.case_timeline(history, data_converter_for(s.settings))
+        for e in entries:
+            who = f"{e.actor_id} ({e.actor_role})" if e.actor_id else (e.actor_role or "-")
+            moved = f" {e.stage_before} -> {e.stage_after}" if e.stage_after else ""
+            typer.echo(f"{e.at:%Y-%m-%d %H:%M:%S} {e.kind:<9} {e.action:<28} {who}{moved}")
+            for key, value in {**e.detail, **e.reasons}.items():
+                if value not in (None, [], {}):
+                    typer.echo(f"{'':>30}{key}: {json.dumps(value, default=str)}")
+            if e.events:
+                typer.echo(f"{'':>30}events: {', '.join(e.events)}")
+
+    _run(go)
+
+
+@audit_app.command("replay-window")
+def replay_window_command(
+    closed_from: Annotated[datetime, typer.Option("--from", help="Closed at or after.")],
+    closed_to: Annotated[datetime, typer.Option("--to", help="Closed before.")],
+    token: Token,
+    purpose: Purpose,
+) -> None:
+    """Replay, from the archive, every case closed in a time window."""
+
+    async def go() -> casebook.WindowReplay:
+        async with _session(token, temporal=False) as s, s.pool.acquire() as conn:
+            async with conn.transaction():
+                await record_read(
+                    conn,
+                    service="audit-cli",
+                    principal=s.auditor,
+                    referral_id=None,
+                    fields=["replay_window"],
+                    purpose=purpose,
+                )
+            with Progress() as progress:
+                task = progress.add_task("replaying closed cases", total=None)
+                return await casebook.replay_window(
+                    conn,
+                    data_converter_for(s.settings),
+                    closed_from.astimezone(),
+                    closed_to.astimezone(),
+                    on_case=lambda done, total: progress.update(task, completed=done, total=total),
+                )
+
+    outcome = _run(go)
+    typer.echo(
+        f"{outcome.cases} cases closed in the window: {outcome.runs} runs, {outcome.events} events"
+        f" replayed; {outcome.erased} erased; {len(outcome.missing)} without an archive;"
+        f" {len(outcome.failures)} not deterministic"
+    )
+    for failure in outcome.failures:
+        typer.echo(f"  {failure.workflow_id} run {failure.run_id}: {failure.failure}")
+    for reference in outcome.missing:
+        typer.echo(f"  {reference}: no archived history")
+    if not outcome.deterministic:
+        raise typer.Exit(1)
+
+
+@audit_app.command("verify")
+def verify_command(token: Token) -> None:
+    """Check the audit chain; report the first edited, inserted or deleted row."""
+
+    async def go() -> bool:
+        async with _session(token, temporal=False) as s, s.pool.acquire() as conn:
+            result = await verify(conn, key=chain_key(s.settings))
+        if result.finding is None:
+            typer.echo(f"audit chain intact: {result.rows} rows, head {result.head_seq}")
+            return True
+        f = result.finding
+        typer.echo(f"audit chain BROKEN at row {f.seq}: {f.kind} ({f.explanation})")
+        return False
+
+    if not _run(go):
+        raise typer.Exit(1)
