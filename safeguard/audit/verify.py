@@ -100,10 +100,6 @@ async def verify(
     """Walk the chain from its start; stop at the first broken row."""
     head = await conn.fetchrow("SELECT seq, hash, mac FROM audit.chain_head")
     head_seq = head["seq"] if head else 0
-    if head and not hmac.compare_digest(
-        head_mac(key, head_seq, bytes(head["hash"])), bytes(head["mac"])
-    ):
-        return Verification(0, head_seq, Finding("edited", head_seq, "the chain head was altered"))
     prev_hash, prev_seq, count = GENESIS, 0, 0
     pending: _Row | None = None
     async for row in _rows(conn, key):
@@ -122,6 +118,10 @@ async def verify(
             return Verification(count, head_seq, finding)
         prev_hash, prev_seq = pending.hash, pending.seq
         count += 1
+    if head and not hmac.compare_digest(
+        head_mac(key, head_seq, bytes(head["hash"])), bytes(head["mac"])
+    ):
+        return Verification(count, head_seq, Finding("edited", head_seq, "the head was altered"))
     if prev_seq < head_seq or (head and prev_hash != bytes(head["hash"])):
         return Verification(
             count,
