@@ -39,7 +39,9 @@ async def inbox(
     purpose: str,
 ) -> TaskPage:
     """One page of the caller's inbox; the read is logged in the same transaction."""
-    async with pool.acquire() as conn, conn.transaction(isolation="repeatable_read"):
+    # Read committed, not repeatable read: the access log's writes must not fail with
+    # serialisation errors when officers read at the same moment.
+    async with pool.acquire() as conn, conn.transaction():
         items, total = await store.list_tasks(conn, query, limit=limit, offset=offset)
         await record_read(
             conn,

@@ -18,9 +18,13 @@ _TASK_COLUMNS = (
     "t.id, t.referral_id, t.reference, t.kind, t.status, t.stage, t.area, t.sector,"
     " t.concern_type, t.due_at, t.reminded_at, t.escalated_at, t.assignee, t.assigned_at,"
     " t.created_at, t.closed_at, t.version,"
-    " (t.status = 'open' AND (t.due_at < now() OR t.escalated_at IS NOT NULL)) AS overdue"
+    " (t.status = 'open' AND (coalesce(t.due_at < now(), false)"
+    " OR t.escalated_at IS NOT NULL)) AS overdue"
 )
-_OVERDUE = "(t.status = 'open' AND (t.due_at < now() OR t.escalated_at IS NOT NULL))"
+# Past its due date, or escalated by the workflow (whose clock may run ahead of ours).
+_OVERDUE = (
+    "(t.status = 'open' AND (coalesce(t.due_at < now(), false) OR t.escalated_at IS NOT NULL))"
+)
 # Every order ends in the primary key, so pages never overlap or skip a row.
 _ORDER: dict[str, str] = {
     "due_at": "t.due_at ASC NULLS LAST, t.created_at, t.id",

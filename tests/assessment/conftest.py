@@ -7,7 +7,7 @@ import json
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager, AsyncExitStack
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -81,10 +81,8 @@ class Assessment:
     temporal: Client
     env: WorkflowEnvironment
     partner: dict[str, str]
-    stack: AsyncExitStack
-    referral_ids: dict[str, uuid.UUID] = field(default_factory=dict)
 
-    async def submit(self, *, area: str = AREA, **person: Any) -> str:
+    async def submit(self, *, area: str = AREA, wait: bool = True, **person: Any) -> str:
         """Submit a referral through intake; wait for its task; return its reference."""
         form = copy.deepcopy(SCHOOL_REFERRAL)
         form["person"].update(person)
@@ -96,7 +94,8 @@ class Assessment:
         )
         assert answer.status_code == 201, answer.text
         reference: str = answer.json()["reference"]
-        await self.wait_for_tasks(reference, 1)
+        if wait:
+            await self.wait_for_tasks(reference, 1)
         return reference
 
     async def tasks_of(self, reference: str) -> list[dict[str, Any]]:
@@ -169,13 +168,13 @@ def staff(tmp_path: Path) -> Staff:
 
 
 @pytest.fixture
-async def system(
+async def pipeline(
     settings: Settings,
     temporal_client: Client,
     temporal_env: WorkflowEnvironment,
     staff: Staff,
 ) -> AsyncIterator[Assessment]:
-    """Intake, the worker, the relay and the assessment service, all real."""
+    """Intake, the worker and the relay, all real; the test serves assessment itself."""
     pool = await create_pool(settings)
     worker = build_worker(temporal_client, pool, task_queue=settings.temporal_task_queue)
     relay = OutboxRelay(settings=settings, pool=pool)
@@ -186,22 +185,27 @@ async def system(
                 intake_app(settings, temporal=temporal_client, timing=StartTiming(poll_seconds=0.2))
             )
         )
-        configured = staff_settings(settings, staff.key, intake)
-        url = await stack.enter_async_context(serve_assessment(configured, temporal_client))
         http = await stack.enter_async_context(httpx.AsyncClient(timeout=30))
         yield Assessment(
-            url=url,
+            url="",
             intake=intake,
             http=http,
             pool=pool,
-            settings=configured,
+            settings=staff_settings(settings, staff.key, intake),
             staff=staff,
             temporal=temporal_client,
             env=temporal_env,
             partner=await register_client(pool, "riverside-academy"),
-            stack=stack,
         )
     await pool.close()
+
+
+@pytest.fixture
+async def system(pipeline: Assessment) -> AsyncIterator[Assessment]:
+    """The pipeline with the assessment service (and its consumer) running."""
+    async with serve_assessment(pipeline.settings, pipeline.temporal) as url:
+        pipeline.url = url
+        yield pipeline
 
 
 async def project(pool: Pool, event: DomainEvent, *, at: datetime | None = None) -> uuid.UUID:
@@ -216,3 +220,28 @@ async def project(pool: Pool, event: DomainEvent, *, at: datetime | None = None)
         )
         await handle_event(conn, envelope)
     return event_id
+
+
+@dataclass
+class ReadModel:
+    """The assessment service over a read model the test fills through the projection."""
+
+    url: str
+    http: httpx.AsyncClient
+    pool: Pool
+    staff: Staff
+
+
+@pytest.fixture
+async def read_model(
+    settings: Settings, temporal_client: Client, staff: Staff
+) -> AsyncIterator[ReadModel]:
+    """The service without its consumer: tests project the events they need themselves."""
+    pool = await create_pool(settings)
+    configured = staff_settings(settings, staff.key, "http://127.0.0.1:9")
+    async with (
+        serve_assessment(configured, temporal_client, consume=False) as url,
+        httpx.AsyncClient(base_url=url, timeout=30) as http,
+    ):
+        yield ReadModel(url=url, http=http, pool=pool, staff=staff)
+    await pool.close()
