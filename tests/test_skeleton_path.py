@@ -8,15 +8,18 @@ import re
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from aiokafka import AIOKafkaConsumer
+from pydantic import SecretStr
 from temporalio.client import Client
 
+from safeguard.auth.staff import StaffPrincipal, development_signing_key, mint, public_key_set
 from safeguard.background import running
-from safeguard.codes import Stage
+from safeguard.codes import Role, Stage
 from safeguard.db.pool import Pool, create_pool
 from safeguard.events.topics import REFERRAL_EVENTS
 from safeguard.outbox import OutboxRelay
@@ -55,7 +58,9 @@ class System:
 
 
 @pytest.fixture
-async def system(settings: Settings, temporal_client: Client) -> AsyncIterator[System]:
+async def system(
+    settings: Settings, temporal_client: Client, tmp_path: Path
+) -> AsyncIterator[System]:
     """Every piece of the path running for real: three services, the worker and the relay."""
     pool = await create_pool(settings)
     worker = build_worker(temporal_client, pool, task_queue=settings.temporal_task_queue)
@@ -66,12 +71,35 @@ async def system(settings: Settings, temporal_client: Client) -> AsyncIterator[S
             intake=await stack.enter_async_context(
                 serve(intake_app(settings, temporal=temporal_client))
             ),
-            assessment=await stack.enter_async_context(serve(assessment_app(settings))),
+            assessment=await stack.enter_async_context(
+                serve(assessment_app(_trusting(settings, tmp_path), temporal=temporal_client))
+            ),
             notifications=await stack.enter_async_context(serve(notifications_app(settings))),
             pool=pool,
             partner=await register_client(pool, "riverside-academy"),
         )
     await pool.close()
+
+
+def _trusting(settings: Settings, key_dir: Path) -> Settings:
+    """Settings whose staff key set verifies `_officer()`'s tokens."""
+    jwks = json.dumps(public_key_set(development_signing_key(key_dir)))
+    return settings.model_copy(update={"staff_jwks": SecretStr(jwks)})
+
+
+def _officer(key_dir: Path) -> dict[str, str]:
+    """An area E08000003 Prevent officer's token and the purpose of the read."""
+    principal = StaffPrincipal(
+        subject="officer-17", role=Role.PREVENT_OFFICER, areas=("E08000003",)
+    )
+    token = mint(
+        development_signing_key(key_dir),
+        principal=principal,
+        issuer="safeguard-dev",
+        audience="safeguard",
+        ttl_seconds=600,
+    )
+    return {"Authorization": f"Bearer {token}", "X-Purpose": "skeleton path"}
 
 
 async def _read_events(settings: Settings, expected: int) -> list[dict[str, Any]]:
@@ -94,7 +122,7 @@ async def _read_events(settings: Settings, expected: int) -> list[dict[str, Any]
 
 
 async def test_referral_travels_the_whole_path(
-    system: System, settings: Settings, temporal_client: Client
+    system: System, settings: Settings, temporal_client: Client, tmp_path: Path
 ) -> None:
     async with httpx.AsyncClient() as http:
         answer = await http.post(
@@ -121,7 +149,7 @@ async def test_referral_travels_the_whole_path(
             assert personal not in wire
 
         async def tasks() -> list[dict[str, Any]]:
-            page = await http.get(f"{system.assessment}/v1/tasks")
+            page = await http.get(f"{system.assessment}/v1/tasks", headers=_officer(tmp_path))
             items: list[dict[str, Any]] = page.json()["items"]
             return items
 
