@@ -1,0 +1,119 @@
+"""The audit service served for real, beside the worker and the outbox relay."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from pydantic import SecretStr
+from temporalio.client import Client, WorkflowHandle
+from temporalio.testing import WorkflowEnvironment
+
+from safeguard.auth.staff import StaffPrincipal, development_signing_key, mint, public_key_set
+from safeguard.background import running
+from safeguard.codes import GatewayOutcome, Role, Stage
+from safeguard.db.pool import Pool, create_pool
+from safeguard.outbox import OutboxRelay
+from safeguard.settings import Settings
+from services.audit.app import create_app
+from tests.helpers import assert_eventually
+from tests.servers import serve
+from tests.workflow import builders as b
+from workflows.referral.models import ReferralWorkflowInput
+from workflows.referral.worker import build_worker
+from workflows.referral.workflows import ReferralWorkflow, workflow_id_for
+
+PURPOSE = {"X-Purpose": "annual audit of closed cases"}
+DATE_OF_BIRTH = dt.date(2011, 4, 2)
+
+
+@dataclass
+class Audit:
+    """The audit service's URL and what a test needs to drive cases and look inside."""
+
+    url: str
+    http: httpx.AsyncClient
+    pool: Pool
+    temporal: Client
+    env: WorkflowEnvironment
+    task_queue: str
+    key: dict[str, Any]
+
+    def headers(self, role: Role = Role.AUDITOR, subject: str = "auditor-1") -> dict[str, str]:
+        """A staff token of `role`, with a stated purpose."""
+        token = mint(
+            self.key,
+            principal=StaffPrincipal(subject=subject, role=role),
+            issuer="safeguard-dev",
+            audience="safeguard",
+            ttl_seconds=600,
+        )
+        return {"Authorization": f"Bearer {token}"} | PURPOSE
+
+    async def open_case(self) -> tuple[str, WorkflowHandle[Any, Any]]:
+        """Start a case as intake would; return its reference and handle."""
+        referral_id = uuid.uuid4()
+        reference = f"PRV-2031-{referral_id.int % 1_000_000:06d}"
+        handle = await self.temporal.start_workflow(
+            ReferralWorkflow.run,
+            ReferralWorkflowInput(
+                referral_id=referral_id,
+                reference=reference,
+                sector="education",
+                concern_type="mixed_unclear_unstable",
+                received_at=dt.datetime.now(dt.UTC),
+                area="E09000033",
+                date_of_birth=DATE_OF_BIRTH,
+            ),
+            id=workflow_id_for(reference),
+            task_queue=self.task_queue,
+        )
+        return reference, handle
+
+    async def close_with_no_further_action(self, handle: WorkflowHandle[Any, Any]) -> None:
+        """The officer's gateway assessment: no further action, so the case closes."""
+        await assert_eventually(
+            lambda: handle.query(ReferralWorkflow.status),
+            lambda status: status.stage is Stage.GATEWAY_ASSESSMENT,
+        )
+        await handle.execute_update(
+            ReferralWorkflow.record_gateway_assessment, b.gateway(GatewayOutcome.NO_FURTHER_ACTION)
+        )
+
+    async def archived_runs(self, reference: str) -> int:
+        """How many runs of the case the archive holds."""
+        async with self.pool.acquire() as conn:
+            count: int = await conn.fetchval(
+                "SELECT count(*) FROM audit.history_archive a JOIN audit.cases c USING"
+                " (referral_id) WHERE c.reference = $1",
+                reference,
+            )
+        return count
+
+
+@pytest.fixture
+async def audit(
+    settings: Settings, temporal_client: Client, temporal_env: WorkflowEnvironment, tmp_path: Path
+) -> AsyncIterator[Audit]:
+    """The worker, the relay and the audit service (its consumer and archiver included)."""
+    key = development_signing_key(tmp_path)
+    served = settings.model_copy(update={"staff_jwks": SecretStr(json.dumps(public_key_set(key)))})
+    pool = await create_pool(settings)
+    worker = build_worker(temporal_client, pool, task_queue=settings.temporal_task_queue)
+    relay = OutboxRelay(settings=settings, pool=pool)
+    async with AsyncExitStack() as stack:
+        await stack.enter_async_context(running(worker.run(), relay.run()))
+        url = await stack.enter_async_context(serve(create_app(served, temporal=temporal_client)))
+        http = await stack.enter_async_context(httpx.AsyncClient(timeout=60))
+        yield Audit(
+            url, http, pool, temporal_client, temporal_env, settings.temporal_task_queue, key
+        )
+    await pool.close()
