@@ -40,6 +40,7 @@ class ServicePorts(BaseModel):
     panel: int = 8003
     notifications: int = 8004
     audit: int = 8005
+    codec: int = 8006
 
 
 class NotificationSettings(BaseModel):
@@ -127,6 +128,10 @@ class Settings(BaseSettings):
     staff_jwks: SecretStr | None = None
     staff_token_issuer: str = "safeguard-dev"  # noqa: S105 - a name, not a secret
     staff_token_audience: str = "safeguard"  # noqa: S105 - a name, not a secret
+    # Browser origins of the Temporal Web UI allowed to call the codec service (CORS).
+    codec_cors_origins: list[str] = Field(
+        default_factory=lambda: ["http://127.0.0.1:8233", "http://localhost:8233"]
+    )
 
     @model_validator(mode="after")
     def _no_placeholder_secrets_in_production(self) -> Settings:

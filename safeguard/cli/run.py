@@ -18,7 +18,7 @@ from safeguard.kafka.admin import create_topics
 from safeguard.settings import Settings, get_settings
 from safeguard.stack import Stack, StackError
 
-SERVICES = ("intake", "assessment", "panel", "notifications", "audit")
+SERVICES = ("intake", "assessment", "panel", "notifications", "audit", "codec")
 
 
 def _children(settings: Settings) -> list[Child]:
