@@ -49,6 +49,8 @@ DROP INDEX assessment.tasks_by_due;
 -- The inbox: open tasks of an area, soonest due first.
 CREATE INDEX tasks_open_by_area_due ON assessment.tasks (area, due_at, created_at, id)
     WHERE status = 'open';
+-- The inbox across areas (auditors), and the overdue count.
+CREATE INDEX tasks_open_by_due ON assessment.tasks (due_at, created_at, id) WHERE status = 'open';
 CREATE INDEX tasks_by_referral ON assessment.tasks (referral_id);
 CREATE INDEX tasks_by_assignee ON assessment.tasks (assignee, due_at) WHERE assignee IS NOT NULL;
 
