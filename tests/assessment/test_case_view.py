@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import uuid
+from datetime import UTC, datetime
 from typing import Any
 
 from temporalio.client import Client
 from temporalio.service import RetryConfig
 
 from safeguard.codes import Role, Stage
-from tests.assessment.conftest import OTHER_AREA, Assessment, serve_assessment
+from services.intake import store as intake_store
+from tests.assessment.conftest import AREA, OTHER_AREA, Assessment, serve_assessment
 from tests.assessment.proxy import proxy_to
 from tests.helpers import assert_eventually, free_port
 
@@ -260,3 +263,37 @@ async def test_intake_down_leaves_a_named_gap(system: Assessment, temporal_clien
     assert body["status"]["stage"] == "GATEWAY_ASSESSMENT"
     rows = await system.access_log()
     assert "referral.form" not in rows[-1]["fields"]
+
+
+async def test_intakes_internal_referral_answers_services_only(system: Assessment) -> None:
+    earlier = await system.submit(given_names="Ali", family_name="Hart")
+    reference = await system.submit(given_names="Ali", family_name="Hart")
+    token = {"Authorization": f"Bearer {system.settings.internal_api_token.get_secret_value()}"}
+    tasks = {ref: (await system.tasks_of(ref))[0]["referral_id"] for ref in (earlier, reference)}
+    url = f"{system.intake}/internal/v1/referrals/{tasks[reference]}"
+
+    answer = await system.http.get(url, headers=token)
+    assert answer.status_code == 200
+    body = answer.json()
+    assert body["reference"] == reference and body["area"] == AREA
+    assert body["form"]["person"]["family_name"] == "Hart"
+    assert [link["reference"] for link in body["linked_referrals"]] == [earlier]
+    assert set(body) == {
+        "referral_id",
+        "reference",
+        "received_at",
+        "area",
+        "form",
+        "linked_referrals",
+    }
+
+    assert (await system.http.get(url)).status_code == 401
+    unknown = await system.http.get(
+        f"{system.intake}/internal/v1/referrals/{uuid.uuid4()}", headers=token
+    )
+    assert unknown.status_code == 404
+    async with system.pool.acquire() as conn:
+        await intake_store.redact(conn, referral_id=tasks[reference], at=datetime.now(UTC))
+    gone = await system.http.get(url, headers=token)
+    assert gone.status_code == 410
+    assert gone.headers["content-type"] == "application/problem+json"
