@@ -1,21 +1,82 @@
-"""The panel service's FastAPI app."""
+"""The panel service's FastAPI app, its event consumer and its intake client."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import httpx
 from fastapi import FastAPI
+from temporalio.client import Client
 
-from safeguard.lifespan import service_lifespan
+from safeguard.events.topics import REFERRAL_EVENTS
+from safeguard.lifespan import Subscription, service_lifespan
 from safeguard.settings import Settings, get_settings
-from safeguard.web import build_app
+from safeguard.web import Lifespan, build_app
+from services.panel.events import CONSUMER, handle_event
+from services.panel.referrals import ReferralClient
+from services.panel.routes_cases import (
+    cases_router,
+    queue_router,
+    reference_router,
+    requests_router,
+)
+from services.panel.routes_panels import meetings_router, panels_router
+from services.panel.routes_plans import plans_router, provider_router
+
+DESCRIPTION = """\
+The local authority's Channel panel: panels and meetings, information requests, vulnerability
+assessments, consent, decisions, support plans and reviews, and intervention providers' work.
+
+* **Authentication**: a staff bearer token (`Authorization: Bearer <JWT>`).
+* **Roles**: `channel_chair` acts for the areas in their token; `panel_member` reads the cases
+  on the agendas of panels they sit on (and replies to information requests for their agency);
+  `auditor` reads and never writes; `intervention_provider` sees and updates only the plan
+  items assigned to their `provider_id`; `prevent_officer` may ask for and record consent;
+  `person_or_guardian` (a consent-portal token, subject `consent:<reference>`) may answer or
+  withdraw consent on that case; `operator` sees `/v1/metrics` only.
+* **Police-only fields** (deconfliction, database checks) never appear here.
+* **Purpose**: every read of case data states why in `X-Purpose` and is written to the
+  access log.
+* **Errors**: RFC 9457 problem details; a step on a case that has moved on is `409` with the
+  current `stage`; `503` means nothing was recorded.
+"""
+
+INTAKE_TIMEOUT_SECONDS = 5.0
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
-    """Build the app; its case routes arrive with the panel issue."""
+def create_app(
+    settings: Settings | None = None, *, temporal: Client | None = None, consume: bool = True
+) -> FastAPI:
+    """Build the app; `consume=False` serves the read model without projecting into it."""
     settings = settings or get_settings()
+    subscriptions = (Subscription(CONSUMER, [REFERRAL_EVENTS], handle_event),) if consume else ()
+    base = service_lifespan(
+        settings, subscriptions=subscriptions, needs_temporal=True, staff=True, temporal=temporal
+    )
     return build_app(
         title="Channel panel",
-        description="Channel panels: meetings, consent, decisions, support plans and reviews.",
+        description=DESCRIPTION,
         settings=settings,
-        lifespan=service_lifespan(settings),
-        routers=[],
+        lifespan=_with_intake(settings, base),
+        routers=[
+            queue_router,
+            cases_router,
+            requests_router,
+            plans_router,
+            panels_router,
+            meetings_router,
+            provider_router,
+            reference_router,
+        ],
     )
+
+
+def _with_intake(settings: Settings, base: Lifespan) -> Lifespan:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with base(app), httpx.AsyncClient(timeout=INTAKE_TIMEOUT_SECONDS) as http:
+            app.state.referrals = ReferralClient(settings, http)
+            yield
+
+    return lifespan

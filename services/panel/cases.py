@@ -1,0 +1,101 @@
+"""Which cases a caller may see, and acting on a case: workflow updates, then our record."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+from uuid import UUID
+
+import asyncpg
+from pydantic import ValidationError
+from temporalio.client import Client
+
+from safeguard.auth.staff import StaffPrincipal
+from safeguard.case_updates import run_query, run_update
+from safeguard.codes import Role
+from safeguard.db.pool import Connection, Pool
+from safeguard.errors import FieldError, ProblemError
+from services.panel import records, store
+from services.panel.access import actor_for, bound_to_case, sees_area, unknown_case
+from workflows.referral.actions import ActionInput, Actor
+from workflows.referral.models import CaseStatus
+from workflows.referral.workflows import ReferralWorkflow, workflow_id_for
+
+
+async def may_see(conn: Connection, principal: StaffPrincipal, row: asyncpg.Record) -> bool:
+    """Chairs and auditors see their areas' cases; panel members their agendas' cases."""
+    if principal.role is Role.PANEL_MEMBER:
+        return await store.member_sees(
+            conn, subject=principal.subject, referral_id=row["referral_id"]
+        )
+    if principal.role in (Role.CHANNEL_CHAIR, Role.AUDITOR):
+        return sees_area(principal, row["area"])
+    return False
+
+
+async def visible_case(
+    conn: Connection, principal: StaffPrincipal, reference: str
+) -> asyncpg.Record:
+    """The case's read-model row; 404 (as for an unknown case) if the caller may not see it."""
+    row = await store.case_by_reference(conn, reference)
+    if row is None or not await may_see(conn, principal, row):
+        raise unknown_case(reference)
+    return row
+
+
+async def act(
+    pool: Pool,
+    temporal: Client,
+    *,
+    principal: StaffPrincipal,
+    reference: str,
+    update: Any,
+    build: Callable[[Actor], ActionInput],
+    detail: dict[str, Any],
+    meeting_id: UUID | None = None,
+) -> CaseStatus:
+    """Run a step as a workflow update (409 if the case moved on), then keep our record of it."""
+    workflow_id = workflow_id_for(reference)
+    if principal.role is Role.PERSON_OR_GUARDIAN:
+        if not bound_to_case(principal, reference):
+            raise unknown_case(reference)
+    else:
+        status: CaseStatus = await run_query(temporal, workflow_id, ReferralWorkflow.status)
+        # The workflow's own area decides, so a case just transferred away is no longer ours.
+        if not sees_area(principal, status.area):
+            raise unknown_case(reference)
+    async with pool.acquire() as conn:
+        row = await store.case_by_reference(conn, reference)
+    if row is None:
+        raise ProblemError(
+            404, "Unknown case", f"The panel has not yet heard of case {reference}; try again."
+        )
+    try:
+        action = build(actor_for(principal))
+    except ValidationError as error:
+        raise invalid(error) from None
+    result: CaseStatus = await run_update(temporal, workflow_id, update, action)
+    async with pool.acquire() as conn:
+        await records.add_action(
+            conn,
+            referral_id=row["referral_id"],
+            action=update.__name__,
+            actor=principal.subject,
+            role=principal.role,
+            stage_after=result.stage,
+            plan_revision=result.plan_revision,
+            meeting_id=meeting_id,
+            detail=detail,
+        )
+    return result
+
+
+def invalid(error: ValidationError) -> ProblemError:
+    """A 422 naming each bad field, with messages only (never the submitted values)."""
+    errors = [
+        FieldError(
+            field=".".join(str(p) for p in e["loc"]) or "body", message=e["msg"]
+        ).model_dump()
+        for e in error.errors()
+    ]
+    return ProblemError(422, "Invalid request", errors=errors)

@@ -1,0 +1,277 @@
+"""Reading cases (the work queue, the case view) and the panel's own casework records."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Sequence
+from uuid import UUID
+
+from temporalio.client import Client
+
+from safeguard.access_log import record_read
+from safeguard.auth.staff import StaffPrincipal
+from safeguard.case_updates import run_query
+from safeguard.codes import Role
+from safeguard.db.pool import Connection, Pool
+from safeguard.errors import ProblemError
+from services.panel import records, store, views
+from services.panel.access import SERVICE, visible_areas
+from services.panel.cases import may_see, visible_case
+from services.panel.factors import dimension_of
+from services.panel.models import (
+    AssessmentCreate,
+    AssessmentRead,
+    CaseSummary,
+    CaseView,
+    ConsentRecordRead,
+    DecisionView,
+    InformationRequestCreate,
+    InformationRequestRead,
+    PanelMetrics,
+    PlanRevisionRead,
+    QueueItem,
+    QueuePage,
+)
+from services.panel.referrals import ReferralClient
+from workflows.referral.chronology import chronology
+from workflows.referral.models import CaseStatus
+from workflows.referral.state import DecisionRecord
+from workflows.referral.workflows import ReferralWorkflow, workflow_id_for
+
+QUEUE_FIELDS = ("case.reference", "case.stage", "case.area", "case.due_at")
+
+
+async def _logged(
+    conn: Connection,
+    principal: StaffPrincipal,
+    referral_id: UUID | None,
+    fields: Sequence[str],
+    purpose: str,
+) -> None:
+    await record_read(
+        conn,
+        service=SERVICE,
+        principal=principal,
+        referral_id=referral_id,
+        fields=fields,
+        purpose=purpose,
+    )
+
+
+async def queue(
+    pool: Pool,
+    *,
+    principal: StaffPrincipal,
+    kinds: Sequence[str],
+    overdue: bool | None,
+    limit: int,
+    offset: int,
+    purpose: str,
+) -> QueuePage:
+    """Cases awaiting consent, the panel or a review: the caller's areas, or their agendas."""
+    member = principal.subject if principal.role is Role.PANEL_MEMBER else None
+    query = store.QueueQuery(
+        areas=None if member else visible_areas(principal),
+        member=member,
+        kinds=kinds,
+        overdue=overdue,
+    )
+    async with pool.acquire() as conn, conn.transaction():
+        rows, total = await store.list_queue(conn, query, limit=limit, offset=offset)
+        await _logged(conn, principal, None, QUEUE_FIELDS, purpose)
+    shown = offset + len(rows)
+    return QueuePage(
+        items=[QueueItem.model_validate(dict(row)) for row in rows],
+        total=total,
+        offset=offset,
+        limit=limit,
+        next_offset=shown if shown < total else None,
+    )
+
+
+async def metrics(pool: Pool, *, principal: StaffPrincipal) -> PanelMetrics:
+    """Counts over the caller's areas (every area for operators): no case content."""
+    async with pool.acquire() as conn:
+        counts = await store.metrics(conn, areas=visible_areas(principal))
+    return PanelMetrics.model_validate(counts)
+
+
+async def _engine(
+    temporal: Client, reference: str
+) -> tuple[CaseStatus | None, list[DecisionRecord] | None, str | None]:
+    workflow_id = workflow_id_for(reference)
+    try:
+        status, decisions = await asyncio.gather(
+            run_query(temporal, workflow_id, ReferralWorkflow.status),
+            run_query(temporal, workflow_id, ReferralWorkflow.decisions),
+        )
+    except ProblemError as error:
+        return None, None, error.problem.title
+    return status, decisions, None
+
+
+async def case_view(
+    pool: Pool,
+    temporal: Client,
+    referrals: ReferralClient,
+    *,
+    principal: StaffPrincipal,
+    reference: str,
+    purpose: str,
+) -> CaseView:
+    """The referral, status, decisions (never police-only detail), chronology and records."""
+    async with pool.acquire() as conn:
+        row = await visible_case(conn, principal, reference)
+    referral_id: UUID = row["referral_id"]
+    fetched, (status, decisions, engine_gap) = await asyncio.gather(
+        referrals.fetch(referral_id), _engine(temporal, reference)
+    )
+    async with pool.acquire() as conn, conn.transaction():
+        view = CaseView(
+            case=CaseSummary.model_validate(dict(row)),
+            referral=fetched.referral.form if fetched.referral else None,
+            status=status,
+            decisions=None
+            if decisions is None
+            else [DecisionView.model_validate(views.without_police_fields(d)) for d in decisions],
+            chronology=chronology(await store.case_events(conn, referral_id), decisions or []),
+            consent=views.consent_records(
+                await records.actions_for_case(conn, referral_id, views.CONSENT_ACTIONS)
+            ),
+            information_requests=views.information_requests(
+                await records.requests_for_case(conn, referral_id)
+            ),
+            assessments=views.assessments(await records.assessments_for_case(conn, referral_id)),
+            plan=await views.plan_of_case(conn, referral_id),
+            gaps={
+                name: gap
+                for name, gap in (
+                    ("referral", fetched.gap),
+                    ("status", engine_gap),
+                    ("decisions", engine_gap),
+                )
+                if gap
+            },
+        )
+        await _logged(conn, principal, referral_id, _fields_shown(view), purpose)
+    return view
+
+
+def _fields_shown(view: CaseView) -> list[str]:
+    shown = ["case", "chronology", "consent", "information_requests", "assessments", "plan"]
+    shown += ["referral.form"] if view.referral is not None else []
+    shown += ["status"] if view.status is not None else []
+    shown += ["decisions"] if view.decisions is not None else []
+    return shown
+
+
+async def consent_records(
+    pool: Pool, *, principal: StaffPrincipal, reference: str, purpose: str
+) -> list[ConsentRecordRead]:
+    """Who consented (person, guardian or best interests), when, how, to what; withdrawals."""
+    async with pool.acquire() as conn, conn.transaction():
+        row = await visible_case(conn, principal, reference)
+        found = await records.actions_for_case(conn, row["referral_id"], views.CONSENT_ACTIONS)
+        await _logged(conn, principal, row["referral_id"], ["consent"], purpose)
+    return views.consent_records(found)
+
+
+async def support_plan(
+    pool: Pool, *, principal: StaffPrincipal, reference: str, purpose: str
+) -> list[PlanRevisionRead]:
+    """Every revision of the support plan."""
+    async with pool.acquire() as conn, conn.transaction():
+        row = await visible_case(conn, principal, reference)
+        plan = await views.plan_of_case(conn, row["referral_id"])
+        await _logged(conn, principal, row["referral_id"], ["plan"], purpose)
+    return plan
+
+
+async def request_information(
+    pool: Pool, *, principal: StaffPrincipal, reference: str, body: InformationRequestCreate
+) -> InformationRequestRead:
+    """Ask a partner agency for information about a case."""
+    request_id = uuid.uuid4()
+    async with pool.acquire() as conn, conn.transaction():
+        row = await visible_case(conn, principal, reference)
+        await records.add_request(
+            conn,
+            request_id=request_id,
+            referral_id=row["referral_id"],
+            agency=body.agency,
+            question=body.question,
+            due_by=body.due_by,
+            by=principal.subject,
+        )
+        found = await records.get_request(conn, request_id)
+    return InformationRequestRead.model_validate(dict(found or {}))
+
+
+async def information_requests(
+    pool: Pool, *, principal: StaffPrincipal, reference: str, purpose: str
+) -> list[InformationRequestRead]:
+    """A case's information requests and replies."""
+    async with pool.acquire() as conn, conn.transaction():
+        row = await visible_case(conn, principal, reference)
+        found = await records.requests_for_case(conn, row["referral_id"])
+        await _logged(conn, principal, row["referral_id"], ["information_requests"], purpose)
+    return views.information_requests(found)
+
+
+async def reply_information(
+    pool: Pool, *, principal: StaffPrincipal, request_id: UUID, reply: str
+) -> InformationRequestRead:
+    """An agency's reply: by the chair, or a member of that agency who sees the case."""
+    async with pool.acquire() as conn, conn.transaction():
+        request = await records.get_request(conn, request_id, lock=True)
+        case = await store.case_by_id(conn, request["referral_id"]) if request else None
+        if request is None or case is None or not await may_see(conn, principal, case):
+            raise ProblemError(404, "Unknown request", f"No information request {request_id}.")
+        if principal.role is Role.PANEL_MEMBER and principal.agency != request["agency"]:
+            raise ProblemError(403, "Not your agency", f"This request is for {request['agency']}.")
+        if request["replied_at"] is not None:
+            raise ProblemError(409, "Already answered", "This request has its reply.")
+        await records.reply_request(conn, request_id=request_id, reply=reply, by=principal.subject)
+        found = await records.get_request(conn, request_id)
+    return InformationRequestRead.model_validate(dict(found or {}))
+
+
+async def assess(
+    pool: Pool, *, principal: StaffPrincipal, reference: str, body: AssessmentCreate
+) -> AssessmentRead:
+    """Record a vulnerability assessment of all 22 factors."""
+    assessment_id = uuid.uuid4()
+    async with pool.acquire() as conn, conn.transaction():
+        row = await visible_case(conn, principal, reference)
+        if body.meeting_id is not None and body.meeting_id not in await records.meetings_of_case(
+            conn, row["referral_id"]
+        ):
+            raise ProblemError(
+                422, "Not on the agenda", "The case was not on that meeting's agenda."
+            )
+        await records.add_assessment(
+            conn,
+            assessment_id=assessment_id,
+            referral_id=row["referral_id"],
+            meeting_id=body.meeting_id,
+            summary=body.summary,
+            by=principal.subject,
+            ratings=[
+                (factor, dimension_of(factor), rated.rating, rated.notes)
+                for factor, rated in body.factors.items()
+            ],
+        )
+        found = await records.assessments_for_case(conn, row["referral_id"])
+    return next(a for a in views.assessments(found) if a.id == assessment_id)
+
+
+async def assessments(
+    pool: Pool, *, principal: StaffPrincipal, reference: str, purpose: str
+) -> list[AssessmentRead]:
+    """A case's vulnerability assessments."""
+    async with pool.acquire() as conn, conn.transaction():
+        row = await visible_case(conn, principal, reference)
+        found = await records.assessments_for_case(conn, row["referral_id"])
+        await _logged(conn, principal, row["referral_id"], ["assessments"], purpose)
+    return views.assessments(found)

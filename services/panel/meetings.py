@@ -1,0 +1,290 @@
+"""Panels, their members and meetings: agendas, attendance and declared conflicts."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+import asyncpg
+
+from safeguard.access_log import record_read
+from safeguard.auth.staff import StaffPrincipal
+from safeguard.codes import Role
+from safeguard.db.pool import Connection, Pool
+from safeguard.errors import ProblemError
+from services.panel import records, store
+from services.panel.access import SERVICE, sees_area, visible_areas
+from services.panel.models import (
+    AgendaItemRead,
+    AttendanceCreate,
+    AttendeeIn,
+    ConflictRead,
+    MeetingRead,
+    MemberRead,
+    PanelCreate,
+    PanelRead,
+)
+from workflows.referral.actions import Attendee, Conflict
+
+MEETING_FIELDS = ("meeting.agenda", "meeting.attendees", "meeting.conflicts")
+
+
+def _unknown_panel(panel_id: UUID) -> ProblemError:
+    return ProblemError(404, "Unknown panel", f"No panel {panel_id} that you may see.")
+
+
+def _unknown_meeting(meeting_id: UUID) -> ProblemError:
+    return ProblemError(404, "Unknown meeting", f"No meeting {meeting_id} that you may see.")
+
+
+def _own_area(principal: StaffPrincipal, area: str) -> None:
+    if not sees_area(principal, area):
+        raise ProblemError(403, "Area not permitted", f"Your token does not cover {area}.")
+
+
+async def _may_see_panel(conn: Connection, principal: StaffPrincipal, panel: Any) -> bool:
+    if principal.role is Role.PANEL_MEMBER:
+        return await records.is_member(conn, panel_id=panel["id"], subject=principal.subject)
+    return sees_area(principal, panel["area"])
+
+
+async def _panel_view(conn: Connection, panels: list[asyncpg.Record]) -> list[PanelRead]:
+    members = await records.panel_members(conn, [p["id"] for p in panels])
+    return [
+        PanelRead(
+            id=p["id"],
+            area=p["area"],
+            name=p["name"],
+            created_at=p["created_at"],
+            members=[
+                MemberRead.model_validate(dict(m)) for m in members if m["panel_id"] == p["id"]
+            ],
+        )
+        for p in panels
+    ]
+
+
+async def create_panel(pool: Pool, *, principal: StaffPrincipal, body: PanelCreate) -> PanelRead:
+    """A panel in one of the chair's areas, with its first members."""
+    _own_area(principal, body.area)
+    panel_id = uuid.uuid4()
+    async with pool.acquire() as conn, conn.transaction():
+        await records.create_panel(
+            conn, panel_id=panel_id, area=body.area, name=body.name, created_by=principal.subject
+        )
+        for member in body.members:
+            await records.put_member(
+                conn,
+                panel_id=panel_id,
+                subject=member.subject,
+                agency=member.agency,
+                added_by=principal.subject,
+            )
+        return (await _panel_view(conn, [await _panel(conn, principal, panel_id)]))[0]
+
+
+async def _panel(conn: Connection, principal: StaffPrincipal, panel_id: UUID) -> asyncpg.Record:
+    panel = await records.get_panel(conn, panel_id)
+    if panel is None or not await _may_see_panel(conn, principal, panel):
+        raise _unknown_panel(panel_id)
+    return panel
+
+
+async def list_panels(pool: Pool, *, principal: StaffPrincipal) -> list[PanelRead]:
+    """Panels of the caller's areas; for a panel member, the panels they sit on."""
+    member = principal.subject if principal.role is Role.PANEL_MEMBER else None
+    areas = None if member else visible_areas(principal)
+    async with pool.acquire() as conn:
+        return await _panel_view(conn, await records.list_panels(conn, areas=areas, member=member))
+
+
+async def read_panel(pool: Pool, *, principal: StaffPrincipal, panel_id: UUID) -> PanelRead:
+    """One panel and its members."""
+    async with pool.acquire() as conn:
+        return (await _panel_view(conn, [await _panel(conn, principal, panel_id)]))[0]
+
+
+async def put_member(
+    pool: Pool, *, principal: StaffPrincipal, panel_id: UUID, subject: str, agency: str
+) -> PanelRead:
+    """Seat (or re-seat) a member."""
+    async with pool.acquire() as conn, conn.transaction():
+        await _panel(conn, principal, panel_id)
+        await records.put_member(
+            conn, panel_id=panel_id, subject=subject, agency=agency, added_by=principal.subject
+        )
+        return (await _panel_view(conn, [await _panel(conn, principal, panel_id)]))[0]
+
+
+async def remove_member(
+    pool: Pool, *, principal: StaffPrincipal, panel_id: UUID, subject: str
+) -> PanelRead:
+    """Unseat a member: they no longer see the panel's agendas."""
+    async with pool.acquire() as conn, conn.transaction():
+        await _panel(conn, principal, panel_id)
+        if not await records.remove_member(conn, panel_id=panel_id, subject=subject):
+            raise ProblemError(404, "Unknown member", f"{subject} does not sit on this panel.")
+        return (await _panel_view(conn, [await _panel(conn, principal, panel_id)]))[0]
+
+
+async def create_meeting(
+    pool: Pool,
+    *,
+    principal: StaffPrincipal,
+    panel_id: UUID,
+    scheduled_for: datetime,
+    agenda: list[str],
+) -> MeetingRead:
+    """A meeting of a panel, with the cases on its agenda."""
+    meeting_id = uuid.uuid4()
+    async with pool.acquire() as conn, conn.transaction():
+        panel = await _panel(conn, principal, panel_id)
+        await records.create_meeting(
+            conn,
+            meeting_id=meeting_id,
+            panel_id=panel_id,
+            scheduled_for=scheduled_for,
+            by=principal.subject,
+        )
+        for reference in agenda:
+            await _add_case(conn, principal, panel["area"], meeting_id, reference)
+        return await _meeting_view(conn, meeting_id)
+
+
+async def _add_case(
+    conn: Connection, principal: StaffPrincipal, area: str, meeting_id: UUID, reference: str
+) -> None:
+    case = await store.case_by_reference(conn, reference)
+    # A case of another area is answered as unknown: the agenda must not probe other areas.
+    if case is None or case["area"] != area or not sees_area(principal, case["area"]):
+        raise ProblemError(
+            422, "Case not in this panel's area", f"No case {reference} in area {area}."
+        )
+    await records.add_agenda_item(
+        conn, meeting_id=meeting_id, referral_id=case["referral_id"], added_by=principal.subject
+    )
+
+
+async def _meeting(
+    conn: Connection, principal: StaffPrincipal, meeting_id: UUID, *, lock: bool = False
+) -> asyncpg.Record:
+    meeting = await records.get_meeting(conn, meeting_id, lock=lock)
+    if meeting is None:
+        raise _unknown_meeting(meeting_id)
+    if principal.role is Role.PANEL_MEMBER:
+        seen = await records.is_member(
+            conn, panel_id=meeting["panel_id"], subject=principal.subject
+        )
+    else:
+        seen = sees_area(principal, meeting["area"])
+    if not seen:
+        raise _unknown_meeting(meeting_id)
+    return meeting
+
+
+async def _meeting_view(conn: Connection, meeting_id: UUID) -> MeetingRead:
+    meeting = await records.get_meeting(conn, meeting_id)
+    assert meeting is not None  # noqa: S101 - the caller has just read or written it
+    return MeetingRead(
+        id=meeting["id"],
+        panel_id=meeting["panel_id"],
+        area=meeting["area"],
+        scheduled_for=meeting["scheduled_for"],
+        agenda=[
+            AgendaItemRead.model_validate(dict(r)) for r in await records.agenda(conn, meeting_id)
+        ],
+        attendees=[
+            AttendeeIn.model_validate(dict(r)) for r in await records.attendees(conn, meeting_id)
+        ],
+        conflicts=[
+            ConflictRead.model_validate(dict(r)) for r in await records.conflicts(conn, meeting_id)
+        ],
+        attendance_recorded_at=meeting["attendance_recorded_at"],
+    )
+
+
+async def read_meeting(
+    pool: Pool, *, principal: StaffPrincipal, meeting_id: UUID, purpose: str
+) -> MeetingRead:
+    """A meeting with its agenda; the read is logged (the agenda names cases)."""
+    async with pool.acquire() as conn, conn.transaction():
+        await _meeting(conn, principal, meeting_id)
+        view = await _meeting_view(conn, meeting_id)
+        await record_read(
+            conn,
+            service=SERVICE,
+            principal=principal,
+            referral_id=None,
+            fields=MEETING_FIELDS,
+            purpose=purpose,
+        )
+    return view
+
+
+async def add_to_agenda(
+    pool: Pool, *, principal: StaffPrincipal, meeting_id: UUID, reference: str
+) -> MeetingRead:
+    """Put a case of the panel's area on the agenda."""
+    async with pool.acquire() as conn, conn.transaction():
+        meeting = await _meeting(conn, principal, meeting_id, lock=True)
+        await _add_case(conn, principal, meeting["area"], meeting_id, reference)
+        return await _meeting_view(conn, meeting_id)
+
+
+async def record_attendance(
+    pool: Pool, *, principal: StaffPrincipal, meeting_id: UUID, body: AttendanceCreate
+) -> MeetingRead:
+    """Who attended and their declared conflicts; a conflict names a case on the agenda."""
+    ids = [a.id for a in body.attendees]
+    if len(set(ids)) != len(ids):
+        raise ProblemError(422, "Invalid attendance", "An attendee is listed twice.")
+    if any(c.attendee_id not in ids for c in body.conflicts):
+        raise ProblemError(422, "Invalid attendance", "A conflict names someone not attending.")
+    async with pool.acquire() as conn, conn.transaction():
+        await _meeting(conn, principal, meeting_id, lock=True)
+        on_agenda = {
+            r["reference"]: r["referral_id"] for r in await records.agenda(conn, meeting_id)
+        }
+        if any(c.reference is not None and c.reference not in on_agenda for c in body.conflicts):
+            raise ProblemError(
+                422, "Invalid attendance", "A conflict names a case not on the agenda."
+            )
+        await records.set_attendance(
+            conn,
+            meeting_id=meeting_id,
+            attendees=[(a.id, a.agency) for a in body.attendees],
+            conflicts=[
+                (c.attendee_id, on_agenda[c.reference] if c.reference else None, c.description)
+                for c in body.conflicts
+            ],
+        )
+        return await _meeting_view(conn, meeting_id)
+
+
+async def decision_context(
+    pool: Pool, *, principal: StaffPrincipal, meeting_id: UUID, reference: str
+) -> tuple[list[Attendee], list[Conflict]]:
+    """Attendees and the conflicts relevant to a case, from the meeting that considered it."""
+    async with pool.acquire() as conn:
+        meeting = await _meeting(conn, principal, meeting_id)
+        agenda = {r["reference"] for r in await records.agenda(conn, meeting_id)}
+        if reference not in agenda:
+            raise ProblemError(
+                422, "Not on the agenda", f"{reference} is not on this meeting's agenda."
+            )
+        if meeting["attendance_recorded_at"] is None:
+            raise ProblemError(
+                422, "Attendance not recorded", "Record who attended the meeting first."
+            )
+        attendees = await records.attendees(conn, meeting_id)
+        declared = await records.conflicts(conn, meeting_id)
+    return (
+        [Attendee(id=r["id"], agency=r["agency"]) for r in attendees],
+        [
+            Conflict(attendee_id=r["attendee_id"], description=r["description"] or "declared")
+            for r in declared
+            if r["reference"] in (None, reference)
+        ],
+    )

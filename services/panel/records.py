@@ -1,0 +1,431 @@
+"""SQL of the panel's own records: panels, meetings, requests, assessments, steps, contacts."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import Any
+from uuid import UUID
+
+import asyncpg
+
+from safeguard.db.pool import Connection
+
+# --- panels and meetings --------------------------------------------------------------------
+
+
+async def create_panel(
+    conn: Connection, *, panel_id: UUID, area: str, name: str, created_by: str
+) -> None:
+    """A new panel."""
+    await conn.execute(
+        "INSERT INTO panel.panels (id, area, name, created_by) VALUES ($1, $2, $3, $4)",
+        panel_id,
+        area,
+        name,
+        created_by,
+    )
+
+
+async def put_member(
+    conn: Connection, *, panel_id: UUID, subject: str, agency: str, added_by: str
+) -> None:
+    """Seat a member on a panel (again: their agency is updated)."""
+    await conn.execute(
+        "INSERT INTO panel.members (panel_id, subject, agency, added_by) VALUES ($1, $2, $3, $4)"
+        " ON CONFLICT (panel_id, subject) DO UPDATE SET agency = EXCLUDED.agency",
+        panel_id,
+        subject,
+        agency,
+        added_by,
+    )
+
+
+async def remove_member(conn: Connection, *, panel_id: UUID, subject: str) -> bool:
+    """Unseat a member; whether they sat on the panel."""
+    done = await conn.execute(
+        "DELETE FROM panel.members WHERE panel_id = $1 AND subject = $2", panel_id, subject
+    )
+    return bool(done != "DELETE 0")
+
+
+async def get_panel(conn: Connection, panel_id: UUID) -> asyncpg.Record | None:
+    """A panel row."""
+    return await conn.fetchrow("SELECT * FROM panel.panels WHERE id = $1", panel_id)
+
+
+async def panel_members(conn: Connection, panel_ids: Sequence[UUID]) -> list[asyncpg.Record]:
+    """Members of the given panels."""
+    return await conn.fetch(
+        "SELECT * FROM panel.members WHERE panel_id = ANY($1::uuid[]) ORDER BY added_at, subject",
+        list(panel_ids),
+    )
+
+
+async def list_panels(
+    conn: Connection, *, areas: Sequence[str] | None, member: str | None
+) -> list[asyncpg.Record]:
+    """Panels of the given areas (None: all), or only those `member` sits on."""
+    return await conn.fetch(
+        "SELECT p.* FROM panel.panels p WHERE ($1::text[] IS NULL OR p.area = ANY($1::text[]))"
+        " AND ($2::text IS NULL OR EXISTS (SELECT 1 FROM panel.members m"
+        " WHERE m.panel_id = p.id AND m.subject = $2)) ORDER BY p.created_at, p.id",
+        None if areas is None else list(areas),
+        member,
+    )
+
+
+async def is_member(conn: Connection, *, panel_id: UUID, subject: str) -> bool:
+    """Whether `subject` sits on the panel."""
+    found = await conn.fetchval(
+        "SELECT 1 FROM panel.members WHERE panel_id = $1 AND subject = $2", panel_id, subject
+    )
+    return found is not None
+
+
+async def create_meeting(
+    conn: Connection, *, meeting_id: UUID, panel_id: UUID, scheduled_for: datetime, by: str
+) -> None:
+    """A new meeting of a panel."""
+    await conn.execute(
+        "INSERT INTO panel.meetings (id, panel_id, scheduled_for, created_by)"
+        " VALUES ($1, $2, $3, $4)",
+        meeting_id,
+        panel_id,
+        scheduled_for,
+        by,
+    )
+
+
+async def get_meeting(
+    conn: Connection, meeting_id: UUID, *, lock: bool = False
+) -> asyncpg.Record | None:
+    """A meeting with its panel's area; `lock` serialises agenda and attendance changes."""
+    suffix = " FOR UPDATE OF m" if lock else ""
+    return await conn.fetchrow(
+        "SELECT m.*, p.area FROM panel.meetings m JOIN panel.panels p ON p.id = m.panel_id"  # noqa: S608 - fixed suffix
+        f" WHERE m.id = $1{suffix}",
+        meeting_id,
+    )
+
+
+async def add_agenda_item(
+    conn: Connection, *, meeting_id: UUID, referral_id: UUID, added_by: str
+) -> None:
+    """Put a case on the agenda, last (once)."""
+    await conn.execute(
+        "INSERT INTO panel.agenda_items (meeting_id, referral_id, position, added_by)"
+        " SELECT $1, $2, coalesce(max(position) + 1, 0), $3 FROM panel.agenda_items"
+        " WHERE meeting_id = $1 ON CONFLICT (meeting_id, referral_id) DO NOTHING",
+        meeting_id,
+        referral_id,
+        added_by,
+    )
+
+
+async def agenda(conn: Connection, meeting_id: UUID) -> list[asyncpg.Record]:
+    """The cases on a meeting's agenda, in order."""
+    return await conn.fetch(
+        "SELECT c.referral_id, c.reference, c.stage, ai.position FROM panel.agenda_items ai"
+        " JOIN panel.cases c ON c.referral_id = ai.referral_id WHERE ai.meeting_id = $1"
+        " ORDER BY ai.position",
+        meeting_id,
+    )
+
+
+async def set_attendance(
+    conn: Connection,
+    *,
+    meeting_id: UUID,
+    attendees: Sequence[tuple[str, str]],
+    conflicts: Sequence[tuple[str, UUID | None, str]],
+) -> None:
+    """Record who attended and the conflicts they declared (replacing an earlier record)."""
+    await conn.execute("DELETE FROM panel.attendees WHERE meeting_id = $1", meeting_id)
+    await conn.execute("DELETE FROM panel.conflicts WHERE meeting_id = $1", meeting_id)
+    await conn.executemany(
+        "INSERT INTO panel.attendees (meeting_id, attendee_id, agency) VALUES ($1, $2, $3)",
+        [(meeting_id, attendee, agency) for attendee, agency in attendees],
+    )
+    await conn.executemany(
+        "INSERT INTO panel.conflicts (meeting_id, attendee_id, referral_id, description)"
+        " VALUES ($1, $2, $3, $4)",
+        [(meeting_id, attendee, case, text) for attendee, case, text in conflicts],
+    )
+    await conn.execute(
+        "UPDATE panel.meetings SET attendance_recorded_at = now() WHERE id = $1", meeting_id
+    )
+
+
+async def attendees(conn: Connection, meeting_id: UUID) -> list[asyncpg.Record]:
+    """Who attended a meeting."""
+    return await conn.fetch(
+        "SELECT attendee_id AS id, agency FROM panel.attendees WHERE meeting_id = $1"
+        " ORDER BY attendee_id",
+        meeting_id,
+    )
+
+
+async def conflicts(conn: Connection, meeting_id: UUID) -> list[asyncpg.Record]:
+    """Conflicts declared at a meeting, with the case each concerns."""
+    return await conn.fetch(
+        "SELECT x.attendee_id, x.referral_id, c.reference, x.description FROM panel.conflicts x"
+        " LEFT JOIN panel.cases c ON c.referral_id = x.referral_id WHERE x.meeting_id = $1"
+        " ORDER BY x.id",
+        meeting_id,
+    )
+
+
+async def meetings_of_case(conn: Connection, referral_id: UUID) -> list[UUID]:
+    """Meetings whose agenda has the case."""
+    rows = await conn.fetch(
+        "SELECT meeting_id FROM panel.agenda_items WHERE referral_id = $1", referral_id
+    )
+    return [row["meeting_id"] for row in rows]
+
+
+# --- information requests and vulnerability assessments -------------------------------------
+
+
+async def add_request(
+    conn: Connection,
+    *,
+    request_id: UUID,
+    referral_id: UUID,
+    agency: str,
+    question: str,
+    due_by: date | None,
+    by: str,
+) -> None:
+    """A request for information to a partner agency."""
+    await conn.execute(
+        "INSERT INTO panel.information_requests"
+        " (id, referral_id, agency, question, due_by, requested_by)"
+        " VALUES ($1, $2, $3, $4, $5, $6)",
+        request_id,
+        referral_id,
+        agency,
+        question,
+        due_by,
+        by,
+    )
+
+
+async def get_request(
+    conn: Connection, request_id: UUID, *, lock: bool = False
+) -> asyncpg.Record | None:
+    """One information request."""
+    suffix = " FOR UPDATE" if lock else ""
+    return await conn.fetchrow(
+        f"SELECT * FROM panel.information_requests WHERE id = $1{suffix}",  # noqa: S608 - fixed
+        request_id,
+    )
+
+
+async def reply_request(conn: Connection, *, request_id: UUID, reply: str, by: str) -> None:
+    """Record the agency's reply."""
+    await conn.execute(
+        "UPDATE panel.information_requests SET reply = $2, replied_by = $3, replied_at = now()"
+        " WHERE id = $1",
+        request_id,
+        reply,
+        by,
+    )
+
+
+async def requests_for_case(conn: Connection, referral_id: UUID) -> list[asyncpg.Record]:
+    """A case's information requests, oldest first."""
+    return await conn.fetch(
+        "SELECT * FROM panel.information_requests WHERE referral_id = $1 ORDER BY requested_at, id",
+        referral_id,
+    )
+
+
+async def add_assessment(
+    conn: Connection,
+    *,
+    assessment_id: UUID,
+    referral_id: UUID,
+    meeting_id: UUID | None,
+    summary: str | None,
+    by: str,
+    ratings: Sequence[tuple[str, str, str, str | None]],
+) -> None:
+    """A vulnerability assessment and its ratings (factor, dimension, rating, notes)."""
+    await conn.execute(
+        "INSERT INTO panel.vulnerability_assessments"
+        " (id, referral_id, meeting_id, summary, assessed_by) VALUES ($1, $2, $3, $4, $5)",
+        assessment_id,
+        referral_id,
+        meeting_id,
+        summary,
+        by,
+    )
+    await conn.executemany(
+        "INSERT INTO panel.factor_ratings (assessment_id, factor, dimension, rating, notes)"
+        " VALUES ($1, $2, $3, $4, $5)",
+        [(assessment_id, *rating) for rating in ratings],
+    )
+
+
+async def assessments_for_case(
+    conn: Connection, referral_id: UUID
+) -> list[tuple[asyncpg.Record, list[asyncpg.Record]]]:
+    """A case's assessments, oldest first, each with its ratings."""
+    heads = await conn.fetch(
+        "SELECT * FROM panel.vulnerability_assessments WHERE referral_id = $1"
+        " ORDER BY assessed_at, id",
+        referral_id,
+    )
+    ratings = await conn.fetch(
+        "SELECT * FROM panel.factor_ratings WHERE assessment_id = ANY($1::uuid[])",
+        [head["id"] for head in heads],
+    )
+    return [(head, [r for r in ratings if r["assessment_id"] == head["id"]]) for head in heads]
+
+
+# --- steps submitted to the workflow --------------------------------------------------------
+
+
+async def add_action(
+    conn: Connection,
+    *,
+    referral_id: UUID,
+    action: str,
+    actor: str,
+    role: str,
+    stage_after: str,
+    plan_revision: int,
+    meeting_id: UUID | None,
+    detail: dict[str, Any],
+) -> None:
+    """Keep a step the workflow accepted, as the panel's record of it."""
+    await conn.execute(
+        "INSERT INTO panel.case_actions (referral_id, action, actor, role, stage_after,"
+        " plan_revision, meeting_id, detail) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        referral_id,
+        action,
+        actor,
+        role,
+        stage_after,
+        plan_revision,
+        meeting_id,
+        detail,
+    )
+
+
+async def actions_for_case(
+    conn: Connection, referral_id: UUID, actions: Sequence[str]
+) -> list[asyncpg.Record]:
+    """The case's recorded steps of the given kinds, oldest first."""
+    return await conn.fetch(
+        "SELECT * FROM panel.case_actions WHERE referral_id = $1 AND action = ANY($2::text[])"
+        " ORDER BY id",
+        referral_id,
+        list(actions),
+    )
+
+
+# --- plan items and providers' contacts -----------------------------------------------------
+
+_ITEM_COLUMNS = (
+    "i.item_id, i.referral_id, c.reference, c.stage, i.revision, i.position, i.intervention,"
+    " i.provider_id, i.revision = c.plan_revision AS current"
+)
+
+
+async def items_for_case(conn: Connection, referral_id: UUID) -> list[asyncpg.Record]:
+    """Every plan item of a case, by revision and position."""
+    return await conn.fetch(
+        f"SELECT {_ITEM_COLUMNS} FROM panel.plan_items i"  # noqa: S608 - fixed columns
+        " JOIN panel.cases c ON c.referral_id = i.referral_id WHERE i.referral_id = $1"
+        " ORDER BY i.revision, i.position",
+        referral_id,
+    )
+
+
+async def items_for_provider(
+    conn: Connection, *, provider_id: str, current_only: bool
+) -> list[asyncpg.Record]:
+    """A provider's plan items (those of each case's current revision, unless asked)."""
+    return await conn.fetch(
+        f"SELECT {_ITEM_COLUMNS} FROM panel.plan_items i"  # noqa: S608 - fixed columns
+        " JOIN panel.cases c ON c.referral_id = i.referral_id WHERE i.provider_id = $1"
+        " AND (NOT $2 OR i.revision = c.plan_revision)"
+        " ORDER BY c.reference, i.revision, i.position",
+        provider_id,
+        current_only,
+    )
+
+
+async def item(conn: Connection, item_id: UUID) -> asyncpg.Record | None:
+    """One plan item with its case's stage."""
+    return await conn.fetchrow(
+        f"SELECT {_ITEM_COLUMNS} FROM panel.plan_items i"  # noqa: S608 - fixed columns
+        " JOIN panel.cases c ON c.referral_id = i.referral_id WHERE i.item_id = $1",
+        item_id,
+    )
+
+
+async def add_contact(
+    conn: Connection,
+    *,
+    contact_id: UUID,
+    item_id: UUID,
+    referral_id: UUID,
+    provider_id: str,
+    held_on: date,
+    kind: str,
+    attended: bool,
+    notes: str | None,
+    by: str,
+) -> None:
+    """A provider's contact against one of their items."""
+    await conn.execute(
+        "INSERT INTO panel.item_contacts (id, item_id, referral_id, provider_id, held_on, kind,"
+        " attended, notes, recorded_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        contact_id,
+        item_id,
+        referral_id,
+        provider_id,
+        held_on,
+        kind,
+        attended,
+        notes,
+        by,
+    )
+
+
+async def contacts(conn: Connection, item_ids: Sequence[UUID]) -> list[asyncpg.Record]:
+    """Contacts recorded against the given items, oldest first."""
+    return await conn.fetch(
+        "SELECT * FROM panel.item_contacts WHERE item_id = ANY($1::uuid[])"
+        " ORDER BY held_on, recorded_at",
+        list(item_ids),
+    )
+
+
+# --- erasure --------------------------------------------------------------------------------
+
+
+# Free-text fields of recorded steps (what a person wrote): erasure removes them.
+FREE_TEXT = ("notes", "reasons", "scope", "best_interests_reason", "summary", "reason")
+
+
+async def erase_case(conn: Connection, referral_id: UUID) -> None:
+    """Retention ended: drop the free text of the case's records; ids, codes and dates stay."""
+    statements = (
+        "UPDATE panel.information_requests SET question = NULL, reply = NULL"
+        " WHERE referral_id = $1",
+        "UPDATE panel.vulnerability_assessments SET summary = NULL WHERE referral_id = $1",
+        "UPDATE panel.factor_ratings SET notes = NULL WHERE assessment_id IN"
+        " (SELECT id FROM panel.vulnerability_assessments WHERE referral_id = $1)",
+        "UPDATE panel.case_actions"
+        " SET detail = (detail - $2::text[]) #- '{plan,consent_arrangements}'"
+        " WHERE referral_id = $1",
+        "UPDATE panel.item_contacts SET notes = NULL WHERE referral_id = $1",
+        "UPDATE panel.conflicts SET description = NULL WHERE referral_id = $1",
+    )
+    for statement in statements:
+        args = (referral_id, list(FREE_TEXT)) if "$2" in statement else (referral_id,)
+        await conn.execute(statement, *args)

@@ -1,0 +1,312 @@
+"""HTTP routes for cases: the work queue, the case view, casework, consent and decisions."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, Query, Request
+
+from safeguard.access_log import stated_purpose
+from safeguard.auth.staff_deps import StaffDep
+from safeguard.web import PoolDep, TemporalDep
+from services.panel import casework, meetings
+from services.panel.access import Chair, ConsentAsker, ConsentTaker, Monitor, Reader, Replier
+from services.panel.cases import act
+from services.panel.factors import FACTORS
+from services.panel.models import (
+    AssessmentCreate,
+    AssessmentRead,
+    CaseView,
+    ConsentAnswerCreate,
+    ConsentRecordRead,
+    ConsentRequestCreate,
+    ConsentWithdrawalCreate,
+    DecisionCreate,
+    FactorRead,
+    InformationCreate,
+    InformationReplyCreate,
+    InformationRequestCreate,
+    InformationRequestRead,
+    PanelMetrics,
+    QueueKind,
+    QueuePage,
+    ReassessmentCreate,
+    TransferCreate,
+)
+from services.panel.referrals import ReferralClient
+from workflows.referral import actions as a
+from workflows.referral.models import CaseStatus
+from workflows.referral.workflows import ReferralWorkflow
+
+Purpose = Annotated[str, Depends(stated_purpose)]
+
+queue_router = APIRouter(prefix="/v1/queue", tags=["queue"])
+cases_router = APIRouter(prefix="/v1/cases", tags=["cases"])
+requests_router = APIRouter(prefix="/v1/information-requests", tags=["casework"])
+reference_router = APIRouter(prefix="/v1", tags=["reference"])
+
+
+def _referrals(request: Request) -> ReferralClient:
+    client: ReferralClient = request.app.state.referrals
+    return client
+
+
+ReferralsDep = Annotated[ReferralClient, Depends(_referrals)]
+
+
+def _body(model: Any) -> dict[str, Any]:
+    detail: dict[str, Any] = model.model_dump(mode="json")
+    return detail
+
+
+@queue_router.get("")
+async def get_queue(
+    principal: Reader,
+    purpose: Purpose,
+    pool: PoolDep,
+    kind: Annotated[list[QueueKind], Query()] = [],  # noqa: B006 - FastAPI copies defaults
+    overdue: bool | None = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    offset: Annotated[int, Query(ge=0, le=100_000)] = 0,
+) -> QueuePage:
+    """Cases awaiting consent, the panel, a reassessment or a review; soonest due first."""
+    return await casework.queue(
+        pool,
+        principal=principal,
+        kinds=kind,
+        overdue=overdue,
+        limit=limit,
+        offset=offset,
+        purpose=purpose,
+    )
+
+
+@reference_router.get("/factors")
+async def list_factors(principal: StaffDep) -> list[FactorRead]:
+    """The vulnerability assessment framework: 22 factors in 3 dimensions (no case data)."""
+    return [
+        FactorRead(factor=name, dimension=dimension, label=label)
+        for name, (dimension, label) in FACTORS.items()
+    ]
+
+
+@reference_router.get("/metrics", tags=["metrics"])
+async def get_metrics(principal: Monitor, pool: PoolDep) -> PanelMetrics:
+    """Counts of waiting and overdue cases, panels and meetings; no case content."""
+    return await casework.metrics(pool, principal=principal)
+
+
+@cases_router.get("/{reference}")
+async def get_case(
+    reference: str,
+    principal: Reader,
+    purpose: Purpose,
+    pool: PoolDep,
+    temporal: TemporalDep,
+    referrals: ReferralsDep,
+) -> CaseView:
+    """The case: referral, status, decisions, chronology, consent, requests, assessments, plan."""
+    return await casework.case_view(
+        pool, temporal, referrals, principal=principal, reference=reference, purpose=purpose
+    )
+
+
+@cases_router.post("/{reference}/information-requests", status_code=201)
+async def request_information(
+    reference: str, body: InformationRequestCreate, principal: Chair, pool: PoolDep
+) -> InformationRequestRead:
+    """Ask a partner agency for information about the case."""
+    return await casework.request_information(
+        pool, principal=principal, reference=reference, body=body
+    )
+
+
+@cases_router.get("/{reference}/information-requests")
+async def list_information_requests(
+    reference: str, principal: Reader, purpose: Purpose, pool: PoolDep
+) -> list[InformationRequestRead]:
+    """The case's information requests and their replies."""
+    return await casework.information_requests(
+        pool, principal=principal, reference=reference, purpose=purpose
+    )
+
+
+@requests_router.post("/{request_id}/reply")
+async def reply_information(
+    request_id: UUID, body: InformationReplyCreate, principal: Replier, pool: PoolDep
+) -> InformationRequestRead:
+    """The agency's reply (a panel member answers only for their own agency)."""
+    return await casework.reply_information(
+        pool, principal=principal, request_id=request_id, reply=body.reply
+    )
+
+
+@cases_router.post("/{reference}/vulnerability-assessments", status_code=201)
+async def assess(
+    reference: str, body: AssessmentCreate, principal: Chair, pool: PoolDep
+) -> AssessmentRead:
+    """A vulnerability assessment: every factor rated, with notes."""
+    return await casework.assess(pool, principal=principal, reference=reference, body=body)
+
+
+@cases_router.get("/{reference}/vulnerability-assessments")
+async def list_assessments(
+    reference: str, principal: Reader, purpose: Purpose, pool: PoolDep
+) -> list[AssessmentRead]:
+    """The case's vulnerability assessments, by dimension."""
+    return await casework.assessments(
+        pool, principal=principal, reference=reference, purpose=purpose
+    )
+
+
+@cases_router.get("/{reference}/consent")
+async def list_consent(
+    reference: str, principal: Reader, purpose: Purpose, pool: PoolDep
+) -> list[ConsentRecordRead]:
+    """Consent records: requested, given, refused, withdrawn; by whom, when, how, scope."""
+    return await casework.consent_records(
+        pool, principal=principal, reference=reference, purpose=purpose
+    )
+
+
+@cases_router.post("/{reference}/consent/request")
+async def request_consent(
+    reference: str,
+    body: ConsentRequestCreate,
+    principal: ConsentAsker,
+    pool: PoolDep,
+    temporal: TemporalDep,
+) -> CaseStatus:
+    """Ask the person (18+), a parent or guardian, or record the best-interests route."""
+    return await act(
+        pool,
+        temporal,
+        principal=principal,
+        reference=reference,
+        update=ReferralWorkflow.request_consent,
+        build=lambda actor: a.ConsentRequestInput(actor=actor, **body.model_dump()),
+        detail=_body(body),
+    )
+
+
+@cases_router.post("/{reference}/consent/answer")
+async def record_consent(
+    reference: str,
+    body: ConsentAnswerCreate,
+    principal: ConsentTaker,
+    pool: PoolDep,
+    temporal: TemporalDep,
+) -> CaseStatus:
+    """Consent given (with its scope) or refused, by the person or guardian or on their behalf."""
+    return await act(
+        pool,
+        temporal,
+        principal=principal,
+        reference=reference,
+        update=ReferralWorkflow.record_consent,
+        build=lambda actor: a.ConsentDecisionInput(
+            actor=actor, decision=body.decision, scope=body.scope
+        ),
+        detail=_body(body),
+    )
+
+
+@cases_router.post("/{reference}/consent/withdrawal")
+async def withdraw_consent(
+    reference: str,
+    body: ConsentWithdrawalCreate,
+    principal: ConsentTaker,
+    pool: PoolDep,
+    temporal: TemporalDep,
+) -> CaseStatus:
+    """Consent withdrawn: support stops and the panel reassesses later."""
+    return await act(
+        pool,
+        temporal,
+        principal=principal,
+        reference=reference,
+        update=ReferralWorkflow.withdraw_consent,
+        build=lambda actor: a.WithdrawConsentInput(actor=actor, notes=body.notes),
+        detail=_body(body),
+    )
+
+
+@cases_router.post("/{reference}/consent/reassessment")
+async def reassess_after_refusal(
+    reference: str, body: ReassessmentCreate, principal: Chair, pool: PoolDep, temporal: TemporalDep
+) -> CaseStatus:
+    """Without consent: ask again, signpost or close."""
+    return await act(
+        pool,
+        temporal,
+        principal=principal,
+        reference=reference,
+        update=ReferralWorkflow.reassess_after_refusal,
+        build=lambda actor: a.RefusalReassessmentInput(actor=actor, **body.model_dump()),
+        detail=_body(body),
+    )
+
+
+@cases_router.post("/{reference}/decision")
+async def record_panel_decision(
+    reference: str, body: DecisionCreate, principal: Chair, pool: PoolDep, temporal: TemporalDep
+) -> CaseStatus:
+    """The panel's decision at a meeting; attendees and conflicts come from its record."""
+    attendees, conflicts = await meetings.decision_context(
+        pool, principal=principal, meeting_id=body.meeting_id, reference=reference
+    )
+    fields = body.model_dump(exclude={"meeting_id", "plan"})
+
+    def build(actor: a.Actor) -> a.ActionInput:
+        plan = body.plan and a.SupportPlanInput(actor=actor, **body.plan.model_dump())
+        return a.PanelDecisionInput(
+            actor=actor, attendees=attendees, conflicts=conflicts, plan=plan, **fields
+        )
+
+    detail = _body(body) | {
+        "attendees": [x.model_dump() for x in attendees],
+        "conflicts": [x.model_dump() for x in conflicts],
+    }
+    return await act(
+        pool,
+        temporal,
+        principal=principal,
+        reference=reference,
+        update=ReferralWorkflow.record_panel_decision,
+        build=build,
+        detail=detail,
+        meeting_id=body.meeting_id,
+    )
+
+
+@cases_router.post("/{reference}/information")
+async def add_information(
+    reference: str, body: InformationCreate, principal: Chair, pool: PoolDep, temporal: TemporalDep
+) -> CaseStatus:
+    """New information: the police reassess the case."""
+    return await act(
+        pool,
+        temporal,
+        principal=principal,
+        reference=reference,
+        update=ReferralWorkflow.add_information,
+        build=lambda actor: a.NewInformationInput(actor=actor, summary=body.summary),
+        detail=_body(body),
+    )
+
+
+@cases_router.post("/{reference}/transfer")
+async def transfer_case(
+    reference: str, body: TransferCreate, principal: Chair, pool: PoolDep, temporal: TemporalDep
+) -> CaseStatus:
+    """Move the case, with its history, to another area."""
+    return await act(
+        pool,
+        temporal,
+        principal=principal,
+        reference=reference,
+        update=ReferralWorkflow.transfer_case,
+        build=lambda actor: a.TransferInput(actor=actor, **body.model_dump()),
+        detail=_body(body),
+    )

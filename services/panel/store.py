@@ -1,0 +1,253 @@
+"""SQL of the panel's read model: cases, their events and plan items, the work queue."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+import asyncpg
+
+from safeguard.db.pool import Connection
+from safeguard.events.envelope import EventEnvelope
+
+# Every column a projection may set besides stage and area (names are never user input).
+CASE_COLUMNS = frozenset(
+    {
+        "received_at",
+        "consent_route",
+        "adopted",
+        "plan_revision",
+        "due_kind",
+        "due_at",
+        "due_months",
+        "escalated_at",
+        "exited_at",
+        "review_6_months_at",
+        "review_12_months_at",
+        "closure_reason",
+    }
+)
+
+# What each Channel stage waits for.
+QUEUE_KINDS = {
+    "CONSENT_PENDING": "consent",
+    "CONSENT_REFUSED": "consent_reassessment",
+    "PANEL_CONSIDERATION": "panel",
+    "SUPPORT_ACTIVE": "support_review",
+    "POST_EXIT_REVIEW": "post_exit",
+}
+_KIND_SQL = "CASE c.stage " + " ".join(f"WHEN '{s}' THEN '{k}'" for s, k in QUEUE_KINDS.items())
+_KIND_SQL += " END"
+# Overdue: the workflow escalated it, or its due date has passed.
+_OVERDUE = "(c.escalated_at IS NOT NULL OR c.due_at < now())"
+_QUEUE_COLUMNS = (
+    f"c.referral_id, c.reference, c.area, c.stage, {_KIND_SQL} AS kind, c.due_kind, c.due_at,"
+    f" c.due_months, c.escalated_at, {_OVERDUE} AS overdue"
+)
+# Panel members see the cases on the agendas of the panels they sit on.
+ON_MY_AGENDAS = (
+    "EXISTS (SELECT 1 FROM panel.agenda_items ai JOIN panel.meetings m ON m.id = ai.meeting_id"
+    " JOIN panel.members pm ON pm.panel_id = m.panel_id"
+    " WHERE ai.referral_id = c.referral_id AND pm.subject = {})"
+)
+
+
+@dataclass(frozen=True)
+class Column:
+    """A patch value that copies another read-model column of the same case."""
+
+    name: str
+
+
+@dataclass(frozen=True)
+class QueueQuery:
+    """Filters of the work queue; `areas` None is every area, `member` limits to agendas."""
+
+    areas: Sequence[str] | None
+    member: str | None = None
+    kinds: Sequence[str] = ()
+    overdue: bool | None = None
+
+
+async def case_by_reference(conn: Connection, reference: str) -> asyncpg.Record | None:
+    """The read model's row for a case."""
+    return await conn.fetchrow("SELECT * FROM panel.cases WHERE reference = $1", reference)
+
+
+async def case_by_id(conn: Connection, referral_id: UUID) -> asyncpg.Record | None:
+    """The read model's row for a case, by referral id."""
+    return await conn.fetchrow("SELECT * FROM panel.cases WHERE referral_id = $1", referral_id)
+
+
+async def member_sees(conn: Connection, *, subject: str, referral_id: UUID) -> bool:
+    """Whether the case is on an agenda of a panel `subject` sits on."""
+    found: bool = await conn.fetchval(
+        f"SELECT {ON_MY_AGENDAS.format('$2')} FROM panel.cases c"  # noqa: S608 - fixed fragment
+        " WHERE c.referral_id = $1",
+        referral_id,
+        subject,
+    )
+    return bool(found)
+
+
+async def list_queue(
+    conn: Connection, query: QueueQuery, *, limit: int, offset: int
+) -> tuple[list[asyncpg.Record], int]:
+    """Cases waiting in Channel stages, soonest due first; and how many in all."""
+    clauses = ["c.stage = ANY($1::text[])"]
+    args: list[Any] = [list(QUEUE_KINDS)]
+    if query.areas is not None:
+        args.append(list(query.areas))
+        clauses.append(f"c.area = ANY(${len(args)}::text[])")
+    if query.member is not None:
+        args.append(query.member)
+        clauses.append(ON_MY_AGENDAS.format(f"${len(args)}"))
+    if query.kinds:
+        args.append(list(query.kinds))
+        clauses.append(f"{_KIND_SQL} = ANY(${len(args)}::text[])")
+    if query.overdue is not None:
+        clauses.append(_OVERDUE if query.overdue else f"NOT {_OVERDUE}")
+    where = " AND ".join(clauses)
+    rows = await conn.fetch(
+        f"SELECT {_QUEUE_COLUMNS} FROM panel.cases c WHERE {where}"  # noqa: S608 - fixed fragments; values are parameters
+        f" ORDER BY c.due_at NULLS LAST, c.reference"
+        f" LIMIT ${len(args) + 1} OFFSET ${len(args) + 2}",
+        *args,
+        limit,
+        offset,
+    )
+    total: int = await conn.fetchval(
+        f"SELECT count(*) FROM panel.cases c WHERE {where}",  # noqa: S608 - as above
+        *args,
+    )
+    return list(rows), total
+
+
+async def metrics(conn: Connection, *, areas: Sequence[str] | None) -> dict[str, Any]:
+    """Counts of cases waiting by kind and overdue, panels and meetings: no case content."""
+    scope = "true" if areas is None else "c.area = ANY($1::text[])"
+    args: list[Any] = [] if areas is None else [list(areas)]
+    stages = f"${len(args) + 1}::text[]"
+    kinds = await conn.fetch(
+        f"SELECT {_KIND_SQL} AS kind, count(*) AS n, count(*) FILTER (WHERE {_OVERDUE}) AS late"  # noqa: S608 - fixed fragments
+        f" FROM panel.cases c WHERE c.stage = ANY({stages}) AND {scope} GROUP BY 1",
+        *args,
+        list(QUEUE_KINDS),
+    )
+    cases = await conn.fetchrow(
+        "SELECT count(*) AS cases, max(last_event_at) AS last_event_at"  # noqa: S608 - fixed
+        f" FROM panel.cases c WHERE {scope}",
+        *args,
+    )
+    panels = await conn.fetchrow(
+        "SELECT count(DISTINCT c.id) AS panels, count(m.id) AS meetings FROM panel.panels c"  # noqa: S608 - fixed
+        f" LEFT JOIN panel.meetings m ON m.panel_id = c.id WHERE {scope}",
+        *args,
+    )
+    assert cases is not None and panels is not None  # noqa: S101 - aggregates return a row
+    return (
+        dict(cases)
+        | dict(panels)
+        | {
+            "waiting_by_kind": {row["kind"]: row["n"] for row in kinds},
+            "overdue": sum(row["late"] for row in kinds),
+        }
+    )
+
+
+async def case_events(conn: Connection, referral_id: UUID) -> list[EventEnvelope]:
+    """A case's lifecycle events in time order."""
+    rows = await conn.fetch(
+        "SELECT event_id, type, time, source, schema_version, data FROM panel.case_events"
+        " WHERE referral_id = $1 ORDER BY time, event_id",
+        referral_id,
+    )
+    return [
+        EventEnvelope(
+            id=row["event_id"],
+            type=row["type"],
+            source=row["source"],
+            time=row["time"],
+            subject=str(referral_id),
+            schemaversion=row["schema_version"],
+            data=row["data"],
+        )
+        for row in rows
+    ]
+
+
+# --- the projection -------------------------------------------------------------------------
+
+
+async def record_event(conn: Connection, envelope: EventEnvelope) -> None:
+    """Keep the event for the chronology (once, however often it is delivered)."""
+    await conn.execute(
+        "INSERT INTO panel.case_events"
+        " (event_id, referral_id, type, time, source, schema_version, data)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (event_id) DO NOTHING",
+        envelope.id,
+        UUID(envelope.subject),
+        envelope.type,
+        envelope.time,
+        envelope.source,
+        envelope.schemaversion,
+        envelope.data,
+    )
+
+
+async def advance_case(
+    conn: Connection, *, referral_id: UUID, reference: str, stage: str, area: str, at: datetime
+) -> bool:
+    """Move the case to the event's stage and area unless a newer event already has."""
+    newest = await conn.fetchval(
+        "INSERT INTO panel.cases (referral_id, reference, area, stage, last_event_at)"
+        " VALUES ($1, $2, $3, $4, $5) ON CONFLICT (referral_id) DO UPDATE"
+        " SET area = EXCLUDED.area, stage = EXCLUDED.stage,"
+        " last_event_at = EXCLUDED.last_event_at, updated_at = now()"
+        " WHERE panel.cases.last_event_at <= EXCLUDED.last_event_at RETURNING true",
+        referral_id,
+        reference,
+        area,
+        stage,
+        at,
+    )
+    return bool(newest)
+
+
+async def set_case(conn: Connection, referral_id: UUID, columns: dict[str, Any]) -> None:
+    """Set read-model columns of a case (names from `CASE_COLUMNS` only)."""
+    copied = {name: value.name for name, value in columns.items() if isinstance(value, Column)}
+    unknown = (columns.keys() | copied.values()) - CASE_COLUMNS
+    if unknown:
+        raise ValueError(f"not read-model columns: {sorted(unknown)}")
+    names = sorted(columns.keys() - copied.keys())
+    assignments = [f"{name} = ${i + 2}" for i, name in enumerate(names)]
+    assignments += [f"{name} = {source}" for name, source in sorted(copied.items())]
+    await conn.execute(
+        f"UPDATE panel.cases SET {', '.join(assignments)} WHERE referral_id = $1",  # noqa: S608 - names checked above
+        referral_id,
+        *(columns[name] for name in names),
+    )
+
+
+async def add_plan_items(
+    conn: Connection,
+    *,
+    referral_id: UUID,
+    revision: int,
+    agreed_at: datetime,
+    items: Sequence[tuple[UUID, str, str]],
+) -> None:
+    """Items of one plan revision (id, intervention, provider), in the plan's order."""
+    await conn.executemany(
+        "INSERT INTO panel.plan_items"
+        " (item_id, referral_id, revision, position, intervention, provider_id, agreed_at)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (item_id) DO NOTHING",
+        [
+            (item_id, referral_id, revision, position, intervention, provider, agreed_at)
+            for position, (item_id, intervention, provider) in enumerate(items)
+        ],
+    )

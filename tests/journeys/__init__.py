@@ -1,0 +1,1 @@
+"""Journeys through every service, driven over HTTP only."""
