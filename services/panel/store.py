@@ -42,7 +42,7 @@ QUEUE_KINDS = {
 _KIND_SQL = "CASE c.stage " + " ".join(f"WHEN '{s}' THEN '{k}'" for s, k in QUEUE_KINDS.items())
 _KIND_SQL += " END"
 # Overdue: the workflow escalated it, or its due date has passed.
-_OVERDUE = "(c.escalated_at IS NOT NULL OR c.due_at < now())"
+_OVERDUE = "(c.escalated_at IS NOT NULL OR coalesce(c.due_at < now(), false))"
 _QUEUE_COLUMNS = (
     f"c.referral_id, c.reference, c.area, c.stage, {_KIND_SQL} AS kind, c.due_kind, c.due_at,"
     f" c.due_months, c.escalated_at, {_OVERDUE} AS overdue"
