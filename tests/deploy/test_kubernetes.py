@@ -1,0 +1,278 @@
+"""The kustomize base and overlays against the code: env, probes, commands, policies, topics."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from safeguard.auth.staff import verifier_for
+from safeguard.cli.run import SERVICES
+from safeguard.temporal import codec_for
+from tests.deploy.code import (
+    LOOPBACK,
+    check_command,
+    endpoints,
+    is_secret,
+    known_variables,
+    python_url,
+    routes,
+    settings_from,
+    stand_in,
+)
+from tests.deploy.files import (
+    DEPLOY,
+    OVERLAYS,
+    ROOT,
+    Doc,
+    find,
+    kustomize,
+    load_all,
+    of_kind,
+    pod_spec,
+)
+
+SECRET = "safeguard-secrets"
+BUILDS = [DEPLOY / "base", *OVERLAYS]
+
+
+def _ids(paths: list[Path]) -> list[str]:
+    return [str(path.relative_to(DEPLOY)) for path in paths]
+
+
+def _workloads(docs: list[Doc]) -> list[Doc]:
+    return of_kind(docs, "Deployment") + of_kind(docs, "Job")
+
+
+def _container(doc: Doc) -> Doc:
+    containers: list[Doc] = pod_spec(doc)["containers"]
+    (container,) = containers
+    return container
+
+
+def _environment(docs: list[Doc], doc: Doc, tmp: Path) -> dict[str, str]:
+    """A container's environment: its ConfigMaps, its values, a stand-in for each secret."""
+    container = _container(doc)
+    env: dict[str, str] = {}
+    for source in container.get("envFrom", []):
+        assert "configMapRef" in source, "secrets are named one by one (secretKeyRef)"
+        env |= find(docs, "ConfigMap", source["configMapRef"]["name"])["data"]
+    refs = [e for e in container.get("env", []) if "valueFrom" in e]
+    env |= {e["name"]: e["value"] for e in container.get("env", []) if "value" in e}
+    for entry in sorted(refs, key=lambda e: e["name"] == "SAFEGUARD_PAYLOAD_KEYS"):
+        ref = entry["valueFrom"]["secretKeyRef"]
+        if not ref.get("optional"):
+            env[entry["name"]] = stand_in(entry["name"], env, tmp)
+    return env
+
+
+@pytest.mark.parametrize("build", BUILDS, ids=_ids(BUILDS))
+def test_every_kustomization_names_files_that_exist(build: Path) -> None:
+    spec = yaml.safe_load((build / "kustomization.yaml").read_text())
+    for entry in spec.get("resources", []) + [p["path"] for p in spec.get("patches", [])]:
+        assert (build / entry).exists(), f"{build}: {entry} does not exist"
+
+
+def test_every_yaml_file_under_deploy_parses() -> None:
+    files = sorted(DEPLOY.rglob("*.yaml"))
+    assert files
+    for path in files:
+        for doc in load_all(path):
+            assert isinstance(doc, dict), path
+
+
+@pytest.mark.skipif(shutil.which("kubectl") is None, reason="kubectl is not installed here")
+@pytest.mark.parametrize("build", BUILDS, ids=_ids(BUILDS))
+def test_our_rendering_matches_kubectl_kustomize(build: Path) -> None:
+    rendered = subprocess.run(  # noqa: S603 - a fixed tool on our own files
+        ["kubectl", "kustomize", str(build)],  # noqa: S607 - whichever kubectl is on PATH
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+
+    def keyed(docs: list[Doc]) -> dict[tuple[str, str], Doc]:
+        return {(doc["kind"], doc["metadata"]["name"]): doc for doc in docs}
+
+    assert keyed(list(yaml.safe_load_all(rendered))) == keyed(kustomize(build))
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS, ids=_ids(OVERLAYS))
+def test_every_service_in_the_code_and_the_worker_are_deployed(overlay: Path) -> None:
+    docs = kustomize(overlay)
+    commands = [_container(doc)["command"] for doc in _workloads(docs)]
+    assert {check_command(c) for c in commands} - {None} == set(SERVICES)
+    assert ["python", "-m", "workflows.referral.worker"] in commands
+    assert ["safeguard", "migrate"] in commands
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS, ids=_ids(OVERLAYS))
+def test_the_overlay_pins_a_real_image_and_a_namespace(overlay: Path) -> None:
+    docs = kustomize(overlay)
+    for doc in _workloads(docs):
+        image = _container(doc)["image"]
+        assert "/" in image and ":" in image, f"{doc['metadata']['name']}: {image}"
+    assert all(doc["metadata"].get("namespace") for doc in docs)
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS, ids=_ids(OVERLAYS))
+def test_env_is_known_to_settings_secret_by_reference_and_valid(
+    overlay: Path, tmp_path: Path
+) -> None:
+    docs = kustomize(overlay)
+    known = known_variables()
+    for config in of_kind(docs, "ConfigMap"):
+        for variable in config["data"]:
+            assert variable in known, f"{variable} is not read by Settings"
+            assert not is_secret(variable), f"{variable} is a secret, not configuration"
+    for doc in _workloads(docs):
+        name = doc["metadata"]["name"]
+        for entry in _container(doc).get("env", []):
+            assert entry["name"] in known, f"{name}: {entry['name']} is not read by Settings"
+            if is_secret(entry["name"]):
+                assert entry["valueFrom"]["secretKeyRef"]["name"] == SECRET, entry
+        settings = settings_from(_environment(docs, doc, tmp_path))
+        assert settings.environment == "production"
+        local = {k: v for k, v in endpoints(settings).items() if LOOPBACK.search(v)}
+        assert not local, f"{name} would connect to its own loopback: {local}"
+        assert settings.telemetry.otlp_endpoint
+        codec_for(settings)
+        verifier_for(settings)
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS, ids=_ids(OVERLAYS))
+def test_probes_ask_routes_the_services_serve_on_their_port(overlay: Path, tmp_path: Path) -> None:
+    docs = kustomize(overlay)
+    for doc in of_kind(docs, "Deployment"):
+        container = _container(doc)
+        served = check_command(container["command"])
+        if served is None:
+            # The worker: its loopback metrics port, as its settings place it.
+            settings = settings_from(_environment(docs, doc, tmp_path))
+            for probe in ("livenessProbe", "readinessProbe"):
+                port, path = python_url(container[probe]["exec"]["command"])
+                assert (port, path) == (settings.telemetry.worker_metrics_port, "/metrics")
+            continue
+        ports = {p["name"]: p["containerPort"] for p in container["ports"]}
+        command = container["command"]
+        assert ports["http"] == int(command[command.index("--port") + 1])
+        assert container["readinessProbe"]["httpGet"]["path"] == "/health/ready"
+        assert container["livenessProbe"]["httpGet"]["path"] == "/health/live"
+        for probe in ("readinessProbe", "livenessProbe", "startupProbe"):
+            get = container[probe]["httpGet"]
+            assert get["path"] in routes(served) and get["port"] in ports
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS, ids=_ids(OVERLAYS))
+def test_containers_are_unprivileged_and_bounded(overlay: Path) -> None:
+    for doc in _workloads(kustomize(overlay)):
+        name = doc["metadata"]["name"]
+        pod = pod_spec(doc)["securityContext"]
+        assert pod["runAsNonRoot"] is True and pod["runAsUser"] != 0, name
+        assert pod_spec(doc)["automountServiceAccountToken"] is False, name
+        container = _container(doc)
+        security = container["securityContext"]
+        assert security["allowPrivilegeEscalation"] is False, name
+        assert security["readOnlyRootFilesystem"] is True, name
+        assert security["capabilities"]["drop"] == ["ALL"], name
+        resources = container["resources"]
+        assert {"cpu", "memory"} <= set(resources["requests"]), name
+        assert "memory" in resources["limits"], name
+
+
+def _selects(selector: Doc, labels: dict[str, str]) -> bool:
+    if not all(labels.get(k) == v for k, v in selector.get("matchLabels", {}).items()):
+        return False
+    for expression in selector.get("matchExpressions", []):
+        assert expression["operator"] == "In", "only In is understood here"
+        if labels.get(expression["key"]) not in expression["values"]:
+            return False
+    return True
+
+
+def _labels(doc: Doc) -> dict[str, str]:
+    labels: dict[str, str] = doc["spec"]["template"]["metadata"]["labels"]
+    return labels
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS, ids=_ids(OVERLAYS))
+def test_every_deployment_has_a_disruption_budget(overlay: Path) -> None:
+    docs = kustomize(overlay)
+    budgets = of_kind(docs, "PodDisruptionBudget")
+    for doc in of_kind(docs, "Deployment"):
+        assert any(_selects(b["spec"]["selector"], _labels(doc)) for b in budgets), doc
+
+
+def _policies(docs: list[Doc], labels: dict[str, str], direction: str) -> list[Doc]:
+    return [
+        p
+        for p in of_kind(docs, "NetworkPolicy")
+        if direction in p["spec"]["policyTypes"] and _selects(p["spec"]["podSelector"], labels)
+    ]
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS, ids=_ids(OVERLAYS))
+def test_network_policies_deny_by_default_and_open_what_each_needs(overlay: Path) -> None:
+    docs = kustomize(overlay)
+    deny = [p for p in of_kind(docs, "NetworkPolicy") if p["spec"]["podSelector"] == {}]
+    assert any({"Ingress", "Egress"} <= set(p["spec"]["policyTypes"]) for p in deny)
+    for doc in _workloads(docs):
+        egress = _policies(docs, _labels(doc), "Egress")
+        opened = {
+            port["port"]
+            for policy in egress
+            for rule in policy["spec"].get("egress", [])
+            for port in rule.get("ports", [])
+        }
+        assert {53, 5432, 9092, 7233, 4318} <= opened, doc["metadata"]["name"]
+    for doc in of_kind(docs, "Deployment"):
+        if "ports" in _container(doc):
+            assert _policies(docs, _labels(doc), "Ingress"), doc["metadata"]["name"]
+
+
+def _calls_intake(service: str) -> bool:
+    """Whether a service's code calls intake's internal API (through Settings' address)."""
+    return any(
+        "intake_internal_base" in path.read_text()
+        for path in (ROOT / "services" / service).glob("*.py")
+    )
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS, ids=_ids(OVERLAYS))
+def test_services_that_call_intake_may_reach_it(overlay: Path) -> None:
+    docs = kustomize(overlay)
+    intake = _labels(find(docs, "Deployment", "intake"))
+    callers = [s for s in SERVICES if s != "intake" and _calls_intake(s)]
+    assert callers, "some service resolves referrals through intake"
+    for caller in callers:
+        labels = _labels(find(docs, "Deployment", caller))
+        assert any(
+            _selects(peer["podSelector"], labels)
+            for policy in _policies(docs, intake, "Ingress")
+            for rule in policy["spec"].get("ingress", [])
+            for peer in rule.get("from", [])
+            if "podSelector" in peer
+        ), f"intake refuses {caller}"
+        assert any(
+            _selects(peer["podSelector"], intake)
+            for policy in _policies(docs, labels, "Egress")
+            for rule in policy["spec"].get("egress", [])
+            for peer in rule.get("to", [])
+            if "podSelector" in peer
+        ), f"{caller} may not leave for intake"
+
+
+def _config(overlay: Path) -> dict[str, Any]:
+    data: dict[str, Any] = find(kustomize(overlay), "ConfigMap", "safeguard-config")["data"]
+    return data
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS, ids=_ids(OVERLAYS))
+def test_codec_origins_are_json_the_settings_accept(overlay: Path) -> None:
+    origins = json.loads(_config(overlay)["SAFEGUARD_CODEC_CORS_ORIGINS"])
+    assert origins and all(origin.startswith("https://") for origin in origins)
