@@ -276,3 +276,22 @@ def _config(overlay: Path) -> dict[str, Any]:
 def test_codec_origins_are_json_the_settings_accept(overlay: Path) -> None:
     origins = json.loads(_config(overlay)["SAFEGUARD_CODEC_CORS_ORIGINS"])
     assert origins and all(origin.startswith("https://") for origin in origins)
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS, ids=_ids(OVERLAYS))
+def test_a_release_can_apply_the_migration_and_what_it_needs_first(overlay: Path) -> None:
+    # OPERATIONS.md applies `-l app.kubernetes.io/component=setup` and waits for the Job.
+    docs = kustomize(overlay)
+    setup = {
+        (doc["kind"], doc["metadata"]["name"])
+        for doc in docs
+        if doc["metadata"].get("labels", {}).get("app.kubernetes.io/component") == "setup"
+    }
+    (job,) = of_kind(docs, "Job")
+    needs = {
+        ("Job", job["metadata"]["name"]),
+        ("ServiceAccount", pod_spec(job)["serviceAccountName"]),
+    }
+    needs |= {("ConfigMap", s["configMapRef"]["name"]) for s in _container(job)["envFrom"]}
+    assert needs <= setup
+    assert _container(job)["command"] == ["safeguard", "migrate"]
