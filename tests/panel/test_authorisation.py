@@ -8,7 +8,7 @@ from typing import Any
 from safeguard.codes import Role
 from services.panel.app import create_app
 from tests.panel.conftest import Pipeline
-from tests.panel.driver import AREA, CHAIR, Staff, all_factors, plan
+from tests.panel.driver import AREA, CHAIR, Staff, all_factors
 
 CHAIR_ONLY = frozenset({Role.CHANNEL_CHAIR})
 READERS = CHAIR_ONLY | {Role.PANEL_MEMBER, Role.AUDITOR}
