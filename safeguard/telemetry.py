@@ -32,10 +32,11 @@ SERVICE_NAMESPACE = "safeguard"
 
 
 class _NoOrphanClientSpans(Sampler):
-    """Drops client spans that start a trace: the relay's and dispatcher's idle polls.
+    """Drops database spans that start a trace: the relay's and dispatcher's idle polls.
 
-    A database or HTTP call outside any request, message or workflow step is background
-    polling; recording it would bury the case traces under a root span every second.
+    A query outside any request, message or workflow step is background polling; recording
+    it would bury the case traces under a root span every second. (HTTP client spans are
+    kept: they propagate their sampling decision, and dropping one would drop the callee's.)
     """
 
     def should_sample(
@@ -48,14 +49,15 @@ class _NoOrphanClientSpans(Sampler):
         links: Sequence[Link] | None = None,
         trace_state: trace.TraceState | None = None,
     ) -> SamplingResult:
-        """Record every root span but a client one."""
-        if kind is SpanKind.CLIENT:
+        """Record every root span but a database call."""
+        database = attributes and ("db.system" in attributes or "db.system.name" in attributes)
+        if kind is SpanKind.CLIENT and database:
             return SamplingResult(Decision.DROP)
         return SamplingResult(Decision.RECORD_AND_SAMPLE, attributes)
 
     def get_description(self) -> str:
         """The sampler's name, as SDK samplers report it."""
-        return "NoOrphanClientSpans"
+        return "NoOrphanDatabaseSpans"
 
 
 def _processors(service_name: str, settings: Settings) -> list[SpanProcessor]:

@@ -68,7 +68,11 @@ async def metrics() -> Response:
 def instrument_app(app: FastAPI, *, service: str) -> None:
     """Server spans (W3C context from the caller), request metrics and the `/metrics` route."""
     FastAPIInstrumentor.instrument_app(
-        app, excluded_urls=_UNTRACED, server_request_hook=_drop_client_address
+        app,
+        excluded_urls=_UNTRACED,
+        server_request_hook=_drop_client_address,
+        # One span per request: the ASGI receive/send spans add nothing a reader needs.
+        exclude_spans=["receive", "send"],
     )
     app.add_middleware(RequestMetrics, service=service)
     app.add_api_route("/metrics", metrics, include_in_schema=False)
