@@ -10,6 +10,7 @@ from uuid import UUID
 import asyncpg
 
 from safeguard.db.pool import Connection
+from workflows.referral.transitions import scrub
 
 # --- panels and meetings --------------------------------------------------------------------
 
@@ -408,10 +409,6 @@ async def contacts(conn: Connection, item_ids: Sequence[UUID]) -> list[asyncpg.R
 # --- erasure --------------------------------------------------------------------------------
 
 
-# Free-text fields of recorded steps (what a person wrote): erasure removes them.
-FREE_TEXT = ("notes", "reasons", "scope", "best_interests_reason", "summary", "reason")
-
-
 async def erase_case(conn: Connection, referral_id: UUID) -> None:
     """Retention ended: drop the free text of the case's records; ids, codes and dates stay."""
     statements = (
@@ -420,12 +417,23 @@ async def erase_case(conn: Connection, referral_id: UUID) -> None:
         "UPDATE panel.vulnerability_assessments SET summary = NULL WHERE referral_id = $1",
         "UPDATE panel.factor_ratings SET notes = NULL WHERE assessment_id IN"
         " (SELECT id FROM panel.vulnerability_assessments WHERE referral_id = $1)",
-        "UPDATE panel.case_actions"
-        " SET detail = (detail - $2::text[]) #- '{plan,consent_arrangements}'"
-        " WHERE referral_id = $1",
         "UPDATE panel.item_contacts SET notes = NULL WHERE referral_id = $1",
         "UPDATE panel.conflicts SET description = NULL WHERE referral_id = $1",
     )
     for statement in statements:
-        args = (referral_id, list(FREE_TEXT)) if "$2" in statement else (referral_id,)
-        await conn.execute(statement, *args)
+        await conn.execute(statement, referral_id)
+    # Steps keep their codes, numbers and dates, as the workflow's own scrubbed decisions do.
+    rows = await conn.fetch(
+        "SELECT id, detail FROM panel.case_actions WHERE referral_id = $1", referral_id
+    )
+    await conn.executemany(
+        "UPDATE panel.case_actions SET detail = $2 WHERE id = $1",
+        [(row["id"], _erased(row["detail"])) for row in rows],
+    )
+
+
+def _erased(detail: dict[str, Any]) -> dict[str, Any]:
+    # A transfer's `reason` is free text too, beside the workflow's own list.
+    kept: dict[str, Any] = scrub(detail)
+    kept.pop("reason", None)
+    return kept

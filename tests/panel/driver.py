@@ -73,6 +73,10 @@ class Staff:
         """A Prevent officer of the area."""
         return self.headers(Role.PREVENT_OFFICER, "officer-17")
 
+    def auditor(self) -> dict[str, str]:
+        """An auditor overseeing every area."""
+        return self.headers(Role.AUDITOR, "auditor-1", areas=())
+
     def guardian(self, reference: str) -> dict[str, str]:
         """The consent portal's token for one case's person or guardian."""
         return self.headers(Role.PERSON_OR_GUARDIAN, f"consent:{reference}", areas=())
