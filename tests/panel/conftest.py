@@ -65,7 +65,11 @@ class Pipeline:
         assert answer.status_code == 201, answer.text
         reference: str = answer.json()["reference"]
         handle = self.temporal.get_workflow_handle(workflow_id_for(reference))
-        await assert_eventually(lambda: handle.query(ReferralWorkflow.status))
+        # The case opens gateway assessment once its due dates are worked out.
+        await assert_eventually(
+            lambda: handle.query(ReferralWorkflow.status),
+            lambda status: status.stage == "GATEWAY_ASSESSMENT",
+        )
         return reference
 
     async def refer(self, *, area: str = AREA) -> str:
