@@ -7,8 +7,11 @@ invalid content 422; an unreachable Temporal is 503, so nothing submitted is sil
 
 from __future__ import annotations
 
+import hashlib
+from contextvars import ContextVar
 from typing import Any
 
+from starlette.types import ASGIApp, Receive, Scope, Send
 from temporalio.client import Client, RPCError, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCStatusCode
@@ -23,11 +26,42 @@ _TITLES = {
 }
 
 
+# The request's Idempotency-Key, if the caller sent one: a retried request then names the same
+# Temporal update, which the workflow applies once and answers again with the first result.
+_idempotency_key: ContextVar[str | None] = ContextVar("idempotency_key", default=None)
+
+
+class IdempotencyKeyMiddleware:
+    """Expose the request's `Idempotency-Key` header to `run_update`."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self._app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Set the key for this request only."""
+        headers = dict(scope.get("headers") or []) if scope["type"] == "http" else {}
+        key = headers.get(b"idempotency-key")
+        token = _idempotency_key.set(key.decode("latin-1")[:200] if key else None)
+        try:
+            await self._app(scope, receive, send)
+        finally:
+            _idempotency_key.reset(token)
+
+
+def _update_id(workflow_id: str, update: Any) -> str | None:
+    key = _idempotency_key.get()
+    if key is None:
+        return None
+    name = getattr(update, "__name__", str(update))
+    digest = hashlib.sha256(f"{workflow_id}|{name}|{key}".encode()).hexdigest()
+    return f"{name}-{digest[:32]}"
+
+
 async def run_update(client: Client, workflow_id: str, update: Any, arg: Any) -> Any:
     """Execute `update` on the case's current run and return its result."""
     handle = client.get_workflow_handle(workflow_id)
     try:
-        return await handle.execute_update(update, arg)
+        return await handle.execute_update(update, arg, id=_update_id(workflow_id, update))
     except WorkflowUpdateFailedError as error:
         raise _rejection(error) from error
     except RPCError as error:

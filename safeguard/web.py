@@ -11,6 +11,7 @@ from fastapi import APIRouter, Depends, FastAPI, Request
 from pydantic import BaseModel
 from temporalio.client import Client
 
+from safeguard.case_updates import IdempotencyKeyMiddleware
 from safeguard.db.pool import Pool
 from safeguard.errors import install_problem_handlers
 from safeguard.logs import configure_logging
@@ -77,6 +78,7 @@ def build_app(
     configure_tracing(f"safeguard-{service}", settings)
     app = FastAPI(title=title, description=description, version="1", lifespan=lifespan)
     app.state.settings = settings
+    app.add_middleware(IdempotencyKeyMiddleware)
     instrument_app(app, service=service)
     install_problem_handlers(app)
     app.include_router(health_router)
