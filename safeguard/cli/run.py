@@ -12,6 +12,7 @@ from typing import Annotated
 import httpx
 import typer
 
+from safeguard.cli.dev_seed import seed_development_directory
 from safeguard.cli.supervisor import Child, Supervisor
 from safeguard.db.migrate import migrate
 from safeguard.kafka.admin import create_topics
@@ -107,6 +108,8 @@ async def _run(settings: Settings) -> None:
     try:
         await migrate(settings.database_dsn())
         await create_topics(settings)
+        if settings.environment == "development":
+            await seed_development_directory(settings.database_dsn())
         supervisor = Supervisor(_children(settings), env=_child_env(settings))
         await supervisor.start()
         await _wait_until_live(settings, supervisor, within=60)
