@@ -73,7 +73,9 @@ class TelemetrySettings(BaseModel):
 
     # An OTLP/HTTP collector, e.g. http://collector:4318; unset: spans go to data_dir/traces.
     otlp_endpoint: str | None = None
-    # The worker is no web app: it serves Prometheus metrics on these loopback ports.
+    # The worker is no web app: it serves Prometheus metrics on these ports, on loopback unless
+    # a deployment opens them to its scraper (0.0.0.0 in a pod).
+    metrics_host: str = "127.0.0.1"
     worker_metrics_port: int = 9101
     temporal_metrics_port: int = 9102
 

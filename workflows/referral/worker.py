@@ -53,13 +53,15 @@ def _runtime_with_metrics(settings: Settings) -> Runtime:
     """The SDK runtime exporting its metrics (workflow task latency among them) to Prometheus."""
     port = settings.telemetry.temporal_metrics_port
     return Runtime(
-        telemetry=TelemetryConfig(metrics=PrometheusConfig(bind_address=f"127.0.0.1:{port}"))
+        telemetry=TelemetryConfig(
+            metrics=PrometheusConfig(bind_address=f"{settings.telemetry.metrics_host}:{port}")
+        )
     )
 
 
 async def run_worker(settings: Settings) -> None:
     """Run the worker and the outbox relay until cancelled."""
-    start_http_server(settings.telemetry.worker_metrics_port, addr="127.0.0.1")
+    start_http_server(settings.telemetry.worker_metrics_port, addr=settings.telemetry.metrics_host)
     client = await connect_temporal(settings, runtime=_runtime_with_metrics(settings))
     pool = await create_pool(settings)
     try:
