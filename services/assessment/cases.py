@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
@@ -17,6 +16,7 @@ from safeguard.auth.staff import StaffPrincipal
 from safeguard.case_updates import run_query, run_update
 from safeguard.db.pool import Pool
 from safeguard.errors import FieldError, ProblemError
+from safeguard.intake_client import Fetched, ReferralClient
 from services.assessment import store
 from services.assessment.access import (
     POLICE_ONLY_FIELDS,
@@ -26,21 +26,12 @@ from services.assessment.access import (
     sees_police_only,
 )
 from services.assessment.models import CaseSummary, CaseView, DecisionView, LinkedReferralView
-from services.assessment.referrals import Fetched, ReferralClient
 from workflows.referral.actions import ActionInput, Actor
 from workflows.referral.chronology import chronology
 from workflows.referral.models import CaseStatus
+from workflows.referral.reading import CaseReading, read_case
 from workflows.referral.state import DecisionRecord
 from workflows.referral.workflows import ReferralWorkflow, workflow_id_for
-
-
-@dataclass(frozen=True)
-class _Engine:
-    """What the workflow says of the case now, or why it could not say."""
-
-    status: CaseStatus | None
-    decisions: list[DecisionRecord] | None
-    gap: str | None = None
 
 
 async def case_view(
@@ -60,7 +51,7 @@ async def case_view(
     referral_id: UUID = row["referral_id"]
     # Intake and Temporal are asked at once; either may fail without failing the view.
     fetched, engine = await asyncio.gather(
-        referrals.fetch(referral_id), _engine(temporal, reference)
+        referrals.fetch(referral_id), read_case(temporal, reference)
     )
     police = sees_police_only(principal)
     async with pool.acquire() as conn, conn.transaction():
@@ -124,18 +115,6 @@ async def act(
     return result
 
 
-async def _engine(temporal: Client, reference: str) -> _Engine:
-    workflow_id = workflow_id_for(reference)
-    try:
-        status, decisions = await asyncio.gather(
-            run_query(temporal, workflow_id, ReferralWorkflow.status),
-            run_query(temporal, workflow_id, ReferralWorkflow.decisions),
-        )
-    except ProblemError as error:
-        return _Engine(None, None, error.problem.title)
-    return _Engine(status, decisions)
-
-
 async def _linked(conn: Any, row: asyncpg.Record, fetched: Fetched) -> list[LinkedReferralView]:
     """Intake's links (or, without intake, the ids the case started with) and their fates."""
     if fetched.referral is not None:
@@ -174,7 +153,7 @@ def _decision(record: DecisionRecord, *, police: bool) -> DecisionView:
     return DecisionView.model_validate(record.model_dump() | {"detail": detail})
 
 
-def _gaps(fetched: Fetched, engine: _Engine) -> dict[str, str]:
+def _gaps(fetched: Fetched, engine: CaseReading) -> dict[str, str]:
     gaps: dict[str, str] = {}
     if fetched.gap:
         gaps["referral"] = fetched.gap

@@ -12,6 +12,7 @@ from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from safeguard.access_log import stated_purpose
 from safeguard.codes import Stage
 from safeguard.errors import ProblemError
+from safeguard.intake_client import ReferralClient
 from safeguard.web import PoolDep, TemporalDep
 from services.assessment import cases, service, store
 from services.assessment.access import Monitor, Officer, Reader, requested_areas
@@ -29,7 +30,6 @@ from services.assessment.models import (
     TaskStatus,
     TransferCreate,
 )
-from services.assessment.referrals import ReferralClient
 from workflows.referral import actions as a
 from workflows.referral.models import CaseStatus
 from workflows.referral.workflows import ReferralWorkflow

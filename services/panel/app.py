@@ -10,11 +10,11 @@ from fastapi import FastAPI
 from temporalio.client import Client
 
 from safeguard.events.topics import REFERRAL_EVENTS
+from safeguard.intake_client import ReferralClient
 from safeguard.lifespan import Subscription, service_lifespan
 from safeguard.settings import Settings, get_settings
 from safeguard.web import Lifespan, build_app
 from services.panel.events import CONSUMER, handle_event
-from services.panel.referrals import ReferralClient
 from services.panel.routes_cases import (
     cases_router,
     queue_router,

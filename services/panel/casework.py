@@ -11,10 +11,10 @@ from temporalio.client import Client
 
 from safeguard.access_log import record_read
 from safeguard.auth.staff import StaffPrincipal
-from safeguard.case_updates import run_query
 from safeguard.codes import Role
 from safeguard.db.pool import Connection, Pool
 from safeguard.errors import ProblemError
+from safeguard.intake_client import ReferralClient
 from services.panel import records, store, views
 from services.panel.access import SERVICE, visible_areas
 from services.panel.cases import may_see, visible_case
@@ -33,11 +33,8 @@ from services.panel.models import (
     QueueItem,
     QueuePage,
 )
-from services.panel.referrals import ReferralClient
 from workflows.referral.chronology import chronology
-from workflows.referral.models import CaseStatus
-from workflows.referral.state import DecisionRecord
-from workflows.referral.workflows import ReferralWorkflow, workflow_id_for
+from workflows.referral.reading import read_case
 
 QUEUE_FIELDS = ("case.reference", "case.stage", "case.area", "case.due_at")
 
@@ -97,20 +94,6 @@ async def metrics(pool: Pool, *, principal: StaffPrincipal) -> PanelMetrics:
     return PanelMetrics.model_validate(counts)
 
 
-async def _engine(
-    temporal: Client, reference: str
-) -> tuple[CaseStatus | None, list[DecisionRecord] | None, str | None]:
-    workflow_id = workflow_id_for(reference)
-    try:
-        status, decisions = await asyncio.gather(
-            run_query(temporal, workflow_id, ReferralWorkflow.status),
-            run_query(temporal, workflow_id, ReferralWorkflow.decisions),
-        )
-    except ProblemError as error:
-        return None, None, error.problem.title
-    return status, decisions, None
-
-
 async def case_view(
     pool: Pool,
     temporal: Client,
@@ -124,9 +107,10 @@ async def case_view(
     async with pool.acquire() as conn:
         row = await visible_case(conn, principal, reference)
     referral_id: UUID = row["referral_id"]
-    fetched, (status, decisions, engine_gap) = await asyncio.gather(
-        referrals.fetch(referral_id), _engine(temporal, reference)
+    fetched, reading = await asyncio.gather(
+        referrals.fetch(referral_id), read_case(temporal, reference)
     )
+    status, decisions, engine_gap = reading.status, reading.decisions, reading.gap
     async with pool.acquire() as conn, conn.transaction():
         view = CaseView(
             case=CaseSummary.model_validate(dict(row)),

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Query, Request
 
 from safeguard.access_log import stated_purpose
 from safeguard.auth.staff_deps import StaffDep
+from safeguard.intake_client import ReferralClient
 from safeguard.web import PoolDep, TemporalDep
 from services.panel import casework, meetings
 from services.panel.access import Chair, ConsentAsker, ConsentTaker, Monitor, Reader, Replier
@@ -34,7 +35,6 @@ from services.panel.models import (
     ReassessmentCreate,
     TransferCreate,
 )
-from services.panel.referrals import ReferralClient
 from workflows.referral import actions as a
 from workflows.referral.models import CaseStatus
 from workflows.referral.workflows import ReferralWorkflow

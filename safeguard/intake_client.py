@@ -1,6 +1,7 @@
 """The referral form and its linked referrals, fetched from intake's internal API per view.
 
-Nothing fetched is stored here: the form stays in intake, which erases it at redaction.
+Shared by the services that show a case. Nothing fetched is stored by the caller: the form
+stays in intake, which erases it at redaction.
 """
 
 from __future__ import annotations
