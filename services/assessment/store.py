@@ -10,6 +10,7 @@ from uuid import UUID
 
 import asyncpg
 
+from safeguard import projection
 from safeguard.db.pool import Connection
 from safeguard.events.envelope import EventEnvelope
 from services.assessment.models import TaskKind, TaskRead, TaskSort, TaskStatus
@@ -234,35 +235,21 @@ async def tasks_for_case(conn: Connection, referral_id: UUID) -> list[TaskRead]:
 
 async def record_event(conn: Connection, envelope: EventEnvelope) -> None:
     """Keep the event for the chronology (once, however often it is delivered)."""
-    await conn.execute(
-        "INSERT INTO assessment.case_events"
-        " (event_id, referral_id, type, time, source, schema_version, data)"
-        " VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (event_id) DO NOTHING",
-        envelope.id,
-        UUID(envelope.subject),
-        envelope.type,
-        envelope.time,
-        envelope.source,
-        envelope.schemaversion,
-        envelope.data,
-    )
+    await projection.record_case_event(conn, envelope, schema="assessment")
 
 
 async def advance_case(
     conn: Connection, *, referral_id: UUID, reference: str, stage: str, area: str, at: datetime
 ) -> bool:
     """Move the case to the event's stage and area unless a newer event already has."""
-    newest = await conn.fetchval(
-        "INSERT INTO assessment.cases (referral_id, reference, area, stage, last_event_at)"
-        " VALUES ($1, $2, $3, $4, $5) ON CONFLICT (referral_id) DO UPDATE"
-        " SET area = EXCLUDED.area, stage = EXCLUDED.stage,"
-        " last_event_at = EXCLUDED.last_event_at, updated_at = now()"
-        " WHERE assessment.cases.last_event_at <= EXCLUDED.last_event_at RETURNING true",
-        referral_id,
-        reference,
-        area,
-        stage,
-        at,
+    newest = await projection.advance_case(
+        conn,
+        schema="assessment",
+        referral_id=referral_id,
+        reference=reference,
+        stage=stage,
+        area=area,
+        at=at,
     )
     if not newest:
         return False
