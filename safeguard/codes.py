@@ -4,6 +4,11 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+# The area of a case whose area was not known at intake (neither the form nor the referring
+# agency gave one). No officer's token covers it: such cases wait in the triage queue until a
+# Prevent officer places them in an area.
+UNASSIGNED_AREA = "unassigned"
+
 
 class Stage(StrEnum):
     """Where a case stands in the lifecycle."""

@@ -15,6 +15,7 @@ from fastapi.exceptions import RequestValidationError
 
 from safeguard.auth.agencies import AgencyKind
 from safeguard.auth.credentials import Caller
+from safeguard.codes import UNASSIGNED_AREA
 from safeguard.db.pool import Connection, Pool
 from safeguard.errors import ProblemError
 from services.intake import store
@@ -101,7 +102,7 @@ def _new_referral(caller: Caller, form: ReferralCreate) -> NewReferral:
         received_at=received_at,
         sector=form.referrer.sector.value,
         concern_type=form.concern.type.value,
-        area=form.area or caller.area or "unassigned",
+        area=form.area or caller.area or UNASSIGNED_AREA,
         age_at_referral=age_on(person.date_of_birth, received_at.date()),
         person_key=person_key(
             given_names=person.given_names,

@@ -7,7 +7,7 @@ from uuid import UUID
 
 from pydantic import AwareDatetime, BaseModel, Field
 
-from safeguard.codes import ClosureReason, ConsentPolicy, Stage
+from safeguard.codes import UNASSIGNED_AREA, ClosureReason, ConsentPolicy, Stage
 from safeguard.events.envelope import EventEnvelope
 from safeguard.policy import LifecyclePolicy
 from workflows.referral.state import CaseState
@@ -21,7 +21,7 @@ class ReferralWorkflowInput(BaseModel):
     sector: str
     concern_type: str
     received_at: AwareDatetime
-    area: str = "unassigned"
+    area: str = UNASSIGNED_AREA
     # Personal data, needed to know whose consent to ask; Temporal sees it only encrypted.
     date_of_birth: dt.date | None = None
     linked_referral_ids: list[UUID] = Field(default_factory=list)
