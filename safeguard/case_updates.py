@@ -1,8 +1,9 @@
 """Acting on a case: run a workflow update and turn its answer into HTTP terms.
 
 Services never write case state themselves; every change is a `ReferralWorkflow` update.
-A rejection keeps its reason: wrong stage is 409 (with the current stage), wrong role 403,
-invalid content 422; an unreachable Temporal is 503, so nothing submitted is silently dropped.
+A rejection keeps its reason: wrong stage is 409 (with the current stage), as is a conflict with
+the rest of the case's state; wrong role 403, invalid content 422; an unreachable Temporal is
+503, so nothing submitted is silently dropped.
 """
 
 from __future__ import annotations
@@ -18,9 +19,10 @@ from temporalio.service import RPCStatusCode
 
 from safeguard.errors import ProblemError
 
-_STATUS = {"WrongStage": 409, "NotPermitted": 403, "InvalidContent": 422}
+_STATUS = {"WrongStage": 409, "Conflict": 409, "NotPermitted": 403, "InvalidContent": 422}
 _TITLES = {
     "WrongStage": "The case has moved on",
+    "Conflict": "Conflicts with the case as it stands",
     "NotPermitted": "Not permitted",
     "InvalidContent": "Invalid decision",
 }

@@ -271,6 +271,12 @@ class CaseTransferred(ActedEvent):
     to_area: str
 
 
+class CaseAreaSet(ActedEvent):
+    """A case no area held yet was placed in one (its `area`): triage, not a transfer."""
+
+    event_type: ClassVar[str] = "case.area_set"
+
+
 class CaseClosed(DomainEvent):
     """The case closed; its retention period began."""
 
@@ -312,6 +318,7 @@ EVENT_TYPES: dict[str, type[DomainEvent]] = {
         PostExitReviewRecorded,
         CaseReopened,
         CaseTransferred,
+        CaseAreaSet,
         CaseClosed,
         CaseRedacted,
     )

@@ -47,6 +47,8 @@ ROUTES: dict[str, tuple[Route, ...]] = {
     "assessment.reminder_due": (Route("assessment_reminder", Audience.PREVENT_OFFICERS),),
     "assessment.overdue": (Route("assessment_overdue", Audience.PREVENT_OFFICERS),),
     "police_review.due": (Route("police_review_due", Audience.PREVENT_OFFICERS),),
+    # A case out of triage: its new area's officers learn of the work now in their inbox.
+    "case.area_set": (Route("case_placed_in_area", Audience.PREVENT_OFFICERS),),
     "consent.requested": (Route("consent_request", Audience.CONSENT_CONTACT),),
     "consent.reminder_due": (Route("consent_reminder", Audience.CONSENT_CONTACT),),
     "consent.reassessment_due": (Route("consent_reassessment_due", Audience.CHANNEL_PANEL),),

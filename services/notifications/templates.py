@@ -46,6 +46,11 @@ TEMPLATES: dict[str, Template] = {
         "New gateway assessment: {reference}",
         "Referral {reference} is waiting for a gateway assessment (due {due}).",
     ),
+    "case_placed_in_area": Template(
+        "Referral {reference} placed in your area",
+        "Referral {reference} arrived without a known area and has been placed in yours; "
+        "its open tasks are now in your inbox.",
+    ),
     "assessment_reminder": Template(
         "Reminder: gateway assessment {reference} due {due}",
         "The gateway assessment of referral {reference} is due on {due}.",

@@ -50,6 +50,7 @@ class Harness:
         policy: LifecyclePolicy | None = None,
         dob: dt.date | None = MINOR_DOB,
         history_limit: int = 5_000,
+        area: str = "E09000033",
     ) -> Handle:
         """Start a case as intake would."""
         referral_id = uuid.uuid4()
@@ -62,7 +63,7 @@ class Harness:
                 sector="education",
                 concern_type="mixed_unclear_unstable",
                 received_at=dt.datetime.now(dt.UTC),
-                area="E09000033",
+                area=area,
                 date_of_birth=dob,
                 policy=policy or LifecyclePolicy(),
                 history_limit=history_limit,

@@ -182,3 +182,9 @@ class TransferInput(ActionInput):
 
     to_area: Ident
     reason: Notes
+
+
+class SetAreaInput(ActionInput):
+    """Place a case that has no area yet (triage) in an area; not a transfer."""
+
+    area: Ident

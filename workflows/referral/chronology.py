@@ -39,6 +39,7 @@ _EVENT_TEXT: dict[str, str] = {
     "post_exit_review.recorded": "{months}-month post-exit review held",
     "case.reopened": "Case re-opened after concerns",
     "case.transferred": "Transferred from {from_area} to {to_area}",
+    "case.area_set": "Area set to {area}",
     "case.closed": "Case closed ({reason}); kept until {retain_until}",
     "case.redacted": "Retention ended; personal data erased",
 }

@@ -13,6 +13,7 @@ from typing import Any
 from temporalio.exceptions import ApplicationError
 
 from safeguard.codes import (
+    UNASSIGNED_AREA,
     ConsentPolicy,
     ConsentRoute,
     DecisionBasis,
@@ -61,6 +62,9 @@ class Rule:
     roles: frozenset[Role]
     content: ContentCheck | None = None
     precondition: Callable[[Context], str | None] | None = None
+    # A state the case must be in besides its stage; failing it conflicts with the case as it
+    # stands (409), where a failed precondition is an invalid request (422).
+    conflict: Callable[[Context], str | None] | None = None
 
 
 def reject(kind: str, message: str, **details: Any) -> ApplicationError:
@@ -155,6 +159,16 @@ def _transfer(ctx: Context, inp: a.TransferInput) -> str | None:
     return "the case is already in that area" if inp.to_area == ctx.state.area else None
 
 
+def _area_unknown(ctx: Context) -> str | None:
+    if ctx.state.area == UNASSIGNED_AREA:
+        return None
+    return "the case already has an area; transfer it instead"
+
+
+def _area_named(ctx: Context, inp: a.SetAreaInput) -> str | None:
+    return "name the area the case belongs to" if inp.area == UNASSIGNED_AREA else None
+
+
 RULES: dict[str, Rule] = {
     "record_gateway_assessment": Rule(frozenset({Stage.GATEWAY_ASSESSMENT}), POLICE),
     "record_police_review": Rule(frozenset({Stage.POLICE_LED}), POLICE),
@@ -189,6 +203,7 @@ RULES: dict[str, Rule] = {
     "record_support_review": Rule(frozenset({Stage.SUPPORT_ACTIVE}), CHAIR, _support_review),
     "record_post_exit_review": Rule(frozenset({Stage.POST_EXIT_REVIEW}), CHAIR, _post_exit_review),
     "transfer_case": Rule(OPEN_STAGES, POLICE_OR_CHAIR, _transfer),
+    "set_area": Rule(OPEN_STAGES, POLICE, _area_named, conflict=_area_unknown),
 }
 
 
@@ -200,6 +215,8 @@ def check(action: str, ctx: Context, inp: a.ActionInput) -> None:
         raise reject("WrongStage", f"{action} is not allowed in stage {stage}", stage=stage)
     if inp.actor.role not in rule.roles:
         raise reject("NotPermitted", f"role {inp.actor.role} may not {action}", role=inp.actor.role)
+    if rule.conflict and (conflict := rule.conflict(ctx)):
+        raise reject("Conflict", conflict, stage=stage)
     for problem in _problems(rule, ctx, inp):
         raise reject("InvalidContent", problem, stage=stage)
 
@@ -215,5 +232,7 @@ def allowed_actions(ctx: Context) -> list[str]:
     return [
         name
         for name, rule in RULES.items()
-        if ctx.state.stage in rule.stages and not (rule.precondition and rule.precondition(ctx))
+        if ctx.state.stage in rule.stages
+        and not (rule.precondition and rule.precondition(ctx))
+        and not (rule.conflict and rule.conflict(ctx))
     ]

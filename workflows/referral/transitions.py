@@ -347,6 +347,13 @@ def transfer_case(case: Case, inp: a.TransferInput) -> None:
     )
 
 
+def set_area(case: Case, inp: a.SetAreaInput) -> None:
+    """Place a case no area held yet in one; its timers and history stay as they are."""
+    case.state.area = inp.area
+    case.touch()
+    case.emit(ev.CaseAreaSet, actor_role=inp.actor.role)
+
+
 # --- closure and retention ----------------------------------------------------------------
 
 

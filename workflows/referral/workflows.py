@@ -212,6 +212,15 @@ class ReferralWorkflow:
     def _check_transfer(self, inp: a.TransferInput) -> None:
         self._check("transfer_case", inp)
 
+    @workflow.update
+    async def set_area(self, inp: a.SetAreaInput) -> CaseStatus:
+        """Place a case that has no area yet in one (triage)."""
+        return await self._act("set_area", inp, transitions.set_area)
+
+    @set_area.validator
+    def _check_set_area(self, inp: a.SetAreaInput) -> None:
+        self._check("set_area", inp)
+
     # --- machinery -----------------------------------------------------------------------
 
     def _context(self) -> rules.Context:
