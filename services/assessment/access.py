@@ -10,7 +10,7 @@ from pydantic import ValidationError
 
 from safeguard.auth.staff import StaffPrincipal
 from safeguard.auth.staff_deps import require_roles
-from safeguard.codes import Role
+from safeguard.codes import UNASSIGNED_AREA, Role
 from safeguard.errors import ProblemError
 from workflows.referral.actions import Actor
 
@@ -43,6 +43,24 @@ def sees_area(principal: StaffPrincipal, area: str) -> bool:
     """Whether a case in `area` is visible to the caller."""
     areas = visible_areas(principal)
     return areas is None or area in areas
+
+
+def sees_triage(principal: StaffPrincipal) -> bool:
+    """Cases no area owns yet: every officer who has an area may place them, auditors oversee.
+
+    Triage is exactly for the cases no token covers, so the caller's own areas do not matter.
+    """
+    return principal.role is Role.AUDITOR or bool(principal.areas)
+
+
+def triage_areas(principal: StaffPrincipal) -> tuple[str, ...]:
+    """The areas the triage queue lists: the unassigned one, or none for a token without areas."""
+    return (UNASSIGNED_AREA,) if sees_triage(principal) else ()
+
+
+def sees_case(principal: StaffPrincipal, area: str) -> bool:
+    """Whether a case in `area` may be read: the caller's areas, and triage for those who triage."""
+    return sees_area(principal, area) or (area == UNASSIGNED_AREA and sees_triage(principal))
 
 
 def requested_areas(principal: StaffPrincipal, wanted: Sequence[str]) -> tuple[str, ...] | None:

@@ -15,13 +15,14 @@ from safeguard.lifespan import Subscription, service_lifespan
 from safeguard.settings import Settings, get_settings
 from safeguard.web import Lifespan, build_app
 from services.assessment.events import CONSUMER, handle_event
-from services.assessment.routes import cases_router, metrics_router, tasks_router
+from services.assessment.routes import cases_router, metrics_router, tasks_router, triage_router
 
 DESCRIPTION = """\
 Prevent police officers' inbox of tasks and their gateway assessments and police-led reviews.
 
 * **Authentication**: a staff bearer token (`Authorization: Bearer <JWT>`); officers see the
-  cases of the areas in their token only.
+  cases of the areas in their token only, plus the triage queue (`/v1/triage`) of cases whose
+  area is not yet known, which they place in one of their areas (`POST /v1/cases/{ref}/area`).
 * **Roles**: `prevent_officer` acts; `auditor` reads (never the police-only fields);
   `operator` sees `/v1/metrics` only; every other role is refused.
 * **Purpose**: every read of case data states why in `X-Purpose` and is written to the
@@ -48,7 +49,7 @@ def create_app(
         description=DESCRIPTION,
         settings=settings,
         lifespan=_with_intake(settings, base),
-        routers=[tasks_router, cases_router, metrics_router],
+        routers=[tasks_router, triage_router, cases_router, metrics_router],
     )
 
 

@@ -23,6 +23,7 @@ from services.assessment.access import (
     SERVICE,
     actor_for,
     sees_area,
+    sees_case,
     sees_police_only,
 )
 from services.assessment.models import CaseSummary, CaseView, DecisionView, LinkedReferralView
@@ -46,7 +47,8 @@ async def case_view(
     """The referral, linked referrals, status, decisions and chronology; the read is logged."""
     async with pool.acquire() as conn:
         row = await store.case_by_reference(conn, reference)
-    if row is None or not sees_area(principal, row["area"]):
+    # A case no area owns yet is open to triage; another area's answers like an unknown one.
+    if row is None or not sees_case(principal, row["area"]):
         raise ProblemError(404, "Unknown case", f"No case {reference} in your areas.")
     referral_id: UUID = row["referral_id"]
     # Intake and Temporal are asked at once; either may fail without failing the view.

@@ -113,6 +113,16 @@ class TransferCreate(BaseModel):
     reason: Notes
 
 
+class CaseAreaUpdate(BaseModel):
+    """Place a case that has no area yet in one of your own areas."""
+
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"area": "E08000003"}]}
+    )
+
+    area: Ident
+
+
 class CaseSummary(BaseModel):
     """The case as the read model knows it."""
 

@@ -14,9 +14,10 @@ from safeguard.codes import Stage
 from safeguard.errors import ProblemError
 from safeguard.intake_client import ReferralClient
 from safeguard.web import PoolDep, TemporalDep
-from services.assessment import cases, service, store
-from services.assessment.access import Monitor, Officer, Reader, requested_areas
+from services.assessment import cases, service, store, triage
+from services.assessment.access import Monitor, Officer, Reader, requested_areas, triage_areas
 from services.assessment.models import (
+    CaseAreaUpdate,
     CaseView,
     GatewayAssessmentCreate,
     InboxMetrics,
@@ -30,6 +31,7 @@ from services.assessment.models import (
     TaskStatus,
     TransferCreate,
 )
+from services.assessment.openapi import SET_AREA_RESPONSES, TRIAGE_RESPONSES
 from workflows.referral import actions as a
 from workflows.referral.models import CaseStatus
 from workflows.referral.workflows import ReferralWorkflow
@@ -38,6 +40,7 @@ Purpose = Annotated[str, Depends(stated_purpose)]
 
 tasks_router = APIRouter(prefix="/v1/tasks", tags=["tasks"])
 cases_router = APIRouter(prefix="/v1/cases", tags=["cases"])
+triage_router = APIRouter(prefix="/v1/triage", tags=["triage"])
 metrics_router = APIRouter(prefix="/v1/metrics", tags=["metrics"])
 
 _ETAG = re.compile(r'^(?:W/)?"?(\d+)"?$')
@@ -157,6 +160,35 @@ async def release_task(
     return _tagged(response, task)
 
 
+@triage_router.get("", responses=TRIAGE_RESPONSES)
+async def list_triage(
+    principal: Reader,
+    purpose: Purpose,
+    pool: PoolDep,
+    stage: Annotated[list[Stage], Query()] = [],  # noqa: B006 - FastAPI copies defaults
+    kind: Annotated[list[TaskKind], Query()] = [],  # noqa: B006
+    due_after: datetime | None = None,
+    due_before: datetime | None = None,
+    overdue: bool | None = None,
+    sort: TaskSort = "due_at",
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    offset: Annotated[int, Query(ge=0, le=100_000)] = 0,
+) -> TaskPage:
+    """Open tasks of cases no area owns yet, for any officer to place (auditors read)."""
+    query = store.TaskQuery(
+        areas=triage_areas(principal),
+        stages=[str(s) for s in stage],
+        kinds=kind,
+        due_after=due_after,
+        due_before=due_before,
+        overdue=overdue,
+        sort=sort,
+    )
+    return await service.inbox(
+        pool, principal=principal, query=query, limit=limit, offset=offset, purpose=purpose
+    )
+
+
 @cases_router.get("/{reference}")
 async def get_case(
     reference: str,
@@ -225,6 +257,16 @@ async def transfer_case(
         reference=reference,
         update=ReferralWorkflow.transfer_case,
         build=lambda actor: a.TransferInput(actor=actor, **body.model_dump()),
+    )
+
+
+@cases_router.post("/{reference}/area", responses=SET_AREA_RESPONSES)
+async def set_case_area(
+    reference: str, body: CaseAreaUpdate, principal: Officer, temporal: TemporalDep
+) -> CaseStatus:
+    """Place a case that has no area yet in one of your own areas; it leaves triage."""
+    return await triage.place_in_area(
+        temporal, principal=principal, reference=reference, area=body.area
     )
 
 

@@ -13,7 +13,7 @@ from safeguard.auth.staff import StaffPrincipal
 from safeguard.db.pool import Connection, Pool
 from safeguard.errors import ProblemError
 from services.assessment import store
-from services.assessment.access import SERVICE, sees_area, visible_areas
+from services.assessment.access import SERVICE, sees_area, sees_case, visible_areas
 from services.assessment.models import InboxMetrics, TaskPage, TaskRead, TaskStatus
 
 # What an inbox page shows of each case: ids, codes and dates, never the form.
@@ -64,9 +64,11 @@ async def inbox(
 async def read_task(
     pool: Pool, *, principal: StaffPrincipal, task_id: UUID, purpose: str
 ) -> TaskRead:
-    """One task, if its case is in the caller's areas."""
+    """One task, if its case is in the caller's areas (or in triage)."""
     async with pool.acquire() as conn, conn.transaction():
-        task = _visible(principal, await store.get_task(conn, task_id), task_id)
+        task = await store.get_task(conn, task_id)
+        if task is None or not sees_case(principal, task.area):
+            raise _unknown(task_id)
         await record_read(
             conn,
             service=SERVICE,
@@ -129,10 +131,15 @@ async def metrics(pool: Pool, *, principal: StaffPrincipal) -> InboxMetrics:
 
 
 def _visible(principal: StaffPrincipal, task: TaskRead | None, task_id: UUID) -> TaskRead:
-    # Another area's task is answered exactly like an unknown one.
+    # Another area's task is answered exactly like an unknown one. A triage task may be read
+    # but not held: it is claimed once its case is placed in an area.
     if task is None or not sees_area(principal, task.area):
-        raise ProblemError(404, "Unknown task", f"No task {task_id} in your areas.")
+        raise _unknown(task_id)
     return task
+
+
+def _unknown(task_id: UUID) -> ProblemError:
+    return ProblemError(404, "Unknown task", f"No task {task_id} in your areas.")
 
 
 async def _open_task(

@@ -82,15 +82,25 @@ class Assessment:
     env: WorkflowEnvironment
     partner: dict[str, str]
 
-    async def submit(self, *, area: str = AREA, wait: bool = True, **person: Any) -> str:
-        """Submit a referral through intake; wait for its task; return its reference."""
+    async def submit(
+        self,
+        *,
+        area: str | None = AREA,
+        partner: dict[str, str] | None = None,
+        wait: bool = True,
+        **person: Any,
+    ) -> str:
+        """Submit a referral through intake; wait for its task; return its reference.
+
+        `area=None` leaves the form's area out, so the submitting agency's area applies.
+        """
         form = copy.deepcopy(SCHOOL_REFERRAL)
         form["person"].update(person)
         form["area"] = area
         answer = await self.http.post(
             f"{self.intake}/v1/referrals",
             json=form,
-            headers=self.partner | {"Idempotency-Key": str(uuid.uuid4())},
+            headers=(partner or self.partner) | {"Idempotency-Key": str(uuid.uuid4())},
         )
         assert answer.status_code == 201, answer.text
         reference: str = answer.json()["reference"]

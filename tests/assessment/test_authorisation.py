@@ -40,6 +40,7 @@ ENDPOINTS = [
         frozenset({200, 412, 428}),
     ),
     Endpoint("POST", "/v1/tasks/{task_id}/release", OFFICER),
+    Endpoint("GET", "/v1/triage", READERS),
     Endpoint("GET", "/v1/cases/{reference}", READERS),
     Endpoint(
         "POST",
@@ -75,6 +76,8 @@ ENDPOINTS = [
         {"to_area": AREA, "reason": "Moved."},
         DECIDED,
     ),
+    # The case already has an area: 409, so the case stays where the matrix can see it.
+    Endpoint("POST", "/v1/cases/{reference}/area", OFFICER, {"area": AREA}, frozenset({409})),
     Endpoint("GET", "/v1/metrics", MONITORS),
     Endpoint("GET", "/health/live", EVERYONE),
     Endpoint("GET", "/health/ready", EVERYONE),

@@ -1,0 +1,48 @@
+"""OpenAPI material: the problem answers a route may give, as the route documents them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from safeguard.errors import PROBLEM_JSON, Problem
+
+Responses = dict[int | str, dict[str, Any]]
+
+
+def problem(description: str, headers: dict[str, Any] | None = None) -> dict[str, Any]:
+    """One documented problem answer (RFC 9457, `application/problem+json`)."""
+    response: dict[str, Any] = {
+        "model": Problem,
+        "description": description,
+        "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+    }
+    if headers:
+        response["headers"] = headers
+    return response
+
+
+_UNAUTHENTICATED = problem(
+    "No staff bearer token, or one that is invalid or expired.",
+    {"WWW-Authenticate": {"schema": {"type": "string"}, "description": "`Bearer`"}},
+)
+
+TRIAGE_RESPONSES: Responses = {
+    400: problem("No `X-Purpose`: every read of case data states why (it is logged)."),
+    401: _UNAUTHENTICATED,
+    403: problem("The role is neither `prevent_officer` nor `auditor`."),
+    422: problem("A query parameter is invalid (each named in `errors`)."),
+}
+
+SET_AREA_RESPONSES: Responses = {
+    401: _UNAUTHENTICATED,
+    403: problem("The role is not `prevent_officer`, or the area is not one of the token's."),
+    404: problem("No such case, or it is already another area's."),
+    409: problem(
+        "The case already has an area (move it with `/transfer`), or it has closed (`stage`)."
+    ),
+    422: problem("The body is invalid (each field named in `errors`)."),
+    503: problem(
+        "The case engine is unreachable; nothing was recorded.",
+        {"Retry-After": {"schema": {"type": "integer"}, "description": "Seconds to wait."}},
+    ),
+}
