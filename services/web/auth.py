@@ -1,0 +1,146 @@
+"""Who is signed in: the session middleware and the dependencies pages use."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import UTC, datetime, timedelta
+from typing import Annotated
+from urllib.parse import quote
+
+from fastapi import Depends, Request
+from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
+from starlette.responses import Response
+
+from services.web.oidc import IdentityProviderError, OidcClient, SignInRejectedError, TokenSet
+from services.web.sessions import COOKIE, Session, SessionData, SessionStore, SignedIn
+
+# Refresh a little before expiry, so an API call never carries a token that lapses in flight.
+_REFRESH_MARGIN = timedelta(seconds=30)
+
+
+class SignInRequiredError(Exception):
+    """No live session: send the person to sign in (GET) or explain (POST)."""
+
+    def __init__(self, return_to: str) -> None:
+        super().__init__(return_to)
+        self.return_to = return_to
+
+
+class CsrfError(Exception):
+    """A form arrived without this session's token."""
+
+
+class SessionMiddleware(BaseHTTPMiddleware):
+    """Loads the session before the page and saves it after, setting the cookie when new."""
+
+    def __init__(self, app: object, *, secure: bool) -> None:
+        super().__init__(app)  # type: ignore[arg-type]
+        self.secure = secure
+
+    async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
+        store: SessionStore = request.app.state.sessions
+        if request.url.path.startswith(("/static/", "/assets/", "/health/")):
+            return await call_next(request)
+        found = await store.load(request.cookies.get(COOKIE))
+        session = found or Session(id=None, data=SessionData())
+        request.state.session = session
+        response = await call_next(request)
+        if session.ended:
+            response.delete_cookie(COOKIE, path="/")
+        elif session.changed:
+            session_id = await store.save(session)
+            response.set_cookie(
+                COOKIE,
+                session_id,
+                httponly=True,
+                secure=self.secure,
+                samesite="lax",
+                path="/",
+            )
+        return response
+
+
+def session_of(request: Request) -> Session:
+    """This request's session."""
+    session: Session = request.state.session
+    return session
+
+
+SessionDep = Annotated[Session, Depends(session_of)]
+
+
+def signed_in_user(tokens: TokenSet) -> SignedIn:
+    """The session's record of a person, from verified ID token claims."""
+    claims = tokens.claims
+    roles = claims.get("roles") or []
+    role_list = [roles] if isinstance(roles, str) else list(roles)
+    known = [r for r in role_list if r in _ROLES]
+    return SignedIn(
+        subject=str(claims["sub"]),
+        name=str(claims.get("name") or claims.get("preferred_username") or claims["sub"]),
+        role=known[0] if len(known) == 1 else None,
+        areas=[str(a) for a in claims.get("areas") or []],
+        access_token=tokens.access_token,
+        access_expires_at=datetime.now(UTC) + timedelta(seconds=tokens.expires_in),
+        refresh_token=tokens.refresh_token,
+        id_token=tokens.id_token,
+    )
+
+
+_ROLES = frozenset(
+    {
+        "partner_referrer",
+        "prevent_officer",
+        "channel_chair",
+        "panel_member",
+        "intervention_provider",
+        "auditor",
+        "operator",
+    }
+)
+
+
+def _return_to(request: Request) -> str:
+    path = request.url.path
+    return path + (f"?{request.url.query}" if request.url.query else "")
+
+
+async def current_user(request: Request, session: SessionDep) -> SignedIn:
+    """The signed-in person with a fresh access token; otherwise sign in first."""
+    user = session.data.user
+    if user is None:
+        raise SignInRequiredError(_return_to(request))
+    if user.access_expires_at - _REFRESH_MARGIN > datetime.now(UTC):
+        return user
+    oidc: OidcClient = request.app.state.oidc
+    if user.refresh_token is None:
+        raise SignInRequiredError(_return_to(request))
+    try:
+        tokens = await oidc.refresh(user.refresh_token, user.id_token)
+    except (SignInRejectedError, IdentityProviderError):
+        session.data.user = None
+        session.mark()
+        raise SignInRequiredError(_return_to(request)) from None
+    session.data.user = signed_in_user(tokens)
+    session.mark()
+    return session.data.user
+
+
+UserDep = Annotated[SignedIn, Depends(current_user)]
+
+
+async def checked_form(request: Request, session: SessionDep) -> dict[str, str]:
+    """The posted form, once its CSRF token matches the session's (raises CsrfError)."""
+    form = await request.form()
+    sent = form.get("csrf_token")
+    if not isinstance(sent, str) or not secrets.compare_digest(sent, session.data.csrf_token):
+        raise CsrfError
+    return {k: v for k, v in form.items() if isinstance(v, str) and k != "csrf_token"}
+
+
+FormDep = Annotated[dict[str, str], Depends(checked_form)]
+
+
+def sign_in_url(return_to: str) -> str:
+    """The sign-in route that comes back to `return_to`."""
+    return f"/sign-in?return_to={quote(return_to, safe='')}"

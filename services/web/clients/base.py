@@ -1,0 +1,79 @@
+"""What every API client shares: the user's token, the purpose of a read, problems as errors."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+
+@dataclass
+class ApiProblem(Exception):
+    """An RFC 9457 problem the API answered with (or 503 when it could not be reached)."""
+
+    status: int
+    title: str
+    detail: str | None = None
+    # Field name (dotted, as the API names it) -> message.
+    errors: dict[str, str] = field(default_factory=dict)
+
+    def __str__(self) -> str:
+        return f"{self.status} {self.title}: {self.detail or ''}"
+
+
+def problem_from(answer: httpx.Response) -> ApiProblem:
+    """The problem document of a refusal, however much of one the API sent."""
+    try:
+        body: dict[str, Any] = answer.json()
+    except ValueError:
+        body = {}
+    errors = {
+        str(e.get("field", "body")).removeprefix("body."): str(e.get("message", ""))
+        for e in body.get("errors") or []
+        if isinstance(e, dict)
+    }
+    return ApiProblem(
+        status=answer.status_code,
+        title=str(body.get("title") or answer.reason_phrase),
+        detail=body.get("detail"),
+        errors=errors,
+    )
+
+
+class ApiClient:
+    """Calls one service as the signed-in person."""
+
+    def __init__(self, http: httpx.AsyncClient, base_url: str, access_token: str) -> None:
+        self._http = http
+        self._base = base_url.rstrip("/")
+        self._auth = {"authorization": f"Bearer {access_token}"}
+
+    async def _send(
+        self,
+        method: str,
+        path: str,
+        *,
+        purpose: str | None = None,
+        params: dict[str, Any] | list[tuple[str, Any]] | None = None,
+        json: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> httpx.Response:
+        extra = dict(self._auth) | (headers or {})
+        if purpose is not None:
+            extra["x-purpose"] = purpose
+        try:
+            answer = await self._http.request(
+                method, f"{self._base}{path}", params=params, json=json, headers=extra
+            )
+        except httpx.HTTPError as error:
+            raise ApiProblem(503, "Service unavailable", type(error).__name__) from error
+        if answer.status_code >= 400:
+            raise problem_from(answer)
+        return answer
+
+    async def _get(self, path: str, **kwargs: Any) -> Any:
+        return (await self._send("GET", path, **kwargs)).json()
+
+    async def _post(self, path: str, **kwargs: Any) -> Any:
+        return (await self._send("POST", path, **kwargs)).json()

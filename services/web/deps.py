@@ -1,0 +1,33 @@
+"""Dependencies the pages share: API clients built with the signed-in person's token."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from services.web.auth import UserDep
+from services.web.clients.assessment import AssessmentClient
+
+
+def assessment_client(request: Request, user: UserDep) -> AssessmentClient:
+    """The assessment API, as this officer."""
+    state = request.app.state
+    return AssessmentClient(state.http, state.api_urls["assessment"], user.access_token)
+
+
+AssessmentDep = Annotated[AssessmentClient, Depends(assessment_client)]
+
+# Why a page reads a case: sent as X-Purpose, so the access log says why.
+PURPOSES = {
+    "triage": "triage",
+    "gateway-assessment": "gateway assessment",
+    "reassessment": "reassessment",
+    "police-review": "police-led review",
+}
+# A task's kind names the work, and so the purpose of opening its case.
+PURPOSE_OF_KIND = {
+    "gateway_assessment": "gateway-assessment",
+    "reassessment": "reassessment",
+    "police_review": "police-review",
+}

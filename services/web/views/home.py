@@ -1,0 +1,23 @@
+"""The start page: each role goes to where its work is."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse, Response
+
+from services.web.auth import UserDep
+from services.web.pages import render
+
+router = APIRouter(include_in_schema=False)
+
+# Where each role's work starts; roles without pages yet see the start page.
+START = {"prevent_officer": "/tasks"}
+
+
+@router.get("/")
+async def start(request: Request, user: UserDep) -> Response:
+    """Send the person to their work."""
+    target = START.get(user.role or "")
+    if target is not None:
+        return RedirectResponse(target, status_code=303)
+    return render(request, "home.html", title="Safeguard")
