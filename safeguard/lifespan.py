@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from fastapi import FastAPI
 from temporalio.client import Client
 
-from safeguard.auth.staff import verifier_for
+from safeguard.auth.staff_verifier import verifier_for
 from safeguard.background import running
 from safeguard.db.pool import create_pool
 from safeguard.kafka.consumer import EventConsumer, Handler

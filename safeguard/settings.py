@@ -9,6 +9,7 @@ from typing import Literal
 from pydantic import BaseModel, Field, PostgresDsn, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from safeguard.auth.claims import StaffClaimNames
 from safeguard.policy import LifecyclePolicy
 
 # Development only: a well-known key is no secret, so production refuses it.
@@ -30,6 +31,7 @@ class StackPorts(BaseModel):
     kafka_controller: int = 19093
     temporal: int = 7233
     temporal_ui: int = 8233
+    keycloak: int = 18080
 
 
 class ServicePorts(BaseModel):
@@ -125,11 +127,22 @@ class Settings(BaseSettings):
     # HMAC key of the audit hash chain: without it, nobody can forge a row that verifies.
     audit_chain_key: SecretStr = SecretStr(DEV_AUDIT_CHAIN_KEY)
 
-    # Staff bearer tokens: the identity provider's public key set (JSON), issuer and audience.
-    # Unset in development: `safeguard tokens mint` signs with a key under data_dir/keys.
+    # Staff bearer tokens: a fixed public key set (JSON) of issuer `staff_token_issuer`, and
+    # the audience every staff token must name. Unset outside production: the local key
+    # `safeguard tokens mint` signs with (under data_dir/keys) is trusted for that issuer.
     staff_jwks: SecretStr | None = None
     staff_token_issuer: str = "safeguard-dev"  # noqa: S105 - a name, not a secret
     staff_token_audience: str = "safeguard"  # noqa: S105 - a name, not a secret
+    # The organisation's OpenID Connect issuer, exactly as its tokens' `iss` (keys found through
+    # <issuer>/.well-known/openid-configuration). Unset outside production: the embedded
+    # Keycloak's realm, http://127.0.0.1:<stack.keycloak>/realms/safeguard.
+    staff_oidc_issuer: str | None = None
+    staff_oidc_jwks_lifetime_seconds: float = 300.0
+    # At most one key set fetch per interval for unknown key ids, or after a failed fetch.
+    staff_oidc_refetch_seconds: float = 30.0
+    staff_oidc_timeout_seconds: float = 5.0
+    # Which claims hold subject, roles, areas, agency and provider (safeguard.auth.claims).
+    staff_claims: StaffClaimNames = Field(default_factory=StaffClaimNames)
     # Browser origins of the Temporal Web UI allowed to call the codec service (CORS).
     codec_cors_origins: list[str] = Field(
         default_factory=lambda: ["http://127.0.0.1:8233", "http://localhost:8233"]

@@ -1,21 +1,22 @@
-"""Staff bearer tokens: what verifies and what is refused, and why."""
+"""Staff bearer tokens from fixed key sets (configured, or the development key)."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
 
+import jwt
 import pytest
 
 from safeguard.auth.staff import (
     StaffPrincipal,
     StaffTokenError,
-    StaffVerifier,
     development_signing_key,
     mint,
     public_key_set,
-    verifier_for,
 )
+from safeguard.auth.staff_keys import StaticKeys
+from safeguard.auth.staff_verifier import StaffVerifier, verifier_for
 from safeguard.codes import Role
 from safeguard.settings import Settings
 
@@ -26,11 +27,22 @@ def _token(key: dict[str, object], *, ttl: int = 600, audience: str = "safeguard
     return mint(key, principal=OFFICER, issuer="idp", audience=audience, ttl_seconds=ttl)
 
 
-def test_a_valid_token_names_its_principal(tmp_path: Path) -> None:
+def _verifier(key: dict[str, object]) -> StaffVerifier:
+    return StaffVerifier({"idp": StaticKeys(public_key_set(key))}, audience="safeguard")
+
+
+async def test_a_valid_token_names_its_principal(tmp_path: Path) -> None:
     key = development_signing_key(tmp_path)
-    verifier = StaffVerifier(public_key_set(key), issuer="idp", audience="safeguard")
-    assert verifier.verify(_token(key)) == OFFICER
+    assert await _verifier(key).verify(_token(key)) == OFFICER
     assert (tmp_path / "keys/staff-signing-key.json").stat().st_mode & 0o077 == 0
+
+
+def test_minted_tokens_carry_roles_as_an_identity_provider_does(tmp_path: Path) -> None:
+    claims = jwt.decode(
+        _token(development_signing_key(tmp_path)), options={"verify_signature": False}
+    )
+    assert claims["roles"] == ["prevent_officer"]
+    assert "role" not in claims
 
 
 @pytest.mark.parametrize(
@@ -42,11 +54,10 @@ def test_a_valid_token_names_its_principal(tmp_path: Path) -> None:
         ("garbage", "token rejected: DecodeError"),
     ],
 )
-def test_untrustworthy_tokens_are_refused_with_a_reason(
+async def test_untrustworthy_tokens_are_refused_with_a_reason(
     tmp_path: Path, case: str, reason: str
 ) -> None:
     key = development_signing_key(tmp_path / "ours")
-    verifier = StaffVerifier(public_key_set(key), issuer="idp", audience="safeguard")
     tokens = {
         "expired": _token(key, ttl=-60),
         "other_key": _token(development_signing_key(tmp_path / "theirs")),
@@ -54,20 +65,23 @@ def test_untrustworthy_tokens_are_refused_with_a_reason(
         "garbage": "not.a.jwt",
     }
     with pytest.raises(StaffTokenError, match=reason):
-        verifier.verify(tokens[case])
+        await _verifier(key).verify(tokens[case])
 
 
-def test_configured_key_set_is_used_and_required_in_production(tmp_path: Path) -> None:
+async def test_configured_key_set_is_used_and_a_trust_required_in_production(
+    tmp_path: Path,
+) -> None:
     key = development_signing_key(tmp_path)
     settings = Settings(
         environment="test", staff_jwks=json.dumps(public_key_set(key)), staff_token_issuer="idp"
     )
-    assert verifier_for(settings).verify(_token(key)).subject == "officer-17"
+    assert (await verifier_for(settings).verify(_token(key))).subject == "officer-17"
     with pytest.raises(StaffTokenError, match="must be set in production"):
         verifier_for(
             Settings.model_construct(
                 environment="production",
                 staff_jwks=None,
+                staff_oidc_issuer=None,
                 data_dir=tmp_path,
                 staff_token_issuer="idp",
                 staff_token_audience="safeguard",

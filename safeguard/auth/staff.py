@@ -1,7 +1,8 @@
-"""Staff identity: OIDC-style JWTs for officers, panel staff, providers, auditors, operators.
+"""Staff identity: who a verified bearer token speaks for, and the local development key.
 
-Services only verify (against a configured JSON Web Key Set); tokens come from the identity
-provider, or from `safeguard tokens mint` with a local development signing key.
+Tokens come from the organisation's OpenID Connect issuer, or from `safeguard tokens mint`
+with the local development signing key; `safeguard.auth.staff_verifier` checks both, and
+`safeguard.auth.claims` maps their claims to a `StaffPrincipal`.
 """
 
 from __future__ import annotations
@@ -14,10 +15,9 @@ from typing import Any
 
 import jwt
 from cryptography.hazmat.primitives.asymmetric import ec
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict
 
 from safeguard.codes import Role
-from safeguard.settings import Settings
 
 ALGORITHM = "ES256"
 _DEV_KEY_FILE = "keys/staff-signing-key.json"
@@ -39,47 +39,12 @@ class StaffTokenError(Exception):
     """A bearer token that cannot be trusted; the message says why, without the token."""
 
 
-class StaffVerifier:
-    """Checks signature, issuer, audience and expiry, then reads the claims."""
+class IssuerUnavailableError(StaffTokenError):
+    """The token's issuer could not be asked for its keys; the caller may retry later."""
 
-    def __init__(self, jwks: dict[str, Any], *, issuer: str, audience: str) -> None:
-        self._keys = {key.key_id: key for key in jwt.PyJWKSet.from_dict(jwks).keys}
-        self._issuer = issuer
-        self._audience = audience
-
-    def verify(self, token: str) -> StaffPrincipal:
-        """The principal a token speaks for."""
-        try:
-            key_id = jwt.get_unverified_header(token).get("kid")
-            key = self._keys.get(key_id) if isinstance(key_id, str) else None
-            if key is None:
-                raise StaffTokenError("token signed by an unknown key")
-            claims = jwt.decode(
-                token,
-                key,
-                algorithms=[ALGORITHM],
-                issuer=self._issuer,
-                audience=self._audience,
-                options={"require": ["exp", "iat", "sub", "iss", "aud"]},
-            )
-        except jwt.ExpiredSignatureError as error:
-            raise StaffTokenError("token expired") from error
-        except jwt.PyJWTError as error:
-            raise StaffTokenError(f"token rejected: {type(error).__name__}") from error
-        return _principal(claims)
-
-
-def _principal(claims: dict[str, Any]) -> StaffPrincipal:
-    try:
-        return StaffPrincipal(
-            subject=claims["sub"],
-            role=claims.get("role"),
-            areas=tuple(claims.get("areas", ())),
-            agency=claims.get("agency"),
-            provider_id=claims.get("provider_id"),
-        )
-    except ValidationError as error:
-        raise StaffTokenError("token claims are not a known role and identity") from error
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 def development_signing_key(data_dir: Path) -> dict[str, Any]:
@@ -113,29 +78,18 @@ def mint(
 ) -> str:
     """Sign a token for `principal` (development and tests; production uses the IdP)."""
     now = int(time.time())
+    # The default claim names of `StaffClaimNames`, shaped as an identity provider sends them
+    # (`roles` a list), so minted and issued tokens go through the one mapping.
     claims = {
         "iss": issuer,
         "aud": audience,
         "sub": principal.subject,
         "iat": now,
         "exp": now + ttl_seconds,
-        "role": principal.role.value,
+        "roles": [principal.role.value],
         "areas": list(principal.areas),
         "agency": principal.agency,
         "provider_id": principal.provider_id,
     }
     key = jwt.PyJWK.from_dict(private_jwk)
     return jwt.encode(claims, key, algorithm=ALGORITHM, headers={"kid": private_jwk["kid"]})
-
-
-def verifier_for(settings: Settings) -> StaffVerifier:
-    """The configured key set, or in development the local signing key's."""
-    if settings.staff_jwks is not None:
-        jwks: dict[str, Any] = json.loads(settings.staff_jwks.get_secret_value())
-    elif settings.environment == "production":
-        raise StaffTokenError("SAFEGUARD_STAFF_JWKS must be set in production")
-    else:
-        jwks = public_key_set(development_signing_key(settings.data_dir))
-    return StaffVerifier(
-        jwks, issuer=settings.staff_token_issuer, audience=settings.staff_token_audience
-    )

@@ -7,7 +7,8 @@ from typing import Annotated
 
 from fastapi import Depends, Header, Request
 
-from safeguard.auth.staff import StaffPrincipal, StaffTokenError, StaffVerifier
+from safeguard.auth.staff import IssuerUnavailableError, StaffPrincipal, StaffTokenError
+from safeguard.auth.staff_verifier import StaffVerifier
 from safeguard.codes import Role
 from safeguard.errors import ProblemError
 
@@ -19,17 +20,24 @@ def _verifier(request: Request) -> StaffVerifier:
     return verifier
 
 
-def current_staff(
+async def current_staff(
     request: Request, authorization: Annotated[str | None, Header()] = None
 ) -> StaffPrincipal:
-    """The verified caller; 401 with a reason otherwise."""
+    """The verified caller; 401 with a reason, or 503 while its issuer cannot be asked."""
     scheme, _, token = (authorization or "").partition(" ")
     if scheme.lower() != "bearer" or not token:
         raise ProblemError(
             401, "Unauthenticated", "A staff bearer token is required.", headers=_CHALLENGE
         )
     try:
-        return _verifier(request).verify(token.strip())
+        return await _verifier(request).verify(token.strip())
+    except IssuerUnavailableError as error:
+        raise ProblemError(
+            503,
+            "Identity provider unavailable",
+            "The token's issuer cannot be asked for its keys right now; try again shortly.",
+            headers={"Retry-After": str(error.retry_after)},
+        ) from error
     except StaffTokenError as error:
         raise ProblemError(401, "Unauthenticated", str(error), headers=_CHALLENGE) from error
 

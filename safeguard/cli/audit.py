@@ -22,7 +22,8 @@ from safeguard.access_log import record_read
 from safeguard.audit import casebook
 from safeguard.audit.chain import chain_key
 from safeguard.audit.verify import verify
-from safeguard.auth.staff import StaffPrincipal, StaffTokenError, verifier_for
+from safeguard.auth.staff import StaffPrincipal, StaffTokenError
+from safeguard.auth.staff_verifier import verifier_for
 from safeguard.codes import Role
 from safeguard.db.pool import Connection, Pool, create_pool
 from safeguard.settings import Settings, get_settings
@@ -48,9 +49,9 @@ class Session:
     temporal: Client | None
 
 
-def _auditor(settings: Settings, token: str) -> StaffPrincipal:
+async def _auditor(settings: Settings, token: str) -> StaffPrincipal:
     try:
-        principal = verifier_for(settings).verify(token)
+        principal = await verifier_for(settings).verify(token)
     except StaffTokenError as error:
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(2) from None
@@ -63,7 +64,7 @@ def _auditor(settings: Settings, token: str) -> StaffPrincipal:
 @asynccontextmanager
 async def _session(token: str, *, temporal: bool) -> AsyncIterator[Session]:
     settings = get_settings()
-    auditor = _auditor(settings, token)
+    auditor = await _auditor(settings, token)
     pool = await create_pool(settings)
     try:
         client = await connect_temporal(settings) if temporal else None

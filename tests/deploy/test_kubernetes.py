@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 import yaml
 
-from safeguard.auth.staff import verifier_for
+from safeguard.auth.staff_verifier import verifier_for
 from safeguard.cli.run import SERVICES
 from safeguard.temporal import codec_for
 from tests.deploy.code import (
