@@ -54,6 +54,13 @@ def test_area_teams_are_addressed_by_area() -> None:
     assert {p.recipient for p in planned} == {"referrer", "prevent_officers@west-midlands"}
 
 
+def test_a_case_placed_out_of_triage_tells_its_new_areas_officers() -> None:
+    planned = plan(sample_event("case.area_set", area="E08000003", reference="PRV-2026-000007"))
+    assert [(p.template, p.recipient) for p in planned] == [
+        ("case_placed_in_area", "prevent_officers@E08000003")
+    ]
+
+
 def test_webhook_signatures_bind_the_timestamp_and_body() -> None:
     sent = signature("k" * 32, "1700000000", b'{"a":1}')
     assert sent.startswith("sha256=") and verify("k" * 32, "1700000000", b'{"a":1}', sent)
