@@ -13,9 +13,9 @@ from tests.helpers import assert_eventually, free_port
 
 
 @asynccontextmanager
-async def serve(app: FastAPI) -> AsyncIterator[str]:
+async def serve(app: FastAPI, *, port: int | None = None) -> AsyncIterator[str]:
     """Run `app` under uvicorn (lifespan included) and yield its base URL."""
-    port = free_port()
+    port = port or free_port()
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())
