@@ -17,6 +17,8 @@ DEV_PAYLOAD_KEY_ID = "dev-1"
 DEV_PAYLOAD_KEY = "ZGV2ZWxvcG1lbnQta2V5LW5vdC1hLXNlY3JldC0wMDA="
 DEV_INTERNAL_API_TOKEN = "dev-internal-token"  # noqa: S105 - public by design; refused in production
 DEV_AUDIT_CHAIN_KEY = "dev-audit-chain-key"  # noqa: S105 - public by design; refused in production
+DEV_WEB_CLIENT_SECRET = "dev-web-client-secret"  # noqa: S105 - refused in production
+DEV_WEB_SESSION_KEY = "ZGV2ZWxvcG1lbnQtd2ViLXNlc3Npb24ta2V5LTAwMDA="  # noqa: S105 - refused in production
 
 
 class PlaceholderSecretError(ValueError):
@@ -32,6 +34,7 @@ class StackPorts(BaseModel):
     temporal: int = 7233
     temporal_ui: int = 8233
     keycloak: int = 18080
+    keycloak_management: int = 18081
 
 
 class ServicePorts(BaseModel):
@@ -43,6 +46,7 @@ class ServicePorts(BaseModel):
     notifications: int = 8004
     audit: int = 8005
     codec: int = 8006
+    web: int = 8000
 
 
 class NotificationSettings(BaseModel):
@@ -82,6 +86,28 @@ class TelemetrySettings(BaseModel):
     temporal_metrics_port: int = 9102
 
 
+class WebSettings(BaseModel):
+    """The staff web front end (`SAFEGUARD_WEB__*`): its OpenID Connect client and sessions."""
+
+    # The organisation's issuer; unset in development: the embedded Keycloak's realm.
+    oidc_issuer: str | None = None
+    oidc_client_id: str = "safeguard-web"
+    # The development realm's client secret is public; production must set its own.
+    oidc_client_secret: SecretStr = SecretStr(DEV_WEB_CLIENT_SECRET)
+    oidc_scopes: str = "openid profile email"
+    # Where people reach the site (the redirect URI is built from it); unset: loopback.
+    public_url: str | None = None
+    session_idle_minutes: int = 30
+    session_max_hours: int = 12
+    # Base64 AES-256 key sealing each server-side session (it holds the user's tokens).
+    session_key: SecretStr = SecretStr(DEV_WEB_SESSION_KEY)
+    # The APIs the pages call with the user's own token; unset: the local services.
+    assessment_url: str | None = None
+    panel_url: str | None = None
+    audit_url: str | None = None
+    api_timeout_seconds: float = 10.0
+
+
 class Settings(BaseSettings):
     """Every endpoint defaults to the embedded stack; set one to use an external service."""
 
@@ -95,6 +121,8 @@ class Settings(BaseSettings):
     environment: Literal["development", "test", "production"] = "development"
     data_dir: Path = Path(".data")
     stack: StackPorts = Field(default_factory=StackPorts)
+    # A JDK 21+ for the embedded Keycloak; unset: $JAVA_HOME if new enough, else /usr/lib/jvm/*.
+    keycloak_java_home: Path | None = None
     services: ServicePorts = Field(default_factory=ServicePorts)
 
     database_url: PostgresDsn | None = None
@@ -124,6 +152,7 @@ class Settings(BaseSettings):
     internal_api_token: SecretStr = SecretStr(DEV_INTERNAL_API_TOKEN)
     notifications: NotificationSettings = Field(default_factory=NotificationSettings)
     telemetry: TelemetrySettings = Field(default_factory=TelemetrySettings)
+    web: WebSettings = Field(default_factory=WebSettings)
     # HMAC key of the audit hash chain: without it, nobody can forge a row that verifies.
     audit_chain_key: SecretStr = SecretStr(DEV_AUDIT_CHAIN_KEY)
 
