@@ -89,7 +89,7 @@ class TelemetrySettings(BaseModel):
 class WebSettings(BaseModel):
     """The staff web front end (`SAFEGUARD_WEB__*`): its OpenID Connect client and sessions."""
 
-    # The organisation's issuer; unset in development: the embedded Keycloak's realm.
+    # Unset: the APIs' `staff_oidc_issuer` (in development the embedded Keycloak's realm).
     oidc_issuer: str | None = None
     oidc_client_id: str = "safeguard-web"
     # The development realm's client secret is public; production must set its own.

@@ -19,7 +19,9 @@ from safeguard.kafka.admin import create_topics
 from safeguard.settings import Settings, get_settings
 from safeguard.stack import Stack, StackError
 
-SERVICES = ("intake", "assessment", "panel", "notifications", "audit", "codec")
+SERVICES = ("intake", "assessment", "panel", "notifications", "audit", "codec", "web")
+# Where each service's people start: the APIs document themselves, the web front end is a site.
+_START_PAGE = {"web": "/"}
 
 
 def _children(settings: Settings) -> list[Child]:
@@ -76,7 +78,8 @@ async def _wait_until_live(settings: Settings, supervisor: Supervisor, *, within
 def _print_urls(settings: Settings) -> None:
     typer.echo("\nSafeguard is running. Ctrl-C stops everything.")
     for name in SERVICES:
-        typer.echo(f"  {name:<14} http://127.0.0.1:{getattr(settings.services, name)}/docs")
+        page = _START_PAGE.get(name, "/docs")
+        typer.echo(f"  {name:<14} http://127.0.0.1:{getattr(settings.services, name)}{page}")
     if settings.temporal_address is None:
         typer.echo(f"  {'temporal ui':<14} http://127.0.0.1:{settings.stack.temporal_ui}")
     typer.echo("")

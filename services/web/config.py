@@ -27,7 +27,12 @@ def web_config(settings: Settings) -> WebConfig:
     local = "http://127.0.0.1"
     if settings.environment == "production":
         _check_production(settings)
-    issuer = web.oidc_issuer or f"{local}:{settings.stack.keycloak}/realms/safeguard"
+    # One organisation, one issuer: the APIs' trusted issuer unless the site names its own.
+    issuer = (
+        web.oidc_issuer
+        or settings.staff_oidc_issuer
+        or f"{local}:{settings.stack.keycloak}/realms/safeguard"
+    )
     ports = settings.services
     return WebConfig(
         issuer=issuer.rstrip("/"),
@@ -45,8 +50,8 @@ def web_config(settings: Settings) -> WebConfig:
 def _check_production(settings: Settings) -> None:
     """Only the web front end needs these, so only it refuses to start without them."""
     web = settings.web
-    if web.oidc_issuer is None or not web.public_url:
-        raise WebConfigError("set SAFEGUARD_WEB__OIDC_ISSUER and SAFEGUARD_WEB__PUBLIC_URL")
+    if (web.oidc_issuer or settings.staff_oidc_issuer) is None or not web.public_url:
+        raise WebConfigError("set SAFEGUARD_STAFF_OIDC_ISSUER and SAFEGUARD_WEB__PUBLIC_URL")
     if web.session_key.get_secret_value() == DEV_WEB_SESSION_KEY:
         raise WebConfigError("set SAFEGUARD_WEB__SESSION_KEY: the default is public")
     if web.oidc_client_secret.get_secret_value() == DEV_WEB_CLIENT_SECRET:

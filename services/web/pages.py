@@ -13,6 +13,7 @@ from fastapi.templating import Jinja2Templates
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, PrefixLoader
 
 from services.web.assets import AssetManifest
+from services.web.forms import FormErrors
 from services.web.sessions import Session
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -81,10 +82,13 @@ def build_templates(manifest: AssetManifest) -> Jinja2Templates:
 def render(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
     """A page with what every page needs: nonce, CSRF token, user, one-time banner."""
     session: Session | None = getattr(request.state, "session", None)
-    flash = None
-    if session is not None and session.data.flash:
+    flash, error = None, None
+    if session is not None and (session.data.flash or session.data.flash_error):
         flash, session.data.flash = session.data.flash, None
+        error, session.data.flash_error = session.data.flash_error, None
         session.mark()
+    if error and not context.get("errors"):
+        context["errors"] = FormErrors({"": error})
     templates: Jinja2Templates = request.app.state.templates
     return templates.TemplateResponse(
         request,

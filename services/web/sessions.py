@@ -55,6 +55,8 @@ class SessionData(BaseModel):
     user: SignedIn | None = None
     # A message for the next page (a GOV.UK notification banner), shown once.
     flash: str | None = None
+    # A refusal to show on the next page in its error summary (after a redirect).
+    flash_error: str | None = None
     # What the user typed into a decision form, kept until it is sent, so nothing is lost
     # between the form, the check-your-answers page and a refusal (keyed "reference/form").
     drafts: dict[str, dict[str, str]] = Field(default_factory=dict)

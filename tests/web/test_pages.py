@@ -175,3 +175,39 @@ async def test_sign_in_never_returns_to_another_site(pages: Site) -> None:
     for target in ("https://evil.example", "//evil.example", "/\\evil", None, ""):
         assert _local_path(target) == "/"
     assert _local_path("/tasks?page=2") == "/tasks?page=2"
+
+
+async def test_a_claim_refused_by_the_api_shows_in_the_error_summary(
+    pages: Site, officer: Visitor
+) -> None:
+    reference = await pages.refer()
+    await _in_inbox(officer, reference)
+    task_id = await pages.pool.fetchval(
+        "SELECT id FROM assessment.tasks WHERE reference = $1", reference
+    )
+    assert (await officer.post(f"/tasks/{task_id}/claim", {})).status_code == 303
+    second = await visitor(pages, "officer-18", Role.PREVENT_OFFICER, (AREA,))
+    async with second.http:
+        refused = await second.post(f"/tasks/{task_id}/claim", {"return_to": "/tasks"})
+        assert refused.status_code == 303 and refused.headers["location"] == "/tasks"
+        page = (await second.get("/tasks")).text
+    assert "There is a problem" in page and "officer-17" in page
+
+
+async def test_an_officer_gives_a_task_to_another_from_the_case_page(
+    pages: Site, officer: Visitor
+) -> None:
+    reference = await pages.refer()
+    await _in_inbox(officer, reference)
+    case = (await officer.get(f"/cases/{reference}?purpose=gateway-assessment")).text
+    action = re.search(r'action="(/tasks/[^/]+/assign)"', case)
+    version = re.search(r'name="version" value="(\d+)"', case)
+    assert action and version
+    given = await officer.post(
+        action.group(1), {"assignee": "officer-18", "version": version.group(1)}
+    )
+    assert given.status_code == 303
+    held = await pages.pool.fetchval(
+        "SELECT assignee FROM assessment.tasks WHERE reference = $1", reference
+    )
+    assert held == "officer-18"

@@ -8,7 +8,8 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
-from services.web.auth import FormDep, UserDep
+from safeguard.codes import UNASSIGNED_AREA
+from services.web.auth import FormDep, SessionDep, UserDep
 from services.web.clients.base import ApiProblem
 from services.web.decisions import DECISIONS
 from services.web.deps import PURPOSES, AssessmentDep
@@ -95,6 +96,7 @@ def _reason_page(
 async def case_page(
     request: Request,
     reference: str,
+    session: SessionDep,
     user: UserDep,
     api: AssessmentDep,
     purpose: str | None = None,
@@ -128,14 +130,33 @@ async def case_page(
         view=view,
         reference=reference,
         purpose_query=urlencode({"purpose": purpose, **({"reason": reason} if reason else {})}),
-        next_steps=_next_steps(view),
+        next_steps=_next_steps(view, session.data.drafts),
+        unassigned=UNASSIGNED_AREA,
         sections=_referral_sections(view.get("referral")),
     )
 
 
-def _next_steps(view: dict[str, Any]) -> list[dict[str, str]]:
+def _next_steps(view: dict[str, Any], drafts: dict[str, Any]) -> list[dict[str, Any]]:
+    """The GOV.UK task list of what the officer can do now, with drafts in progress."""
+    reference = view["case"]["reference"]
     allowed = set((view.get("status") or {}).get("allowed_actions") or [])
-    return [{"slug": d.slug, "title": d.title} for d in DECISIONS.values() if d.action in allowed]
+    steps: list[dict[str, Any]] = []
+    if view["case"]["area"] == UNASSIGNED_AREA:
+        steps.append(_step("Set the area", f"/cases/{reference}/area", in_progress=False))
+    for d in DECISIONS.values():
+        if d.action in allowed:
+            href = f"/cases/{reference}/decisions/{d.slug}"
+            steps.append(_step(d.title, href, in_progress=f"{reference}/{d.slug}" in drafts))
+    return steps
+
+
+def _step(title: str, href: str, *, in_progress: bool) -> dict[str, Any]:
+    tag = (
+        {"text": "In progress", "classes": "govuk-tag--light-blue"}
+        if in_progress
+        else {"text": "Not yet started", "classes": "govuk-tag--blue"}
+    )
+    return {"title": {"text": title}, "href": href, "status": {"tag": tag}}
 
 
 SECTION_TITLES = {

@@ -103,27 +103,30 @@ async def inbox(request: Request, user: UserDep, api: AssessmentDep) -> Response
 
 
 async def _task_action(
-    request: Request, session: SessionDep, form: dict[str, str], action: Any, done: str
+    session: SessionDep, form: dict[str, str], action: Any, done: str
 ) -> Response:
+    """Change a task, then go back to the page the button was on, saying how it went."""
     back = form.get("return_to") or "/tasks"
     back = back if back.startswith("/") and not back.startswith("//") else "/tasks"
     try:
         task = await action()
     except ApiProblem as problem:
-        if problem.status in (401,):
+        if problem.status == 401:
             raise
-        session.data.flash = None
-        return render(
-            request,
-            "errors/page.html",
-            status_code=problem.status if problem.status in (403, 404, 409, 412) else 400,
-            title=problem.title,
-            message=problem.detail or "The task could not be changed.",
-            link={"href": back, "text": "Go back"},
-        )
-    session.data.flash = done.format(reference=task["reference"])
+        session.data.flash_error = _refusal(problem)
+    else:
+        session.data.flash = done.format(reference=task["reference"])
     session.mark()
     return RedirectResponse(back, status_code=303)
+
+
+def _refusal(problem: ApiProblem) -> str:
+    """A task refusal in plain words for the error summary."""
+    if problem.status == 412:
+        return "Someone changed the task since you opened the page. Check it and try again"
+    if problem.errors:
+        return "; ".join(f"{name}: {text}" for name, text in problem.errors.items())
+    return problem.detail or problem.title
 
 
 @router.post("/tasks/{task_id}/claim")
@@ -132,7 +135,7 @@ async def claim(
 ) -> Response:
     """Take a task."""
     return await _task_action(
-        request, session, form, lambda: api.claim(task_id), "You took the task for {reference}"
+        session, form, lambda: api.claim(task_id), "You took the task for {reference}"
     )
 
 
@@ -143,7 +146,6 @@ async def release(
     """Put a task back."""
     version = form.get("version", "")
     return await _task_action(
-        request,
         session,
         form,
         lambda: api.release(task_id, version=version),
@@ -158,7 +160,6 @@ async def assign(
     """Give a task to another officer."""
     assignee, version = form.get("assignee", "").strip(), form.get("version", "")
     return await _task_action(
-        request,
         session,
         form,
         lambda: api.assign(task_id, assignee=assignee, version=version),
