@@ -22,6 +22,7 @@ from safeguard.settings import StackPorts
 from safeguard.stack import ComponentStatus, Stack, StackError, fetch_kafka_classpath
 from safeguard.stack.process import read_pid
 
+# Keycloak has its own tests (tests/stack/test_keycloak.py): these leave it out.
 COMPONENTS = ("postgres", "kafka", "temporal")
 
 
@@ -67,7 +68,7 @@ def kill_leftovers(data_dir: Path) -> None:
 @pytest.fixture(scope="module")
 async def stack(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Stack]:
     data_dir = tmp_path_factory.mktemp("stack")
-    stack = Stack(data_dir=data_dir, ports=stack_ports())
+    stack = Stack(data_dir=data_dir, ports=stack_ports(), components=COMPONENTS)
     try:
         yield stack
     finally:
@@ -164,7 +165,7 @@ async def test_down_stops_processes_and_keeps_data_for_the_next_up(stack: Stack)
     assert not any(s.running for s in await stack.status())
 
     # Two concurrent `up`s on one data dir (two terminals, two test workers) start it once.
-    twin = Stack(data_dir=stack.data_dir, ports=stack.ports)
+    twin = Stack(data_dir=stack.data_dir, ports=stack.ports, components=COMPONENTS)
     first, second = await asyncio.gather(stack.up(timeout=120), twin.up(timeout=120))
     after = pids(first)
     assert pids(second) == after
@@ -183,7 +184,7 @@ async def test_taken_port_is_named_and_nothing_starts(tmp_path: Path) -> None:
         squatter.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         squatter.bind(("127.0.0.1", ports.kafka))
         squatter.listen()
-        stack = Stack(data_dir=tmp_path, ports=ports)
+        stack = Stack(data_dir=tmp_path, ports=ports, components=COMPONENTS)
 
         with pytest.raises(StackError, match=f"port {ports.kafka} for kafka is taken by pid"):
             await stack.up(timeout=30)

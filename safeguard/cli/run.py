@@ -18,6 +18,8 @@ from safeguard.db.migrate import migrate
 from safeguard.kafka.admin import create_topics
 from safeguard.settings import Settings, get_settings
 from safeguard.stack import Stack, StackError
+from safeguard.stack.keycloak import ADMIN_USERNAME, DEV_ADMIN_PASSWORD
+from safeguard.stack.keycloak_realm import DEV_PASSWORD, REALM, development_users
 
 SERVICES = ("intake", "assessment", "panel", "notifications", "audit", "codec", "web")
 # Where each service's people start: the APIs document themselves, the web front end is a site.
@@ -53,6 +55,7 @@ def _embedded_components(settings: Settings) -> tuple[str, ...]:
         "postgres": settings.database_url is not None,
         "kafka": settings.kafka_bootstrap_servers is not None,
         "temporal": settings.temporal_address is not None,
+        "keycloak": settings.staff_oidc_issuer is not None,
     }
     return tuple(name for name, is_external in external.items() if not is_external)
 
@@ -85,6 +88,20 @@ def _print_urls(settings: Settings) -> None:
     typer.echo("")
 
 
+def _print_sign_in(settings: Settings) -> None:
+    """How to sign in through the embedded Keycloak (development users, public password)."""
+    keycloak = f"http://127.0.0.1:{settings.stack.keycloak}"
+    typer.echo("Sign in (the embedded Keycloak, development users only):")
+    typer.echo(f"  {'realm':<14} {keycloak}/realms/{REALM}")
+    typer.echo(
+        f"  {'admin console':<14} {keycloak}/admin/  ({ADMIN_USERNAME} / {DEV_ADMIN_PASSWORD})"
+    )
+    typer.echo(f"  {'password':<14} {DEV_PASSWORD} (every user below)")
+    for user in development_users():
+        typer.echo(f"  {user.username:<14} {', '.join(user.roles):<22} {user.name}")
+    typer.echo("")
+
+
 async def _wait_for_stop(supervisor: Supervisor) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -99,13 +116,16 @@ async def _wait_for_stop(supervisor: Supervisor) -> None:
 
 async def _run(settings: Settings) -> None:
     wanted = _embedded_components(settings)
-    stack = Stack(data_dir=settings.data_dir, ports=settings.stack, components=wanted)
+    stack = Stack(
+        data_dir=settings.data_dir, ports=settings.stack, components=wanted, settings=settings
+    )
     already = {status.name for status in await stack.status() if status.running}
     # Stop only what this run starts: a stack brought up before it stays up.
     ours = Stack(
         data_dir=settings.data_dir,
         ports=settings.stack,
         components=tuple(name for name in wanted if name not in already),
+        settings=settings,
     )
     await stack.up()
     try:
@@ -117,6 +137,8 @@ async def _run(settings: Settings) -> None:
         await supervisor.start()
         await _wait_until_live(settings, supervisor, within=60)
         _print_urls(settings)
+        if "keycloak" in wanted:
+            _print_sign_in(settings)
         try:
             await _wait_for_stop(supervisor)
         finally:

@@ -1,4 +1,4 @@
-"""`safeguard stack up|down|status|fetch`: the embedded local PostgreSQL, Kafka and Temporal."""
+"""`safeguard stack up|down|status|fetch`: the embedded PostgreSQL, Kafka, Temporal and Keycloak."""
 
 from __future__ import annotations
 
@@ -12,9 +12,11 @@ import typer
 from safeguard.settings import get_settings
 from safeguard.stack import ALL_COMPONENTS, ComponentStatus, Stack, StackError
 from safeguard.stack.kafka import fetch_kafka_classpath
+from safeguard.stack.keycloak_dist import fetch_keycloak_zip
+from safeguard.stack.manager import UP_TIMEOUT
 
 stack_app = typer.Typer(
-    help="Run PostgreSQL, Kafka and Temporal as local processes (no Docker needed).",
+    help="Run PostgreSQL, Kafka, Temporal and Keycloak as local processes (no Docker needed).",
     no_args_is_help=True,
 )
 
@@ -56,6 +58,7 @@ def _stack(data_dir: Path | None, components: list[str] | None) -> Stack:
             data_dir=_data_dir(data_dir),
             ports=get_settings().stack,
             components=components or ALL_COMPONENTS,
+            settings=get_settings(),
         )
     except StackError as exc:
         typer.secho(f"error: {exc}", err=True, fg=typer.colors.RED)
@@ -66,7 +69,7 @@ def _stack(data_dir: Path | None, components: list[str] | None) -> Stack:
 def up(
     components: Components = None,
     data_dir: DataDir = None,
-    timeout: Annotated[float, typer.Option(help="Seconds to wait for health.")] = 180.0,
+    timeout: Annotated[float, typer.Option(help="Seconds to wait for health.")] = UP_TIMEOUT,
 ) -> None:
     """Start the stack (what already runs is left alone) and wait until it is healthy."""
     stack = _stack(data_dir, components)
@@ -98,14 +101,16 @@ def status(components: Components = None, data_dir: DataDir = None) -> None:
 
 @stack_app.command()
 def fetch(data_dir: DataDir = None) -> None:
-    """Download Kafka's jars with Maven (once; later runs reuse the cached classpath)."""
+    """Download Kafka's jars and Keycloak's zip with Maven (once; later runs reuse ~/.m2)."""
     try:
         cp_file = fetch_kafka_classpath(data_dir=_data_dir(data_dir).resolve())
+        keycloak_zip = fetch_keycloak_zip()
     except StackError as exc:
         typer.secho(f"error: {exc}", err=True, fg=typer.colors.RED)
         raise typer.Exit(1) from None
     jars = len(cp_file.read_text().strip().split(":"))
     typer.echo(f"kafka classpath ({jars} jars): {cp_file}")
+    typer.echo(f"keycloak distribution: {keycloak_zip}")
 
 
 def _state(status: ComponentStatus) -> str:

@@ -9,7 +9,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from safeguard.settings import StackPorts
+from safeguard.settings import Settings, StackPorts
 from safeguard.stack.process import RunAs
 
 HOST = "127.0.0.1"
@@ -35,9 +35,11 @@ class Component(ABC):
     # The signal that asks the server for a clean, fast shutdown.
     stop_signal: signal.Signals = signal.SIGTERM
 
-    def __init__(self, *, data_dir: Path, ports: StackPorts) -> None:
+    def __init__(self, *, data_dir: Path, ports: StackPorts, settings: Settings) -> None:
         self.data_dir = data_dir
         self.ports = ports
+        # For what a component needs beyond its ports (Keycloak: the web client it registers).
+        self.settings = settings
 
     @property
     def home(self) -> Path:
@@ -83,6 +85,10 @@ class Component(ABC):
 
     def run_as(self) -> RunAs | None:
         """The account to run as, if not our own."""
+        return None
+
+    def environment(self) -> Mapping[str, str] | None:
+        """The process's whole environment, if not a copy of ours."""
         return None
 
     @abstractmethod

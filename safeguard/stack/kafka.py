@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import base64
 import hashlib
-import re
 import shutil
 import subprocess
 import uuid
@@ -17,13 +16,14 @@ from aiokafka.errors import KafkaError
 
 from safeguard.stack.component import HOST, Component, port_open
 from safeguard.stack.errors import StackError
+from safeguard.stack.java import java_version
+from safeguard.stack.maven import mvn_path, run_maven
 
 DEPLOY_DIR = Path(__file__).resolve().parents[2] / "deploy" / "kafka"
 POM = DEPLOY_DIR / "pom.xml"
 LOG4J_CONFIG = DEPLOY_DIR / "log4j2.properties"
 MIN_JAVA = 17
-# Downloading Kafka and its dependencies the first time can take minutes on a slow network.
-MAVEN_TIMEOUT = 900.0
+WHAT = "Kafka's jars"
 JVM_OPTIONS = (
     "-Xms256m",
     "-Xmx512m",
@@ -40,24 +40,12 @@ def java_path() -> str:
     java = shutil.which("java")
     if java is None:
         raise StackError(f"java not found on PATH: install OpenJDK {MIN_JAVA} or newer")
-    out = subprocess.run(  # noqa: S603 - fixed argv
-        [java, "-version"], capture_output=True, text=True, check=False, timeout=60
-    )
-    version = _java_major(out.stderr + out.stdout)
+    version, output = java_version(java)
     if version is None:
-        raise StackError(f"could not tell the version of {java}: {out.stderr.strip()}")
+        raise StackError(f"could not tell the version of {java}: {output}")
     if version < MIN_JAVA:
         raise StackError(f"{java} is Java {version}; Kafka 4 needs Java {MIN_JAVA} or newer")
     return java
-
-
-def _java_major(version_output: str) -> int | None:
-    """The major version in `java -version` output ("1.8.0_392" is 8, "17.0.15" is 17)."""
-    match = re.search(r'version "(\d+)(?:\.(\d+))?', version_output)
-    if match is None:
-        return None
-    major = int(match.group(1))
-    return int(match.group(2) or 0) if major == 1 else major
 
 
 def fetch_kafka_classpath(*, data_dir: Path, local_repo: Path | None = None) -> Path:
@@ -70,30 +58,16 @@ def fetch_kafka_classpath(*, data_dir: Path, local_repo: Path | None = None) -> 
     cp_file = data_dir / "kafka" / f"classpath-{key}.txt"
     if cp_file.exists() and _classpath_complete(cp_file):
         return cp_file
-    mvn = shutil.which("mvn")
-    if mvn is None:
-        raise StackError("mvn not found on PATH: install Maven (it fetches Kafka's jars)")
+    mvn = mvn_path(what=WHAT)
     cp_file.parent.mkdir(parents=True, exist_ok=True)
     tmp = cp_file.with_suffix(".partial")
     argv = [mvn, "-B", "-q", "-f", str(POM), "dependency:build-classpath"]
     argv.append(f"-Dmdep.outputFile={tmp.resolve()}")
     if local_repo is not None:
         argv.append(f"-Dmaven.repo.local={local_repo.resolve()}")
-    _run_maven(argv)
+    run_maven(argv, what=WHAT)
     tmp.replace(cp_file)
     return cp_file
-
-
-def _run_maven(argv: list[str]) -> None:
-    try:
-        result = subprocess.run(  # noqa: S603 - fixed argv
-            argv, capture_output=True, text=True, check=False, timeout=MAVEN_TIMEOUT
-        )
-    except subprocess.TimeoutExpired as exc:
-        raise StackError(f"Maven took over {MAVEN_TIMEOUT:.0f}s to fetch Kafka's jars") from exc
-    if result.returncode != 0:
-        tail = "\n".join((result.stdout + result.stderr).splitlines()[-20:])
-        raise StackError(f"Maven could not fetch Kafka's jars ({' '.join(argv)}):\n{tail}")
 
 
 def _classpath_complete(cp_file: Path) -> bool:

@@ -9,11 +9,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TypeVar
 
-from safeguard.settings import StackPorts
+from safeguard.settings import Settings, StackPorts, get_settings
 from safeguard.stack import process
 from safeguard.stack.component import HOST, Component, ComponentStatus
 from safeguard.stack.errors import StackError
 from safeguard.stack.kafka import Kafka
+from safeguard.stack.keycloak import Keycloak, keycloak_issuer
 from safeguard.stack.postgres import DATABASE, USER, Postgres
 from safeguard.stack.temporal import Temporal
 
@@ -21,9 +22,12 @@ COMPONENTS: dict[str, type[Component]] = {
     "postgres": Postgres,
     "kafka": Kafka,
     "temporal": Temporal,
+    "keycloak": Keycloak,
 }
 ALL_COMPONENTS: tuple[str, ...] = tuple(COMPONENTS)
 POLL_INTERVAL = 0.25
+# Keycloak's first start (build, schema, realm import) takes minutes on a busy 2-core machine.
+UP_TIMEOUT = 300.0
 
 T = TypeVar("T")
 
@@ -37,15 +41,18 @@ class Stack:
         data_dir: Path,
         ports: StackPorts,
         components: Sequence[str] = ALL_COMPONENTS,
+        settings: Settings | None = None,
     ) -> None:
+        """`settings` supplies what components need beyond `ports` (default: the process's)."""
         unknown = sorted(set(components) - set(COMPONENTS))
         if unknown:
             known = ", ".join(COMPONENTS)
             raise StackError(f"unknown stack component(s) {', '.join(unknown)}; known: {known}")
         self.data_dir = data_dir.resolve()
         self.ports = ports
+        self.settings = settings if settings is not None else get_settings()
         self.components: list[Component] = [
-            COMPONENTS[name](data_dir=self.data_dir, ports=ports)
+            COMPONENTS[name](data_dir=self.data_dir, ports=ports, settings=self.settings)
             for name in ALL_COMPONENTS
             if name in components
         ]
@@ -66,8 +73,12 @@ class Stack:
         """The address of the stack's Temporal frontend."""
         return f"{HOST}:{self.ports.temporal}"
 
+    def keycloak_issuer(self) -> str:
+        """The issuer (`iss`) of the stack's Keycloak realm."""
+        return keycloak_issuer(self.ports)
+
     # The `timeout` keywords are the documented API (a budget, not a cancellation scope).
-    async def up(self, *, timeout: float = 180.0) -> list[ComponentStatus]:  # noqa: ASYNC109
+    async def up(self, *, timeout: float = UP_TIMEOUT) -> list[ComponentStatus]:  # noqa: ASYNC109
         """Start what is not running and wait until every component is healthy."""
         deadline = time.monotonic() + timeout
         async with process.exclusive_lock(self._lock_path, wait=timeout):
@@ -117,6 +128,7 @@ def _spawn(component: Component) -> None:
         component.argv(),
         log_path=component.log_path,
         cwd=component.home,
+        env=component.environment(),
         run_as=component.run_as(),
     )
     process.write_pid(component.pid_path, pid)
