@@ -1,4 +1,4 @@
-"""Session-wide real services (PostgreSQL, Kafka, Temporal) and per-test isolation."""
+"""Session-wide real services (PostgreSQL, Kafka, Temporal, Keycloak) and per-test isolation."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from safeguard.kafka.admin import create_topics
 from safeguard.settings import Settings, StackPorts
 from safeguard.stack import Stack
 from tests.helpers import free_port
+from tests.keycloak_server import KeycloakServer, running_keycloak
 from tests.temporal_server import start_time_skipping_server
 
 TEMPLATE_DB = "safeguard_template"
@@ -34,6 +35,16 @@ async def stack(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Stack
         yield services
     finally:
         await services.down()
+
+
+@pytest.fixture(scope="session")
+async def keycloak(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[KeycloakServer]:
+    """The stack's Keycloak alone, once per session, on free ports in its own data dir.
+
+    Its realm's web client redirects to `keycloak.web_port`, chosen free for the web tests.
+    """
+    async with running_keycloak(tmp_path_factory.mktemp("keycloak")) as server:
+        yield server
 
 
 @pytest.fixture(scope="session")
