@@ -26,7 +26,9 @@ from starlette.routing import BaseRoute
 from safeguard.auth.staff import development_signing_key, public_key_set
 from safeguard.cli.main import app as cli_app
 from safeguard.settings import Settings
+from services.web.config import web_config
 
+ROOT = Path(__file__).resolve().parents[2]
 PREFIX = "SAFEGUARD_"
 LOOPBACK = re.compile(r"\b(127\.0\.0\.1|localhost|::1)\b")
 SERVICE_MODULE = re.compile(r"^services\.(?P<name>\w+)\.app:create_app$")
@@ -70,6 +72,8 @@ def stand_in(variable: str, env: Mapping[str, str], tmp: Path) -> str:
         return json.dumps({env.get("SAFEGUARD_PAYLOAD_ACTIVE_KEY", "active"): key})
     if variable == "SAFEGUARD_STAFF_JWKS":
         return json.dumps(public_key_set(development_signing_key(tmp)))
+    if variable == "SAFEGUARD_WEB__SESSION_KEY":
+        return base64.b64encode(secrets.token_bytes(32)).decode()
     if variable == "SAFEGUARD_DATABASE_URL":
         return "postgresql://safeguard:stand-in@db.invalid:5432/safeguard"
     return secrets.token_urlsafe(32)
@@ -101,6 +105,22 @@ def endpoints(settings: Settings) -> dict[str, str]:
             if isinstance(default, str) and LOOPBACK.search(default):
                 found[f"{name}.{sub}"] = getattr(getattr(settings, name), sub)
     return found
+
+
+def web_addresses(settings: Settings) -> dict[str, str]:
+    """Where the web front end sends people and requests: the issuer, its own public URL and
+    each API. Fails as the app would when a production setting is missing or a placeholder."""
+    config = web_config(settings)
+    return {"issuer": config.issuer, "public_url": config.public_url} | {
+        f"api.{name}": url for name, url in config.api_urls.items()
+    }
+
+
+def talks_to_the_issuer(service: str) -> bool:
+    """Whether a service fetches from the staff issuer: it checks staff tokens (keys by
+    discovery) or signs staff in."""
+    app = (ROOT / "services" / service / "app.py").read_text()
+    return "staff=True" in app or "OidcClient(" in app
 
 
 @cache

@@ -24,6 +24,7 @@ from tests.deploy.code import (
     routes,
     settings_from,
     stand_in,
+    web_addresses,
 )
 from tests.deploy.files import COMPOSE_FILE, DEPLOY, ROOT, load_compose, required_variables
 
@@ -114,14 +115,22 @@ def test_settings_validate_in_production_and_reach_no_loopback(name: str, tmp_pa
     assert settings.telemetry.otlp_endpoint, "spans must go to the collector, not to files"
     codec_for(settings)
     verifier_for(settings)
+    if check_command(_ours()[name]["command"]) == "web":
+        local = {
+            what: where for what, where in web_addresses(settings).items() if LOOPBACK.search(where)
+        }
+        assert not local, f"the web front end would send people or requests to loopback: {local}"
 
 
 def test_secrets_come_only_from_the_env_file_and_it_lists_them_all() -> None:
     raw = COMPOSE_FILE.read_text()
-    environment = _services()["intake"]["environment"]
-    for variable in environment:
-        if variable.startswith(PREFIX) and is_secret(variable):
-            assert re.search(rf"{variable}: .*\$\{{", raw), f"{variable} has a literal value"
+    for name, service in _ours().items():
+        for variable in service["environment"]:
+            if variable.startswith(PREFIX) and is_secret(variable):
+                assert re.search(rf"^ +{variable}: .*\$\{{", raw, re.M), f"{name}: {variable}"
+                assert not re.search(rf"^ +{variable}: (?!.*\$\{{)", raw, re.M), (
+                    f"{name}: {variable}"
+                )
     example = {
         line.split("=", 1)[0] for line in ENV_EXAMPLE.read_text().splitlines() if "=" in line
     }
@@ -229,3 +238,35 @@ def test_temporal_init_makes_the_namespace_and_search_attributes_the_code_uses()
 
 def test_the_file_is_the_one_at_the_root() -> None:
     assert COMPOSE_FILE.parent == ROOT
+
+
+def test_the_web_front_end_calls_each_api_at_its_service_once_it_is_healthy(
+    tmp_path: Path,
+) -> None:
+    (name,) = [n for n, s in _http_services().items() if check_command(s["command"]) == "web"]
+    web = _http_services()[name]
+    settings = settings_from(_environment(web, tmp_path))
+    for what, url in web_addresses(settings).items():
+        if not what.startswith("api."):
+            continue
+        match = re.fullmatch(r"http://([\w-]+):(\d+)", url)
+        assert match, f"{what}: {url} is not a compose service"
+        target = _http_services()[match.group(1)]
+        assert int(match.group(2)) == _port(target), what
+        assert check_command(target["command"]) == what.removeprefix("api."), what
+        assert web["depends_on"][match.group(1)] == {"condition": "service_healthy"}, what
+
+
+def test_staff_sign_in_and_the_apis_use_the_organisations_issuer_from_the_env_file(
+    tmp_path: Path,
+) -> None:
+    # No identity provider runs in this file: the issuer is the .env's, required.
+    assert "SAFEGUARD_STAFF_OIDC_ISSUER" in required_variables()
+    assert not any("keycloak" in str(s.get("image", "")) for s in _services().values())
+    for service in _ours().values():
+        issuer = service["environment"].get("SAFEGUARD_STAFF_OIDC_ISSUER")
+        assert issuer == "<SAFEGUARD_STAFF_OIDC_ISSUER>", "every process trusts the same issuer"
+    # The site signs people in where the APIs' tokens come from, unless .env says otherwise.
+    (web,) = [s for s in _http_services().values() if check_command(s["command"]) == "web"]
+    settings = settings_from(_environment(web, tmp_path))
+    assert web_addresses(settings)["issuer"] == settings.staff_oidc_issuer

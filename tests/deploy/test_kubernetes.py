@@ -7,6 +7,7 @@ import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 import yaml
@@ -24,6 +25,8 @@ from tests.deploy.code import (
     routes,
     settings_from,
     stand_in,
+    talks_to_the_issuer,
+    web_addresses,
 )
 from tests.deploy.files import (
     DEPLOY,
@@ -143,6 +146,9 @@ def test_env_is_known_to_settings_secret_by_reference_and_valid(
         assert settings.telemetry.otlp_endpoint
         codec_for(settings)
         verifier_for(settings)
+        if check_command(_container(doc)["command"]) == "web":
+            local = {k: v for k, v in web_addresses(settings).items() if LOOPBACK.search(v)}
+            assert not local, f"the web front end would use loopback: {local}"
 
 
 @pytest.mark.parametrize("overlay", OVERLAYS, ids=_ids(OVERLAYS))
@@ -295,3 +301,77 @@ def test_a_release_can_apply_the_migration_and_what_it_needs_first(overlay: Path
     needs |= {("ConfigMap", s["configMapRef"]["name"]) for s in _container(job)["envFrom"]}
     assert needs <= setup
     assert _container(job)["command"] == ["safeguard", "migrate"]
+
+
+def _web(docs: list[Doc]) -> Doc:
+    (web,) = [
+        d for d in of_kind(docs, "Deployment") if check_command(_container(d)["command"]) == "web"
+    ]
+    return web
+
+
+def _opens(rule: Doc, side: str, labels: dict[str, str], ports: set[Any]) -> bool:
+    """Whether a rule admits pods with these labels (`from`/`to` peers) on one of `ports`."""
+    peers = [p for p in rule.get(side, []) if "podSelector" in p and "namespaceSelector" not in p]
+    opened = {port["port"] for port in rule.get("ports", [])}
+    return any(_selects(p["podSelector"], labels) for p in peers) and bool(opened & ports)
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS, ids=_ids(OVERLAYS))
+def test_the_web_front_end_may_reach_every_api_it_calls(overlay: Path, tmp_path: Path) -> None:
+    docs = kustomize(overlay)
+    web = _web(docs)
+    settings = settings_from(_environment(docs, web, tmp_path))
+    apis = {k: v for k, v in web_addresses(settings).items() if k.startswith("api.")}
+    assert apis
+    for what, url in apis.items():
+        address = urlsplit(url)
+        service = find(docs, "Service", str(address.hostname))
+        (port,) = [p for p in service["spec"]["ports"] if p["port"] == address.port]
+        target = find(docs, "Deployment", str(address.hostname))
+        assert check_command(_container(target)["command"]) == what.removeprefix("api.")
+        (container_port,) = [
+            p for p in _container(target)["ports"] if p["name"] == port["targetPort"]
+        ]
+        ports = {container_port["name"], container_port["containerPort"]}
+        assert any(
+            _opens(rule, "from", _labels(web), ports)
+            for policy in _policies(docs, _labels(target), "Ingress")
+            for rule in policy["spec"].get("ingress", [])
+        ), f"{address.hostname} refuses the web front end"
+        assert any(
+            _opens(rule, "to", _labels(target), ports)
+            for policy in _policies(docs, _labels(web), "Egress")
+            for rule in policy["spec"].get("egress", [])
+        ), f"the web front end may not leave for {address.hostname}"
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS, ids=_ids(OVERLAYS))
+def test_services_that_check_staff_tokens_or_sign_in_may_reach_the_issuer(overlay: Path) -> None:
+    docs = kustomize(overlay)
+    issuer = urlsplit(_config(overlay)["SAFEGUARD_STAFF_OIDC_ISSUER"])
+    assert issuer.scheme == "https" and issuer.port is None
+    callers = [s for s in SERVICES if talks_to_the_issuer(s)]
+    assert "web" in callers and len(callers) > 1
+    for caller in callers:
+        labels = _labels(find(docs, "Deployment", caller))
+        assert any(
+            443 in {port["port"] for port in rule.get("ports", [])}
+            and any("ipBlock" in peer or "namespaceSelector" in peer for peer in rule["to"])
+            for policy in _policies(docs, labels, "Egress")
+            for rule in policy["spec"].get("egress", [])
+        ), f"{caller} may not reach the issuer over HTTPS"
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS, ids=_ids(OVERLAYS))
+def test_staff_sign_in_is_at_the_issuer_the_apis_trust(overlay: Path, tmp_path: Path) -> None:
+    docs = kustomize(overlay)
+    settings = settings_from(_environment(docs, _web(docs), tmp_path))
+    addresses = web_addresses(settings)
+    assert addresses["issuer"] == settings.staff_oidc_issuer
+    assert addresses["issuer"].startswith("https://")
+    assert addresses["public_url"].startswith("https://")
+    # Its secrets are the Secret's, named for the web front end only.
+    web = _container(_web(docs))
+    refs = {e["name"] for e in web["env"] if "valueFrom" in e}
+    assert {"SAFEGUARD_WEB__OIDC_CLIENT_SECRET", "SAFEGUARD_WEB__SESSION_KEY"} <= refs
