@@ -222,7 +222,10 @@ async def main(levels: list[int], seconds: float) -> None:
         postgres=pg, kafka=kafka, kafka_controller=controller, temporal=temporal, temporal_ui=ui
     )
     settings = Settings(data_dir=root / "data", stack=ports, temporal_task_queue=TASK_QUEUE)
-    stack = Stack(data_dir=settings.data_dir, ports=ports)
+    # Intake needs no identity provider: Keycloak (now in the default set) stays out.
+    stack = Stack(
+        data_dir=settings.data_dir, ports=ports, components=("postgres", "kafka", "temporal")
+    )
     process = None
     try:
         started = time.perf_counter()
