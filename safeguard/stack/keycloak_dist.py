@@ -65,6 +65,18 @@ def distribution_dir() -> Path:
 
 def fetch_keycloak_zip(*, local_repo: Path | None = None) -> Path:
     """Have Maven put the pinned zip in its repository (once) and return the zip's path."""
+    # Remembered per version: `make` fetches on every run, and Maven takes seconds to say "done".
+    known = cache_root() / f"keycloak-{keycloak_version()}.zip-path"
+    if local_repo is None and known.is_file() and Path(known.read_text().strip()).is_file():
+        return Path(known.read_text().strip())
+    zip_path = _resolve_with_maven(local_repo)
+    if local_repo is None:
+        known.parent.mkdir(parents=True, exist_ok=True)
+        known.write_text(f"{zip_path}\n")
+    return zip_path
+
+
+def _resolve_with_maven(local_repo: Path | None) -> Path:
     mvn = mvn_path(what=WHAT)
     with tempfile.TemporaryDirectory(prefix="safeguard-keycloak-") as tmp:
         out = Path(tmp) / "path.txt"
