@@ -9,6 +9,7 @@ import httpx
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import FileResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from safeguard.db.pool import create_pool
 from safeguard.logs import configure_logging
@@ -127,8 +128,9 @@ def _install_error_pages(app: FastAPI) -> None:
         title, message = _problem_text(problem)
         return render(request, "errors/page.html", problem.status, title=title, message=message)
 
-    @app.exception_handler(HTTPException)
-    async def not_found(request: Request, error: HTTPException) -> Response:
+    # Starlette's class, so unknown routes (raised by the router, not by us) get the page too.
+    @app.exception_handler(StarletteHTTPException)
+    async def not_found(request: Request, error: StarletteHTTPException) -> Response:
         return render(
             request,
             "errors/page.html",

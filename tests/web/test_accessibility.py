@@ -1,0 +1,59 @@
+"""axe-core over every page an officer meets, error states included, and signing out."""
+
+from __future__ import annotations
+
+from playwright.async_api import Page, expect
+
+from tests.helpers import assert_eventually
+from tests.web.browser import assert_accessible, heading, sign_in
+from tests.web.conftest import Site
+
+
+async def _visit(page: Page, url: str, title: str) -> None:
+    await page.goto(url)
+    await heading(page, title)
+    await assert_accessible(page)
+
+
+async def _submit_empty(page: Page, url: str, message: str) -> None:
+    await page.goto(url)
+    await page.locator("main form button").first.click()
+    await expect(page.locator(".govuk-error-summary")).to_contain_text(message)
+    await assert_accessible(page)
+
+
+async def test_every_officer_page_passes_axe(page: Page, site: Site) -> None:
+    reference = await site.refer()
+    await sign_in(page, site.url, "officer-17")
+
+    async def listed() -> bool:
+        await page.goto(f"{site.url}/tasks")
+        return await page.locator(f"a:text('{reference}')").count() > 0
+
+    await assert_eventually(listed, within=30)
+    url = site.url
+    await _visit(page, f"{url}/tasks?overdue=yes&assignee=me&sort=-created_at", "My tasks")
+    await _visit(page, f"{url}/triage", "Triage")
+    await _visit(page, f"{url}/cases/{reference}/reason", "Why are you opening this case")
+    await _visit(page, f"{url}/cases/{reference}?purpose=gateway-assessment", reference)
+    for slug, message in [
+        ("police-reviews", "Select a decision"),
+        ("information", "Enter a summary of the new information"),
+        ("transfer", "Enter the code of the area to transfer to"),
+        ("gateway-assessment", "Select an outcome"),
+    ]:
+        await _submit_empty(page, f"{url}/cases/{reference}/decisions/{slug}", message)
+    await _submit_empty(page, f"{url}/cases/{reference}/reason", "Select why you are opening")
+    await _visit(page, f"{url}/cases/PRV-2000-999999?purpose=triage", "Case not found")
+    await _visit(page, f"{url}/no-such-page", "Page not found")
+
+
+async def test_signing_out_ends_the_identity_provider_session_too(page: Page, site: Site) -> None:
+    await sign_in(page, site.url, "officer-17")
+    await heading(page, "My tasks")
+    await page.click("button:text('Sign out')")
+    await heading(page, "You have signed out")
+    await assert_accessible(page)
+    await page.goto(f"{site.url}/tasks")
+    # Keycloak asks for the password again: its own session ended with ours.
+    await expect(page.locator("#password")).to_be_visible()
