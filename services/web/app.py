@@ -8,7 +8,6 @@ from contextlib import asynccontextmanager
 import httpx
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import FileResponse, RedirectResponse, Response
-from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from safeguard.db.pool import create_pool
@@ -17,7 +16,14 @@ from safeguard.settings import Settings, get_settings
 from safeguard.telemetry import configure_tracing
 from safeguard.web import health_router
 from safeguard.web_telemetry import instrument_app
-from services.web.assets import GOVUK_ASSETS_DIR, IMMUTABLE, AssetManifest, build_manifest
+from services.web.assets import (
+    GOVUK_ASSETS_DIR,
+    IMMUTABLE,
+    AssetManifest,
+    CompressAssets,
+    GovukAssets,
+    build_manifest,
+)
 from services.web.auth import CsrfError, SessionMiddleware, SignInRequiredError, sign_in_url
 from services.web.clients.base import ApiProblem
 from services.web.config import WebConfig, web_config
@@ -75,6 +81,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     secure = config.public_url.startswith("https://")
     app.add_middleware(SessionMiddleware, secure=secure)
     app.add_middleware(SecurityHeaders, issuer=config.issuer, https=secure)
+    app.add_middleware(CompressAssets)
     instrument_app(app, service="web")
     _install_error_pages(app)
     _mount_assets(app, manifest)
@@ -93,7 +100,7 @@ def _mount_assets(app: FastAPI, manifest: AssetManifest) -> None:
         return FileResponse(path, headers={"cache-control": IMMUTABLE})
 
     # Fonts and images, named by GOV.UK Frontend's stylesheet (the fonts carry hashes).
-    app.mount("/assets", StaticFiles(directory=GOVUK_ASSETS_DIR), name="assets")
+    app.mount("/assets", GovukAssets(directory=GOVUK_ASSETS_DIR), name="assets")
 
 
 def _install_error_pages(app: FastAPI) -> None:

@@ -9,13 +9,23 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
+from os import PathLike
 from pathlib import Path
+from typing import Any
+
+from starlette.middleware.gzip import GZipMiddleware
+from starlette.responses import Response
+from starlette.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 GOVUK_DIR = STATIC_DIR / "govuk"
 # Fonts and images are named by the stylesheet itself (url(/assets/...)).
 GOVUK_ASSETS_DIR = GOVUK_DIR / "assets"
 IMMUTABLE = "public, max-age=31536000, immutable"
+# GOV.UK Frontend names its fonts by hash; its images keep their names across releases.
+FONTS_CACHE = IMMUTABLE
+IMAGES_CACHE = "public, max-age=86400"
 
 
 class AssetsMissingError(RuntimeError):
@@ -54,3 +64,28 @@ def build_manifest(names: tuple[str, ...]) -> AssetManifest:
         manifest.urls[name] = f"/static/{hashed}"
         manifest.files[hashed] = path
     return manifest
+
+
+class GovukAssets(StaticFiles):
+    """GOV.UK Frontend's fonts and images, with caching headers (StaticFiles sends none)."""
+
+    def file_response(self, full_path: PathLike[str] | str, *args: Any, **kwargs: Any) -> Response:
+        """The file, cached for a year if hashed (fonts), a day otherwise."""
+        response = super().file_response(full_path, *args, **kwargs)
+        hashed = Path(full_path).parent.name == "fonts"
+        response.headers["cache-control"] = FONTS_CACHE if hashed else IMAGES_CACHE
+        return response
+
+
+class CompressAssets:
+    """Gzip static files only: pages carry the CSRF token beside text a visitor can choose
+    (filters, a searched reference), and compressing both together would let an observer of
+    response sizes guess the token (BREACH)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        self.gzip = GZipMiddleware(app, minimum_size=1000)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        static = scope["type"] == "http" and scope["path"].startswith(("/static/", "/assets/"))
+        await (self.gzip if static else self.app)(scope, receive, send)

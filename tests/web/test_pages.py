@@ -211,3 +211,21 @@ async def test_an_officer_gives_a_task_to_another_from_the_case_page(
         "SELECT assignee FROM assessment.tasks WHERE reference = $1", reference
     )
     assert held == "officer-18"
+
+
+async def test_assets_are_compressed_and_cached_but_pages_are_not_compressed(
+    pages: Site, officer: Visitor
+) -> None:
+    gzip = {"accept-encoding": "gzip"}
+    page = await officer.http.get("/tasks", headers=gzip)
+    assert "content-encoding" not in page.headers  # the CSRF token must not meet gzip (BREACH)
+    css = re.search(r'href="(/static/govuk/[^"]+\.css)"', page.text)
+    assert css
+    styles = await officer.http.get(css.group(1), headers=gzip)
+    assert styles.headers["content-encoding"] == "gzip"
+    font = re.search(r"url\((/assets/fonts/[^)]+\.woff2)\)", styles.text)
+    assert font
+    fetched = await officer.http.get(font.group(1))
+    assert fetched.status_code == 200 and "immutable" in fetched.headers["cache-control"]
+    crest = await officer.http.get("/assets/images/govuk-crest.svg")
+    assert crest.headers["cache-control"] == "public, max-age=86400"
