@@ -115,3 +115,15 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, _on_http)
     app.add_exception_handler(ProblemError, _on_problem)
     app.add_exception_handler(Exception, _on_unexpected)
+
+
+def documented_problem(description: str, headers: dict[str, Any] | None = None) -> dict[str, Any]:
+    """One documented problem answer of a route (RFC 9457, `application/problem+json`)."""
+    response: dict[str, Any] = {
+        "model": Problem,
+        "description": description,
+        "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+    }
+    if headers:
+        response["headers"] = headers
+    return response

@@ -4,21 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from safeguard.errors import PROBLEM_JSON, Problem
+from safeguard.errors import documented_problem as problem
 
 Responses = dict[int | str, dict[str, Any]]
-
-
-def problem(description: str, headers: dict[str, Any] | None = None) -> dict[str, Any]:
-    """One documented problem answer (RFC 9457, `application/problem+json`)."""
-    response: dict[str, Any] = {
-        "model": Problem,
-        "description": description,
-        "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}},
-    }
-    if headers:
-        response["headers"] = headers
-    return response
 
 
 _UNAUTHENTICATED = problem(

@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi.openapi.models import Example
 
-from safeguard.errors import PROBLEM_JSON, Problem
+from safeguard.errors import documented_problem
 
 SCHOOL_REFERRAL: dict[str, Any] = {
     "referrer": {
@@ -64,22 +64,11 @@ FORM_EXAMPLES = {
 }
 
 
-def _problem(description: str, headers: dict[str, Any] | None = None) -> dict[str, Any]:
-    response: dict[str, Any] = {
-        "model": Problem,
-        "description": description,
-        "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}},
-    }
-    if headers:
-        response["headers"] = headers
-    return response
-
-
-_UNAUTHORISED = _problem(
+_UNAUTHORISED = documented_problem(
     "Missing, invalid, expired or revoked API key.",
     {"WWW-Authenticate": {"schema": {"type": "string"}, "description": "`Bearer`"}},
 )
-_RATE_LIMITED = _problem(
+_RATE_LIMITED = documented_problem(
     "This client's rate limit is used up.",
     {
         "Retry-After": {
@@ -101,11 +90,11 @@ SUBMIT_RESPONSES: dict[int | str, dict[str, Any]] = {
             },
         },
     },
-    400: _problem("The body is not valid JSON."),
+    400: documented_problem("The body is not valid JSON."),
     401: _UNAUTHORISED,
-    413: _problem("The body is larger than 64 KiB."),
-    415: _problem("The body is not `application/json`."),
-    422: _problem(
+    413: documented_problem("The body is larger than 64 KiB."),
+    415: documented_problem("The body is not `application/json`."),
+    422: documented_problem(
         "A field is missing, of the wrong type or out of range (each named in `errors`), or the"
         " Idempotency-Key was already used with a different body."
     ),
@@ -114,6 +103,6 @@ SUBMIT_RESPONSES: dict[int | str, dict[str, Any]] = {
 
 STATUS_RESPONSES: dict[int | str, dict[str, Any]] = {
     401: _UNAUTHORISED,
-    404: _problem("No referral of this client has that reference."),
+    404: documented_problem("No referral of this client has that reference."),
     429: _RATE_LIMITED,
 }
