@@ -10,6 +10,7 @@ from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import FileResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from safeguard.background import running
 from safeguard.db.pool import create_pool
 from safeguard.logs import configure_logging
 from safeguard.settings import Settings, get_settings
@@ -30,7 +31,7 @@ from services.web.config import WebConfig, web_config
 from services.web.oidc import OidcClient
 from services.web.pages import build_templates, render
 from services.web.security import SecurityHeaders
-from services.web.sessions import SessionStore
+from services.web.sessions import SessionStore, purge_periodically
 from services.web.views import cases, decide, home, sign_in, tasks, triage
 
 ASSETS = ("govuk/govuk-frontend.min.css", "govuk/govuk-frontend.min.js", "app.css")
@@ -53,7 +54,8 @@ def _lifespan(settings: Settings, config: WebConfig) -> object:
                 scopes=settings.web.oidc_scopes,
             )
             try:
-                yield
+                async with running(purge_periodically(app.state.sessions)):
+                    yield
             finally:
                 await app.state.pool.close()
 

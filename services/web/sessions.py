@@ -7,17 +7,22 @@ associated data, so a sealed row moved to another key does not open). A session 
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
+import logging
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+import asyncpg
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from pydantic import BaseModel, Field
 
 from safeguard.db.pool import Pool
 from safeguard.settings import WebSettings
+
+logger = logging.getLogger(__name__)
 
 COOKIE = "safeguard_session"
 # Writing last_seen on every request would make each page a database write; a minute is
@@ -149,3 +154,14 @@ class SessionStore:
             "DELETE FROM web.sessions WHERE expires_at <= now() OR last_seen_at <= $1", cutoff
         )
         return int(result.rsplit(" ", 1)[-1])
+
+
+async def purge_periodically(store: SessionStore, *, every_seconds: float = 600.0) -> None:
+    """Delete ended sessions now and then, so sealed tokens do not outlive their session."""
+    while True:
+        try:
+            await store.purge_expired()
+        except (OSError, asyncpg.PostgresError) as error:
+            # The next round tries again; a database outage must not end the site.
+            logger.warning("could not purge ended sessions: %s", type(error).__name__)
+        await asyncio.sleep(every_seconds)

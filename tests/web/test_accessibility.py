@@ -57,3 +57,12 @@ async def test_signing_out_ends_the_identity_provider_session_too(page: Page, si
     await page.goto(f"{site.url}/tasks")
     # Keycloak asks for the password again: its own session ended with ours.
     await expect(page.locator("#password")).to_be_visible()
+
+
+async def test_the_pages_around_signing_in_pass_axe(page: Page, site: Site) -> None:
+    await _visit(page, f"{site.url}/auth/callback?code=x&state=forged", "Sign-in did not complete")
+    await sign_in(page, site.url, "auditor-01")
+    # Auditors have no pages here yet: a start page says so in plain words.
+    await heading(page, "Safeguard")
+    await expect(page.locator("main")).to_contain_text("no pages for your role")
+    await assert_accessible(page)

@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 import pytest
 
 from safeguard.codes import Role
+from services.web.sessions import SessionStore
 from services.web.views.sign_in import _local_path
 from tests.helpers import assert_eventually
 from tests.web.conftest import Site
@@ -229,3 +230,11 @@ async def test_assets_are_compressed_and_cached_but_pages_are_not_compressed(
     assert fetched.status_code == 200 and "immutable" in fetched.headers["cache-control"]
     crest = await officer.http.get("/assets/images/govuk-crest.svg")
     assert crest.headers["cache-control"] == "public, max-age=86400"
+
+
+async def test_ended_sessions_are_purged(pages: Site, officer: Visitor) -> None:
+    await pages.pool.execute("UPDATE web.sessions SET last_seen_at = now() - interval '2 hours'")
+    store = SessionStore(pages.pool, pages.settings.web)
+    assert await store.purge_expired() == 1
+    assert await pages.pool.fetchval("SELECT count(*) FROM web.sessions") == 0
+    assert (await officer.get("/tasks")).status_code == 303
