@@ -91,6 +91,8 @@ def _print_urls(settings: Settings) -> None:
 def _print_sign_in(settings: Settings) -> None:
     """How to sign in through the embedded Keycloak (development users, public password)."""
     keycloak = f"http://127.0.0.1:{settings.stack.keycloak}"
+    web = f"http://127.0.0.1:{settings.services.web}/"
+    typer.echo(f"Open {web} and sign in as officer-17 (a Prevent officer) with {DEV_PASSWORD}.")
     typer.echo("Sign in (the embedded Keycloak, development users only):")
     typer.echo(f"  {'realm':<14} {keycloak}/realms/{REALM}")
     typer.echo(
