@@ -11,6 +11,8 @@ from fastapi import Depends, Request
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
 from starlette.responses import Response
 
+from safeguard.auth.claims import StaffClaimNames, principal_from
+from safeguard.auth.staff import StaffTokenError
 from services.web.oidc import IdentityProviderError, OidcClient, SignInRejectedError, TokenSet
 from services.web.sessions import COOKIE, Session, SessionData, SessionStore, SignedIn
 
@@ -69,35 +71,21 @@ def session_of(request: Request) -> Session:
 SessionDep = Annotated[Session, Depends(session_of)]
 
 
-def signed_in_user(tokens: TokenSet) -> SignedIn:
-    """The session's record of a person, from verified ID token claims."""
+def signed_in_user(tokens: TokenSet, names: StaffClaimNames) -> SignedIn:
+    """The session's record of a person, from verified ID token claims mapped as the APIs map
+    access tokens (`StaffTokenError` when they name no single role)."""
+    principal = principal_from(tokens.claims, names)
     claims = tokens.claims
-    roles = claims.get("roles") or []
-    role_list = [roles] if isinstance(roles, str) else list(roles)
-    known = [r for r in role_list if r in _ROLES]
     return SignedIn(
-        subject=str(claims["sub"]),
-        name=str(claims.get("name") or claims.get("preferred_username") or claims["sub"]),
-        role=known[0] if len(known) == 1 else None,
-        areas=[str(a) for a in claims.get("areas") or []],
+        subject=principal.subject,
+        name=str(claims.get("name") or claims.get("preferred_username") or principal.subject),
+        role=principal.role.value,
+        areas=list(principal.areas),
         access_token=tokens.access_token,
         access_expires_at=datetime.now(UTC) + timedelta(seconds=tokens.expires_in),
         refresh_token=tokens.refresh_token,
         id_token=tokens.id_token,
     )
-
-
-_ROLES = frozenset(
-    {
-        "partner_referrer",
-        "prevent_officer",
-        "channel_chair",
-        "panel_member",
-        "intervention_provider",
-        "auditor",
-        "operator",
-    }
-)
 
 
 def _return_to(request: Request) -> str:
@@ -121,7 +109,12 @@ async def current_user(request: Request, session: SessionDep) -> SignedIn:
         session.data.user = None
         session.mark()
         raise SignInRequiredError(_return_to(request)) from None
-    session.data.user = signed_in_user(tokens)
+    try:
+        session.data.user = signed_in_user(tokens, request.app.state.settings.staff_claims)
+    except StaffTokenError:
+        session.data.user = None
+        session.mark()
+        raise SignInRequiredError(_return_to(request)) from None
     session.mark()
     return session.data.user
 

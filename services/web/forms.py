@@ -7,11 +7,11 @@ links land on it (a radio group's first option carries the group's name as its i
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Literal
 
-Kind = Literal["radios", "textarea", "input", "select"]
+Kind = Literal["radios", "textarea", "input"]
 
 
 @dataclass(frozen=True)
@@ -85,9 +85,6 @@ def validate(fields: Sequence[Field], values: Mapping[str, str]) -> FormErrors:
 def answers(fields: Sequence[Field], values: Mapping[str, str]) -> dict[str, str]:
     """The trimmed answers to the questions that apply (others are dropped)."""
     return {q.name: values.get(q.name, "").strip() for q in fields if q.asked(values)}
-
-
-Builder = Callable[[Mapping[str, str]], dict[str, Any]]
 
 
 def api_errors(

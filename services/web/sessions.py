@@ -44,7 +44,7 @@ class SignedIn(BaseModel):
 
     subject: str
     name: str
-    role: str | None
+    role: str
     areas: list[str] = Field(default_factory=list)
     access_token: str
     access_expires_at: datetime

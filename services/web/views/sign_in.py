@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
+from safeguard.auth.staff import StaffTokenError
 from services.web.auth import FormDep, SessionDep, UserDep, signed_in_user
 from services.web.oidc import IdentityProviderError, OidcClient, SignInRejectedError, new_login
 from services.web.pages import render
@@ -62,9 +63,20 @@ async def callback(
         )
     except IdentityProviderError:
         return _provider_down(request)
+    try:
+        user = signed_in_user(tokens, request.app.state.settings.staff_claims)
+    except StaffTokenError:
+        return render(
+            request,
+            "errors/page.html",
+            status_code=403,
+            title="You cannot use this service yet",
+            message="Your account has no role in Safeguard, or more than one. Ask your"
+            " organisation's Safeguard administrator to give you one role.",
+        )
     await request.app.state.sessions.rotate(session)
     session.data.login = None
-    session.data.user = signed_in_user(tokens)
+    session.data.user = user
     return RedirectResponse(login.return_to, status_code=303)
 
 
