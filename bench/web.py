@@ -422,8 +422,8 @@ def print_visit(visit: Visit) -> None:
     print(f"  {'first visit: ' + str(len(visit.files)) + ' requests':<63} {raw:>8,} {packed:>8,}")
     html = visit.files[0]
     print(
-        f"  (served with content-encoding: {html.encoding}; gzip column: text types compressed"
-        " at level 6, fonts and raster images as they are)"
+        f"  (the page is served with content-encoding: {html.encoding}, static files gzip'd;"
+        " gzip column: text types compressed at level 6, fonts and raster images as they are)"
     )
     kept = [f for f in visit.files[1:] if f.immutable]
     again = [f for f in visit.files[1:] if not f.immutable]
@@ -432,11 +432,9 @@ def print_visit(visit: Visit) -> None:
         f" {len(kept)} of {len(visit.files) - 1} assets are cached immutable"
     )
     if again:
-        print(
-            f"    the other {len(again)} carry no max-age, so a browser keeps them only by"
-            " heuristic freshness (10% of their age), then revalidates each (304, no body):"
-        )
-        print("    " + ", ".join(f.path for f in again))
+        print(f"    the other {len(again)}, by their own cache-control:")
+        for f in again:
+            print(f"    {f.path}: {f.cache_control or 'none (heuristic freshness, then 304)'}")
     if visit.skipped:
         print("  not fetched: font fallbacks and other icons: " + ", ".join(visit.skipped))
     if visit.not_fetched:
