@@ -14,6 +14,7 @@ from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, P
 
 from services.web.assets import AssetManifest
 from services.web.forms import FormErrors
+from services.web.navigation import navigation
 from services.web.sessions import Session
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -72,6 +73,7 @@ def build_templates(manifest: AssetManifest) -> Jinja2Templates:
         lstrip_blocks=True,
     )
     env.globals["asset_url"] = manifest.url
+    env.globals["navigation"] = navigation
     env.filters["govuk_date"] = _date
     env.filters["label"] = _label
     env.filters["field_option"] = _option

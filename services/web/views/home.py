@@ -6,18 +6,16 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
 from services.web.auth import UserDep
+from services.web.navigation import start_page
 from services.web.pages import render
 
 router = APIRouter(include_in_schema=False)
 
-# Where each role's work starts; roles without pages yet see the start page.
-START = {"prevent_officer": "/tasks"}
-
 
 @router.get("/")
 async def start(request: Request, user: UserDep) -> Response:
-    """Send the person to their work."""
-    target = START.get(user.role or "")
+    """Send the person to their work; roles without pages yet see the start page."""
+    target = start_page(user.role)
     if target is not None:
         return RedirectResponse(target, status_code=303)
     return render(request, "home.html", title="Safeguard")
