@@ -23,8 +23,10 @@ from safeguard.db.pool import Pool, create_pool
 from safeguard.outbox import OutboxRelay
 from safeguard.settings import Settings, WebSettings
 from services.assessment.app import create_app as assessment_app
+from services.audit.app import create_app as audit_app
 from services.intake.app import create_app as intake_app
 from services.intake.starter import StartTiming
+from services.panel.app import create_app as panel_app
 from services.web.app import create_app as web_app
 from tests.helpers import free_port
 from tests.intake.clients import register_client
@@ -54,6 +56,8 @@ class Site:
     url: str
     intake: str
     assessment: str
+    panel: str
+    audit: str
     http: httpx.AsyncClient
     pool: Pool
     temporal: Client
@@ -102,10 +106,14 @@ async def running_site(
         assessment = await stack.enter_async_context(
             serve(assessment_app(internal, temporal=temporal))
         )
+        panel = await stack.enter_async_context(serve(panel_app(internal, temporal=temporal)))
+        audit = await stack.enter_async_context(serve(audit_app(internal, temporal=temporal)))
         web_settings = WebSettings(
             oidc_issuer=issuer,
             public_url=f"http://127.0.0.1:{web_port}",
             assessment_url=assessment,
+            panel_url=panel,
+            audit_url=audit,
         )
         url = await stack.enter_async_context(
             serve(web_app(internal.model_copy(update={"web": web_settings})), port=web_port)
@@ -115,7 +123,9 @@ async def running_site(
             "E08000003": await register_client(pool, "riverside-academy"),
             None: await register_client(pool, "helpline", area=None),
         }
-        yield Site(url, intake, assessment, http, pool, temporal, partners, configured)
+        yield Site(
+            url, intake, assessment, panel, audit, http, pool, temporal, partners, configured
+        )
     await pool.close()
 
 
