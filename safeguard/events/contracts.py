@@ -36,6 +36,9 @@ class DomainEvent(BaseModel):
 
     event_type: ClassVar[str]
     schema_version: ClassVar[int] = 1
+    # False for notices about a case that do not move it (its `stage` is as the sender last
+    # knew it): read models must not advance the case on them.
+    moves_case: ClassVar[bool] = True
 
     referral_id: UUID
     reference: str
@@ -175,6 +178,28 @@ class PanelDecisionRecorded(ActedEvent):
     conflicts_declared: int
 
 
+class MeetingScheduled(ActedEvent):
+    """A Channel panel meeting was scheduled with this case on its agenda (one event per case)."""
+
+    event_type: ClassVar[str] = "panel.meeting_scheduled"
+    moves_case: ClassVar[bool] = False
+
+    meeting_id: UUID
+    panel_id: UUID
+    meeting_at: AwareDatetime
+
+
+class AgendaPublished(ActedEvent):
+    """A meeting's agenda was published to the panel: this case is on it (one event per case)."""
+
+    event_type: ClassVar[str] = "panel.agenda_published"
+    moves_case: ClassVar[bool] = False
+
+    meeting_id: UUID
+    panel_id: UUID
+    meeting_at: AwareDatetime
+
+
 class PlanItem(BaseModel):
     """One intervention of a support plan, by id and codes."""
 
@@ -308,6 +333,8 @@ EVENT_TYPES: dict[str, type[DomainEvent]] = {
         ConsentReassessmentDue,
         ConsentReassessed,
         PanelDecisionRecorded,
+        MeetingScheduled,
+        AgendaPublished,
         SupportPlanRevised,
         SupportReviewDue,
         SupportReviewOverdue,

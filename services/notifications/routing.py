@@ -1,7 +1,7 @@
 """Who each lifecycle event tells, with which template: one table.
 
-Telling someone new is a row in `ROUTES` (and, for a new text, an entry in `TEMPLATES`). When
-the panel service starts emitting meeting events, for example:
+Telling someone new is a row in `ROUTES` (and, for a new text, an entry in `TEMPLATES`). The
+panel service's meeting events, for example, tell the panel of each case on the agenda:
 
     "panel.meeting_scheduled": (Route("panel_meeting_invitation", Audience.CHANNEL_PANEL),),
     "panel.agenda_published": (Route("panel_agenda", Audience.CHANNEL_PANEL),),
@@ -15,6 +15,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from zoneinfo import ZoneInfo
 
 from safeguard.codes import ConsentRoute
 from safeguard.events.contracts import DomainEvent, PlanItem
@@ -57,11 +58,15 @@ ROUTES: dict[str, tuple[Route, ...]] = {
     "support_review.overdue": (Route("support_review_overdue", Audience.CHANNEL_PANEL),),
     "post_exit_review.due": (Route("post_exit_review_due", Audience.CHANNEL_PANEL),),
     "post_exit_review.overdue": (Route("post_exit_review_overdue", Audience.CHANNEL_PANEL),),
+    # Meetings: the area's panel (its members' directory entry) learns each case on the agenda.
+    "panel.meeting_scheduled": (Route("panel_meeting_invitation", Audience.CHANNEL_PANEL),),
+    "panel.agenda_published": (Route("panel_agenda", Audience.CHANNEL_PANEL),),
     # Closure is told without its outcome: feedback to referrers is limited by design.
     "case.closed": (Route("case_closed", Audience.REFERRER),),
 }
 
 _DUE_FIELDS = ("due_at", "expires_at", "assessment_due_at")
+_UK = ZoneInfo("Europe/London")
 
 
 @dataclass(frozen=True)
@@ -122,6 +127,10 @@ def _common_params(event: DomainEvent) -> dict[str, str]:
         if isinstance(value, datetime):
             params["due"] = value.strftime("%d %B %Y")
             break
+    meeting_at = getattr(event, "meeting_at", None)
+    if isinstance(meeting_at, datetime):
+        local = meeting_at.astimezone(_UK)
+        params["meeting"] = f"{local:%d %B %Y} at {local:%H:%M}"
     for name in ("months", "revision"):
         if (value := getattr(event, name, None)) is not None:
             params[name] = str(value)

@@ -101,6 +101,16 @@ TEMPLATES: dict[str, Template] = {
         "The {months}-month post-exit review of case {reference} was due on {due} and is "
         "overdue. It must not be missed.",
     ),
+    "panel_meeting_invitation": Template(
+        "Channel panel meeting {meeting}: {reference}",
+        "A Channel panel meeting is scheduled for {meeting}. Case {reference} is to be "
+        "considered. Sign in to the Prevent case service to see the meeting.",
+    ),
+    "panel_agenda": Template(
+        "Agenda published: panel meeting {meeting}",
+        "The agenda of the Channel panel meeting on {meeting} has been published. Case "
+        "{reference} is on it. Sign in to the Prevent case service to read the agenda.",
+    ),
 }
 
 

@@ -33,6 +33,8 @@ async def handle_event(conn: Connection, envelope: EventEnvelope) -> None:
         event = ev.parse_event(envelope)
     except ev.UnknownEventType:
         return  # A newer producer's event this version does not act on.
+    if not event.moves_case:
+        return  # A notice about the case (a panel meeting), not a step of it.
     await store.record_event(conn, envelope)
     newest = await store.advance_case(
         conn,

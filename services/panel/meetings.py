@@ -14,6 +14,7 @@ from safeguard.auth.staff import StaffPrincipal
 from safeguard.codes import Role
 from safeguard.db.pool import Connection, Pool
 from safeguard.errors import ProblemError
+from safeguard.events import contracts as ev
 from services.panel import records, store
 from services.panel.access import SERVICE, sees_area, visible_areas
 from services.panel.models import (
@@ -21,11 +22,13 @@ from services.panel.models import (
     AttendanceCreate,
     AttendeeIn,
     ConflictRead,
+    MeetingListed,
     MeetingRead,
     MemberRead,
     PanelCreate,
     PanelRead,
 )
+from services.panel.notices import tell_agenda
 from workflows.referral.actions import Attendee, Conflict
 
 MEETING_FIELDS = ("meeting.agenda", "meeting.attendees", "meeting.conflicts")
@@ -129,6 +132,16 @@ async def remove_member(
         return (await _panel_view(conn, [await _panel(conn, principal, panel_id)]))[0]
 
 
+async def list_meetings(
+    pool: Pool, *, principal: StaffPrincipal, panel_id: UUID
+) -> list[MeetingListed]:
+    """A panel's meetings (counts, not cases: the agenda itself is read per meeting)."""
+    async with pool.acquire() as conn:
+        await _panel(conn, principal, panel_id)
+        rows = await records.panel_meetings(conn, panel_id)
+    return [MeetingListed.model_validate(dict(r)) for r in rows]
+
+
 async def create_meeting(
     pool: Pool,
     *,
@@ -150,12 +163,20 @@ async def create_meeting(
         )
         for reference in agenda:
             await _add_case(conn, principal, panel["area"], meeting_id, reference)
+        # The panel is told of the meeting for each case it will consider.
+        await tell_agenda(
+            conn,
+            kind=ev.MeetingScheduled,
+            principal=principal,
+            meeting_id=meeting_id,
+            referral_ids=[r["referral_id"] for r in await records.agenda(conn, meeting_id)],
+        )
         return await _meeting_view(conn, meeting_id)
 
 
 async def _add_case(
     conn: Connection, principal: StaffPrincipal, area: str, meeting_id: UUID, reference: str
-) -> None:
+) -> UUID:
     case = await store.case_by_reference(conn, reference)
     # A case of another area is answered as unknown: the agenda must not probe other areas.
     if case is None or case["area"] != area or not sees_area(principal, case["area"]):
@@ -165,6 +186,8 @@ async def _add_case(
     await records.add_agenda_item(
         conn, meeting_id=meeting_id, referral_id=case["referral_id"], added_by=principal.subject
     )
+    referral_id: UUID = case["referral_id"]
+    return referral_id
 
 
 async def _meeting(
@@ -202,6 +225,7 @@ async def _meeting_view(conn: Connection, meeting_id: UUID) -> MeetingRead:
             ConflictRead.model_validate(dict(r)) for r in await records.conflicts(conn, meeting_id)
         ],
         attendance_recorded_at=meeting["attendance_recorded_at"],
+        agenda_published_at=meeting["agenda_published_at"],
     )
 
 
@@ -229,7 +253,37 @@ async def add_to_agenda(
     """Put a case of the panel's area on the agenda."""
     async with pool.acquire() as conn, conn.transaction():
         meeting = await _meeting(conn, principal, meeting_id, lock=True)
-        await _add_case(conn, principal, meeting["area"], meeting_id, reference)
+        before = {r["referral_id"] for r in await records.agenda(conn, meeting_id)}
+        added = await _add_case(conn, principal, meeting["area"], meeting_id, reference)
+        if meeting["agenda_published_at"] is not None and added not in before:
+            # A case added after publication is told to the panel as the agenda now stands.
+            await tell_agenda(
+                conn,
+                kind=ev.AgendaPublished,
+                principal=principal,
+                meeting_id=meeting_id,
+                referral_ids=[added],
+            )
+        return await _meeting_view(conn, meeting_id)
+
+
+async def publish_agenda(pool: Pool, *, principal: StaffPrincipal, meeting_id: UUID) -> MeetingRead:
+    """Publish the agenda to the panel: each case on it is told (the members are notified)."""
+    async with pool.acquire() as conn, conn.transaction():
+        await _meeting(conn, principal, meeting_id, lock=True)
+        on_agenda = [r["referral_id"] for r in await records.agenda(conn, meeting_id)]
+        if not on_agenda:
+            raise ProblemError(
+                422, "The agenda is empty", "Put at least one case on the agenda first."
+            )
+        await records.publish_agenda(conn, meeting_id)
+        await tell_agenda(
+            conn,
+            kind=ev.AgendaPublished,
+            principal=principal,
+            meeting_id=meeting_id,
+            referral_ids=on_agenda,
+        )
         return await _meeting_view(conn, meeting_id)
 
 

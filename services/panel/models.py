@@ -111,6 +111,17 @@ class AttendanceCreate(Body):
     conflicts: Annotated[list[ConflictIn], Field(max_length=40)] = []
 
 
+class MeetingListed(BaseModel):
+    """A meeting in a panel's list: when, how many cases, and what is done (no case names)."""
+
+    id: UUID
+    panel_id: UUID
+    scheduled_for: dt.datetime
+    agenda_size: int
+    agenda_published_at: dt.datetime | None
+    attendance_recorded_at: dt.datetime | None
+
+
 class AgendaItemRead(BaseModel):
     """A case on an agenda."""
 
@@ -139,6 +150,7 @@ class MeetingRead(BaseModel):
     attendees: list[AttendeeIn]
     conflicts: list[ConflictRead]
     attendance_recorded_at: dt.datetime | None
+    agenda_published_at: dt.datetime | None = None
 
 
 # --- information requests and vulnerability assessments -------------------------------------

@@ -110,6 +110,24 @@ async def get_meeting(
     )
 
 
+async def panel_meetings(conn: Connection, panel_id: UUID) -> list[asyncpg.Record]:
+    """A panel's meetings, soonest first, with how many cases each agenda holds."""
+    return await conn.fetch(
+        "SELECT m.id, m.panel_id, m.scheduled_for, m.agenda_published_at,"
+        " m.attendance_recorded_at, count(ai.referral_id) AS agenda_size"
+        " FROM panel.meetings m LEFT JOIN panel.agenda_items ai ON ai.meeting_id = m.id"
+        " WHERE m.panel_id = $1 GROUP BY m.id ORDER BY m.scheduled_for, m.id",
+        panel_id,
+    )
+
+
+async def publish_agenda(conn: Connection, meeting_id: UUID) -> None:
+    """Mark the agenda published (again: the latest publication is kept)."""
+    await conn.execute(
+        "UPDATE panel.meetings SET agenda_published_at = now() WHERE id = $1", meeting_id
+    )
+
+
 async def add_agenda_item(
     conn: Connection, *, meeting_id: UUID, referral_id: UUID, added_by: str
 ) -> None:

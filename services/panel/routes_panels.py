@@ -15,6 +15,7 @@ from services.panel.models import (
     AgendaAdd,
     AttendanceCreate,
     MeetingCreate,
+    MeetingListed,
     MeetingRead,
     MemberPut,
     PanelCreate,
@@ -66,6 +67,12 @@ async def remove_member(
     )
 
 
+@panels_router.get("/{panel_id}/meetings")
+async def list_meetings(panel_id: UUID, principal: Reader, pool: PoolDep) -> list[MeetingListed]:
+    """The panel's meetings, soonest first: when, how many cases, published, attended."""
+    return await meetings.list_meetings(pool, principal=principal, panel_id=panel_id)
+
+
 @panels_router.post("/{panel_id}/meetings", status_code=201)
 async def create_meeting(
     panel_id: UUID, body: MeetingCreate, principal: Chair, pool: PoolDep
@@ -98,6 +105,12 @@ async def add_to_agenda(
     return await meetings.add_to_agenda(
         pool, principal=principal, meeting_id=meeting_id, reference=body.reference
     )
+
+
+@meetings_router.post("/{meeting_id}/agenda/publish")
+async def publish_agenda(meeting_id: UUID, principal: Chair, pool: PoolDep) -> MeetingRead:
+    """Publish the agenda: the panel is told of each case on it (ids only, by notification)."""
+    return await meetings.publish_agenda(pool, principal=principal, meeting_id=meeting_id)
 
 
 @meetings_router.put("/{meeting_id}/attendance")

@@ -32,7 +32,7 @@ from services.web.oidc import OidcClient
 from services.web.pages import build_templates, render
 from services.web.security import SecurityHeaders
 from services.web.sessions import SessionStore, purge_periodically
-from services.web.views import cases, decide, home, sign_in, tasks, triage
+from services.web.views import cases, decide, home, member, provider, sign_in, tasks, triage
 
 ASSETS = ("govuk/govuk-frontend.min.css", "govuk/govuk-frontend.min.js", "app.css")
 
@@ -88,7 +88,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     _install_error_pages(app)
     _mount_assets(app, manifest)
     app.include_router(health_router)
-    for module in (sign_in, home, tasks, triage, cases, decide):
+    for module in (sign_in, home, tasks, triage, cases, decide, provider, member):
         app.include_router(module.router)
     return app
 

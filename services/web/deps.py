@@ -8,6 +8,7 @@ from fastapi import Depends, Request
 
 from services.web.auth import UserDep
 from services.web.clients.assessment import AssessmentClient
+from services.web.clients.panel import PanelClient
 
 
 def assessment_client(request: Request, user: UserDep) -> AssessmentClient:
@@ -17,6 +18,15 @@ def assessment_client(request: Request, user: UserDep) -> AssessmentClient:
 
 
 AssessmentDep = Annotated[AssessmentClient, Depends(assessment_client)]
+
+
+def panel_client(request: Request, user: UserDep) -> PanelClient:
+    """The panel API, as the signed-in person."""
+    state = request.app.state
+    return PanelClient(state.http, state.api_urls["panel"], user.access_token)
+
+
+PanelDep = Annotated[PanelClient, Depends(panel_client)]
 
 # Why a page reads a case: sent as X-Purpose, so the access log says why.
 PURPOSES = {

@@ -18,6 +18,8 @@ NAVIGATION: dict[str, tuple[Link, ...]] = {
         Link("/tasks", "My tasks", "tasks"),
         Link("/triage", "Triage", "triage"),
     ),
+    "intervention_provider": (Link("/provider/items", "My interventions", "provider"),),
+    "panel_member": (Link("/member/cases", "Panel cases", "member"),),
 }
 
 

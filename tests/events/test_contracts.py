@@ -101,10 +101,10 @@ def test_a_compatible_change_passes(change: str) -> None:
 
 def test_a_new_type_is_compatible_and_a_removed_one_is_not() -> None:
     committed = generated_schemas()
-    extended = committed | {"panel.meeting_scheduled.v1.json": _base()}
+    extended = committed | {"panel.meeting_cancelled.v1.json": _base()}
     assert incompatibilities(committed, extended) == []
     assert incompatibilities(extended, committed) == [
-        "panel.meeting_scheduled.v1.json: the schema is gone (events of it are still on the topic)"
+        "panel.meeting_cancelled.v1.json: the schema is gone (events of it are still on the topic)"
     ]
 
 

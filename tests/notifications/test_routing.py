@@ -66,3 +66,24 @@ def test_webhook_signatures_bind_the_timestamp_and_body() -> None:
     assert sent.startswith("sha256=") and verify("k" * 32, "1700000000", b'{"a":1}', sent)
     assert not verify("k" * 32, "1700000001", b'{"a":1}', sent)
     assert not verify("k" * 32, "1700000000", b'{"a":2}', sent)
+
+
+def test_meeting_events_tell_the_areas_panel_of_the_case_and_the_meeting_time() -> None:
+    for event_type, template in [
+        ("panel.meeting_scheduled", "panel_meeting_invitation"),
+        ("panel.agenda_published", "panel_agenda"),
+    ]:
+        planned = plan(
+            sample_event(
+                event_type,
+                area="E08000003",
+                reference="PRV-2026-000007",
+                meeting_at="2026-07-02T09:00:00+00:00",
+            )
+        )
+        assert [(p.template, p.recipient) for p in planned] == [
+            (template, "channel_panel@E08000003")
+        ]
+        message = render(planned[0].template, planned[0].params)
+        # Summer time: 9am UTC is 10am in the UK.
+        assert "02 July 2026 at 10:00" in message.subject + message.body

@@ -31,12 +31,23 @@ class Visitor:
         return await self.http.post(path, data=data)
 
 
-async def visitor(site: Site, subject: str, role: Role, areas: tuple[str, ...] = ()) -> Visitor:
-    """A session for `subject` holding a development-key access token the APIs accept."""
+async def visitor(
+    site: Site,
+    subject: str,
+    role: Role,
+    areas: tuple[str, ...] = (),
+    *,
+    provider_id: str | None = None,
+    agency: str | None = None,
+) -> Visitor:
+    """A session for `subject` holding a development-key access token the APIs accept
+    (naming the provider or agency the person works for, when given)."""
     settings = site.settings
     token = mint(
         development_signing_key(settings.data_dir),
-        principal=StaffPrincipal(subject=subject, role=role, areas=areas),
+        principal=StaffPrincipal(
+            subject=subject, role=role, areas=areas, provider_id=provider_id, agency=agency
+        ),
         issuer=settings.staff_token_issuer,
         audience=settings.staff_token_audience,
         ttl_seconds=3600,

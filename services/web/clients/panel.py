@@ -1,0 +1,50 @@
+"""The panel service's API (local authority): panels, meetings, plans and providers' contacts."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote
+
+from services.web.clients.base import ApiClient, ApiProblem
+
+Json = dict[str, Any]
+
+
+def _seg(value: str) -> str:
+    """A path segment from the page's URL, escaped so it cannot reach another API route."""
+    if value in ("", ".", ".."):
+        raise ApiProblem(404, "Not found", "There is nothing at that address.")
+    return quote(value, safe="")
+
+
+class PanelClient(ApiClient):
+    """Calls `services/panel` as the signed-in person."""
+
+    # --- Intervention providers and panel members (provider/member pages) ---
+
+    async def provider_items(self, *, purpose: str) -> list[Json]:
+        """The plan items assigned to the caller's provider (current revisions)."""
+        items: list[Json] = await self._get("/v1/provider/items", purpose=purpose)
+        return items
+
+    async def provider_item(self, item_id: str, *, purpose: str) -> Json:
+        """One of the caller's plan items, with its contacts (404 for anyone else's)."""
+        item: Json = await self._get(f"/v1/provider/items/{_seg(item_id)}", purpose=purpose)
+        return item
+
+    async def record_contact(self, item_id: str, body: Json) -> Json:
+        """Record a session, contact or missed session against one of the caller's items."""
+        item: Json = await self._post(f"/v1/provider/items/{_seg(item_id)}/contacts", json=body)
+        return item
+
+    async def member_queue(self, params: list[tuple[str, Any]], *, purpose: str) -> Json:
+        """A page of the open cases on the agendas of the caller's panels (a member's queue)."""
+        page: Json = await self._get("/v1/queue", params=params, purpose=purpose)
+        return page
+
+    async def member_case(self, reference: str, *, purpose: str) -> Json:
+        """The case as the panel shows a member (never police-only detail)."""
+        view: Json = await self._get(f"/v1/cases/{_seg(reference)}", purpose=purpose)
+        return view
+
+    # --- end of provider/member methods ---
