@@ -33,6 +33,7 @@ from services.web.pages import build_templates, render
 from services.web.security import SecurityHeaders
 from services.web.sessions import SessionStore, purge_periodically
 from services.web.views import cases, decide, home, member, provider, sign_in, tasks, triage
+from services.web.views import casework as chair_casework
 
 ASSETS = ("govuk/govuk-frontend.min.css", "govuk/govuk-frontend.min.js", "app.css")
 
@@ -90,6 +91,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(health_router)
     for module in (sign_in, home, tasks, triage, cases, decide, provider, member):
         app.include_router(module.router)
+    app.include_router(chair_casework.router)
     return app
 
 

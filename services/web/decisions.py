@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,9 +19,15 @@ class Decision:
     fields: tuple[Field, ...]
     button: str
     done: str  # the confirmation panel's title
+    # Where the answers go when it is not `slug` (e.g. "consent/request"), and how they become
+    # the API's body when it is not one string per question (numbers, yes/no, nested plans).
+    api_path: str | None = None
+    to_body: Callable[[Mapping[str, str]], dict[str, Any]] | None = None
 
     def body(self, values: Mapping[str, str]) -> dict[str, Any]:
         """The API request body from the checked answers."""
+        if self.to_body is not None:
+            return self.to_body(values)
         return {q.name: values[q.name] for q in self.fields if q.asked(values)}
 
 

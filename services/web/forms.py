@@ -7,11 +7,16 @@ links land on it (a radio group's first option carries the group's name as its i
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Literal
+from dataclasses import dataclass, field, replace
+from typing import Any, Literal
 
-Kind = Literal["radios", "textarea", "input"]
+# "date" posts `<name>-day`, `-month`, `-year`; "checkboxes" one value per ticked box (joined
+# with commas by `posted`); "repeated" is a group of `parts` asked `rows` times, each posted as
+# `<name>-<row>-<part>` (rows left blank are dropped, so it needs no JavaScript).
+Kind = Literal["radios", "textarea", "input", "select", "date", "checkboxes", "repeated"]
 
 
 @dataclass(frozen=True)
@@ -27,6 +32,12 @@ class Field:
     # Asked only when another answer has a value (e.g. the service a case is signposted to).
     only_when: tuple[str, str] | None = None
     max_length: int = 5000
+    required: bool = True
+    numeric: bool = False  # a whole number (an "input")
+    parts: tuple[Field, ...] = ()  # the questions of each row of a "repeated" group
+    rows: int = 3  # how many rows of a "repeated" group the page offers
+    section: str | None = None  # the fieldset a long form shows the question in
+    inline: bool = False  # radios side by side
 
     def asked(self, values: Mapping[str, str]) -> bool:
         """Whether this question applies, given the other answers."""
@@ -34,7 +45,25 @@ class Field:
 
     def answer_text(self, value: str) -> str:
         """What the check-answers page shows for `value`."""
+        if self.kind == "date" and value:
+            day = dt.date.fromisoformat(value)
+            return f"{day.day} {day:%B %Y}"
+        if self.kind == "checkboxes":
+            return ", ".join(dict(self.options).get(v, v) for v in value.split(",") if v)
+        if self.kind == "repeated":
+            return "; ".join(
+                ", ".join(p.answer_text(row[p.name]) for p in self.parts if row.get(p.name))
+                for row in json.loads(value or "[]")
+            )
         return dict(self.options).get(value, value)
+
+    def row_name(self, row: int, part: Field) -> str:
+        """The posted name of one part of one row of a "repeated" group."""
+        return f"{self.name}-{row}-{part.name}"
+
+    def row(self, row: int) -> tuple[Field, ...]:
+        """A row's parts, named as posted (so values, errors and ids line up)."""
+        return tuple(replace(p, name=self.row_name(row, p)) for p in self.parts)
 
 
 @dataclass
@@ -63,15 +92,70 @@ class FormErrors:
         return {"text": text} if text else False
 
 
+def _date(values: Mapping[str, str], name: str) -> tuple[str, bool]:
+    """A date input's answer as ISO 8601 ("" when blank) and whether it is a real date."""
+    day, month, year = (values.get(f"{name}-{p}", "").strip() for p in ("day", "month", "year"))
+    if not (day or month or year):
+        return "", True
+    try:
+        return dt.date(int(year), int(month), int(day)).isoformat(), len(year) == 4
+    except ValueError:
+        return "", False
+
+
+def _rows(question: Field, values: Mapping[str, str]) -> list[int]:
+    """The rows of a "repeated" group with anything typed in them."""
+    return [
+        row
+        for row in range(1, question.rows + 1)
+        if any(
+            values.get(name, "").strip()
+            for p in question.row(row)
+            for name in ((f"{p.name}-day", f"{p.name}-month", f"{p.name}-year") + (p.name,))
+        )
+    ]
+
+
+def value_of(question: Field, values: Mapping[str, str]) -> str:
+    """A question's answer as one string (a date as ISO 8601, a group as JSON)."""
+    if question.kind == "date":
+        return _date(values, question.name)[0]
+    if question.kind == "repeated":
+        parts = question.parts
+        rows = [
+            {
+                p.name: value_of(named, values)
+                for p, named in zip(parts, question.row(r), strict=True)
+            }
+            for r in _rows(question, values)
+        ]
+        return json.dumps(rows) if rows else ""
+    return values.get(question.name, "").strip()
+
+
 def validate(fields: Sequence[Field], values: Mapping[str, str]) -> FormErrors:
     """GOV.UK messages for missing, unknown or over-long answers."""
     errors = FormErrors()
     for question in fields:
         if not question.asked(values):
             continue
-        value = values.get(question.name, "").strip()
-        if not value:
-            errors.add(question.name, question.error_if_empty)
+        value = value_of(question, values)
+        if question.kind == "date" and not _date(values, question.name)[1]:
+            errors.add(question.name, f"{question.label} must be a real date")
+        elif question.kind == "repeated":
+            for row in _rows(question, values):
+                for problem, text in validate(question.row(row), values).messages.items():
+                    errors.add(problem, f"{text} (row {row})")
+            if not value and question.required:
+                errors.add(question.row_name(1, question.parts[0]), question.error_if_empty)
+        elif not value:
+            if question.required:
+                errors.add(question.name, question.error_if_empty)
+        elif question.kind == "checkboxes":
+            if any(v not in dict(question.options) for v in value.split(",")):
+                errors.add(question.name, question.error_if_empty)
+        elif question.numeric and not (value.isascii() and value.isdigit()):
+            errors.add(question.name, f"{question.label} must be a whole number")
         elif question.options and value not in dict(question.options):
             errors.add(question.name, question.error_if_empty)
         elif len(value) > question.max_length:
@@ -84,7 +168,17 @@ def validate(fields: Sequence[Field], values: Mapping[str, str]) -> FormErrors:
 
 def answers(fields: Sequence[Field], values: Mapping[str, str]) -> dict[str, str]:
     """The trimmed answers to the questions that apply (others are dropped)."""
-    return {q.name: values.get(q.name, "").strip() for q in fields if q.asked(values)}
+    return {q.name: value_of(q, values) for q in fields if q.asked(values)}
+
+
+def posted(fields: Sequence[Field], form: Mapping[str, str], ticked: Any) -> dict[str, str]:
+    """The form as a draft: a checkboxes question's ticked values (`ticked(name)` lists them,
+    as Starlette's `FormData.getlist` does) joined with commas."""
+    draft = dict(form)
+    for q in fields:
+        if q.kind == "checkboxes":
+            draft[q.name] = ",".join(str(v) for v in ticked(q.name))
+    return draft
 
 
 def api_errors(

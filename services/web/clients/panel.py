@@ -48,3 +48,23 @@ class PanelClient(ApiClient):
         return view
 
     # --- end of provider/member methods ---
+
+    # --- Channel chair's casework (case page and casework forms) ---
+
+    async def chair_case(self, reference: str, *, purpose: str) -> Json:
+        """The case as the panel shows the chair: status, consent, records, plan, chronology."""
+        view: Json = await self._get(f"/v1/cases/{_seg(reference)}", purpose=purpose)
+        return view
+
+    async def factors(self) -> list[Json]:
+        """The 22 factors of the vulnerability assessment framework, with their dimensions."""
+        found: list[Json] = await self._get("/v1/factors")
+        return found
+
+    async def casework(self, reference: str, path: str, body: Json) -> Json:
+        """Send one casework step (`information-requests`, `consent/request`, `decision`, ...)."""
+        segments = "/".join(_seg(part) for part in path.split("/"))
+        answer: Json = await self._post(f"/v1/cases/{_seg(reference)}/{segments}", json=body)
+        return answer
+
+    # --- end of the chair's casework methods ---

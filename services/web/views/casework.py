@@ -1,0 +1,239 @@
+"""The Channel chair's case page and casework: form, check your answers, send, confirmation.
+
+Everything goes through the panel API with the chair's own token. As with the officer's
+decisions, what the chair types is kept in the session as a draft from the first post until
+the API accepts it, so a refusal (a decision before consent, say) never loses it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import RedirectResponse, Response
+
+from services.web.auth import FormDep, SessionDep, UserDep
+from services.web.casework_forms import (
+    ASSESSMENT_SLUG,
+    CASEWORK,
+    DIMENSIONS,
+    RECORD_STAGES,
+    assessment,
+)
+from services.web.clients.base import ApiProblem
+from services.web.decisions import Decision
+from services.web.deps import PanelDep
+from services.web.forms import FormErrors, answers, api_errors, posted, validate
+from services.web.pages import render
+
+router = APIRouter(include_in_schema=False)
+
+PURPOSE = "Channel panel casework"
+SECTION = "chair"
+REVIEW_ACTIONS = ("record_support_review", "record_post_exit_review")
+
+
+async def _form(slug: str, api: PanelDep) -> Decision:
+    if slug == ASSESSMENT_SLUG:
+        return assessment(await api.factors())
+    decision = CASEWORK.get(slug)
+    if decision is None:
+        raise HTTPException(404)
+    return decision
+
+
+def _base(reference: str, slug: str) -> str:
+    return f"/chair/cases/{reference}/{slug}"
+
+
+def _not_found(request: Request, reference: str) -> Response:
+    return render(
+        request,
+        "errors/page.html",
+        status_code=404,
+        title="Case not found",
+        message=f"There is no case {reference} in your areas.",
+    )
+
+
+@router.get("/chair/cases/{reference}")
+async def chair_case(
+    request: Request, reference: str, session: SessionDep, user: UserDep, api: PanelDep
+) -> Response:
+    """The case as the panel shows the chair, and what can be done now."""
+    try:
+        view = await api.chair_case(reference, purpose=PURPOSE)
+    except ApiProblem as problem:
+        if problem.status != 404:
+            raise
+        return _not_found(request, reference)
+    decisions = view.get("decisions") or []
+    return render(
+        request,
+        "casework/case.html",
+        title=f"Case {reference}",
+        section=SECTION,
+        view=view,
+        reference=reference,
+        next_steps=_next_steps(view, session.data.drafts),
+        dimensions=DIMENSIONS,
+        decisions=[d for d in decisions if d["action"] not in REVIEW_ACTIONS],
+        reviews=[d for d in decisions if d["action"] in REVIEW_ACTIONS],
+    )
+
+
+def _next_steps(view: dict[str, Any], drafts: dict[str, Any]) -> list[dict[str, Any]]:
+    """The GOV.UK task list of what the chair can do now, drafts marked in progress."""
+    reference = view["case"]["reference"]
+    allowed = set((view.get("status") or {}).get("allowed_actions") or [])
+    records = view["case"]["stage"] in RECORD_STAGES
+    titles = [(d.slug, d.title, d.action) for d in CASEWORK.values()]
+    titles.insert(1, (ASSESSMENT_SLUG, "Vulnerability assessment", ""))
+    steps = []
+    for slug, title, action in titles:
+        if (action in allowed) if action else records:
+            steps.append(_step(title, _base(reference, slug), f"{reference}/{slug}" in drafts))
+    return steps
+
+
+def _step(title: str, href: str, in_progress: bool) -> dict[str, Any]:
+    tag = (
+        {"text": "In progress", "classes": "govuk-tag--light-blue"}
+        if in_progress
+        else {"text": "Not yet started", "classes": "govuk-tag--blue"}
+    )
+    return {"title": {"text": title}, "href": href, "status": {"tag": tag}}
+
+
+def _form_page(
+    request: Request,
+    reference: str,
+    decision: Decision,
+    values: dict[str, str],
+    errors: FormErrors,
+    status_code: int = 200,
+) -> Response:
+    return render(
+        request,
+        "casework/form.html",
+        status_code=status_code,
+        title=f"{decision.title}: {reference}",
+        section=SECTION,
+        reference=reference,
+        decision=decision,
+        values=values,
+        errors=errors,
+        dimensions=DIMENSIONS,
+        action=_base(reference, decision.slug),
+        back_link=f"/chair/cases/{reference}",
+    )
+
+
+@router.get("/chair/cases/{reference}/{slug}")
+async def casework_form(
+    request: Request,
+    reference: str,
+    slug: str,
+    session: SessionDep,
+    user: UserDep,
+    api: PanelDep,
+    meeting: str = "",
+) -> Response:
+    """The questions, filled in with any draft (a meeting's page may name the meeting)."""
+    decision = await _form(slug, api)
+    draft = session.data.drafts.get(f"{reference}/{slug}")
+    if draft is None:
+        draft = {"meeting_id": meeting} if meeting else {}
+    return _form_page(request, reference, decision, draft, FormErrors())
+
+
+@router.post("/chair/cases/{reference}/{slug}")
+async def casework_answers(
+    request: Request,
+    reference: str,
+    slug: str,
+    session: SessionDep,
+    user: UserDep,
+    api: PanelDep,
+    form: FormDep,
+) -> Response:
+    """Keep the answers; on to check them, or back with what is missing."""
+    decision = await _form(slug, api)
+    ticked = (await request.form()).getlist
+    draft = posted(decision.fields, form, ticked)
+    session.data.drafts[f"{reference}/{slug}"] = draft
+    session.mark()
+    errors = validate(decision.fields, draft)
+    if errors:
+        return _form_page(request, reference, decision, draft, errors, 400)
+    return RedirectResponse(f"{_base(reference, slug)}/check", status_code=303)
+
+
+@router.get("/chair/cases/{reference}/{slug}/check")
+async def casework_check(
+    request: Request, reference: str, slug: str, session: SessionDep, user: UserDep, api: PanelDep
+) -> Response:
+    """Check your answers before they are sent."""
+    decision = await _form(slug, api)
+    draft = session.data.drafts.get(f"{reference}/{slug}")
+    if draft is None or validate(decision.fields, draft):
+        return RedirectResponse(_base(reference, slug), status_code=303)
+    return render(
+        request,
+        "casework/check.html",
+        title=f"Check your answers: {decision.title}",
+        section=SECTION,
+        reference=reference,
+        decision=decision,
+        values=answers(decision.fields, draft),
+        action=f"{_base(reference, slug)}/check",
+        change=_base(reference, slug),
+        back_link=_base(reference, slug),
+    )
+
+
+@router.post("/chair/cases/{reference}/{slug}/check")
+async def casework_send(
+    request: Request,
+    reference: str,
+    slug: str,
+    session: SessionDep,
+    api: PanelDep,
+    form: FormDep,
+) -> Response:
+    """Send it; a refusal comes back on the form with the answers kept."""
+    decision = await _form(slug, api)
+    key = f"{reference}/{slug}"
+    draft = session.data.drafts.get(key)
+    if draft is None or validate(decision.fields, draft):
+        return RedirectResponse(_base(reference, slug), status_code=303)
+    body = decision.body(answers(decision.fields, draft))
+    try:
+        status = await api.casework(reference, decision.api_path or slug, body)
+    except ApiProblem as problem:
+        if problem.status == 401:
+            raise
+        errors = api_errors(decision.fields, problem.errors, problem.detail or problem.title)
+        code = problem.status if problem.status in (403, 404, 409, 422, 503) else 400
+        return _form_page(request, reference, decision, draft, errors, code)
+    del session.data.drafts[key]
+    session.mark()
+    stage = str(status.get("stage", ""))
+    return RedirectResponse(f"{_base(reference, slug)}/done?stage={stage}", status_code=303)
+
+
+@router.get("/chair/cases/{reference}/{slug}/done")
+async def casework_done(
+    request: Request, reference: str, slug: str, user: UserDep, api: PanelDep, stage: str = ""
+) -> Response:
+    """The confirmation page."""
+    decision = await _form(slug, api)
+    return render(
+        request,
+        "casework/done.html",
+        title=decision.done,
+        section=SECTION,
+        reference=reference,
+        decision=decision,
+        stage=stage,
+    )
