@@ -34,6 +34,8 @@ from services.web.security import SecurityHeaders
 from services.web.sessions import SessionStore, purge_periodically
 from services.web.views import cases, decide, home, member, provider, sign_in, tasks, triage
 from services.web.views import casework as chair_casework
+from services.web.views import chair as chair_dashboard
+from services.web.views import panels as panel_pages
 
 ASSETS = ("govuk/govuk-frontend.min.css", "govuk/govuk-frontend.min.js", "app.css")
 
@@ -92,6 +94,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for module in (sign_in, home, tasks, triage, cases, decide, provider, member):
         app.include_router(module.router)
     app.include_router(chair_casework.router)
+    app.include_router(chair_dashboard.router)
+    app.include_router(panel_pages.router)
     return app
 
 

@@ -68,3 +68,71 @@ class PanelClient(ApiClient):
         return answer
 
     # --- end of the chair's casework methods ---
+
+    # --- Channel chair's panels, meetings and dashboard (chair/panels pages) ---
+
+    async def chair_queue(self, params: list[tuple[str, Any]], *, purpose: str) -> Json:
+        """A page of the chair's work queue: cases awaiting consent, the panel or a review."""
+        page: Json = await self._get("/v1/queue", params=params, purpose=purpose)
+        return page
+
+    async def panels(self) -> list[Json]:
+        """The panels of the caller's areas, with their members."""
+        found: list[Json] = await self._get("/v1/panels")
+        return found
+
+    async def panel(self, panel_id: str) -> Json:
+        """One panel and its members."""
+        found: Json = await self._get(f"/v1/panels/{_seg(panel_id)}")
+        return found
+
+    async def create_panel(self, body: Json) -> Json:
+        """Set up a panel in one of the chair's areas."""
+        created: Json = await self._post("/v1/panels", json=body)
+        return created
+
+    async def put_member(self, panel_id: str, subject: str, *, agency: str) -> Json:
+        """Seat a member (by their user ID) and the agency they represent."""
+        path = f"/v1/panels/{_seg(panel_id)}/members/{_seg(subject)}"
+        found: Json = (await self._send("PUT", path, json={"agency": agency})).json()
+        return found
+
+    async def remove_member(self, panel_id: str, subject: str) -> Json:
+        """Unseat a member."""
+        path = f"/v1/panels/{_seg(panel_id)}/members/{_seg(subject)}"
+        found: Json = (await self._send("DELETE", path)).json()
+        return found
+
+    async def panel_meetings(self, panel_id: str) -> list[Json]:
+        """A panel's meetings, soonest first (counts only)."""
+        found: list[Json] = await self._get(f"/v1/panels/{_seg(panel_id)}/meetings")
+        return found
+
+    async def create_meeting(self, panel_id: str, body: Json) -> Json:
+        """Schedule a meeting (with any cases already on its agenda)."""
+        created: Json = await self._post(f"/v1/panels/{_seg(panel_id)}/meetings", json=body)
+        return created
+
+    async def meeting(self, meeting_id: str, *, purpose: str) -> Json:
+        """A meeting: agenda, attendees and declared conflicts (the read is logged)."""
+        found: Json = await self._get(f"/v1/meetings/{_seg(meeting_id)}", purpose=purpose)
+        return found
+
+    async def add_to_agenda(self, meeting_id: str, reference: str) -> Json:
+        """Put a case of the panel's area on the agenda."""
+        path = f"/v1/meetings/{_seg(meeting_id)}/agenda"
+        found: Json = await self._post(path, json={"reference": reference})
+        return found
+
+    async def publish_agenda(self, meeting_id: str) -> Json:
+        """Publish the agenda: the panel is told of each case on it."""
+        found: Json = await self._post(f"/v1/meetings/{_seg(meeting_id)}/agenda/publish")
+        return found
+
+    async def record_attendance(self, meeting_id: str, body: Json) -> Json:
+        """Who attended, for which agency, and the conflicts they declared."""
+        path = f"/v1/meetings/{_seg(meeting_id)}/attendance"
+        found: Json = (await self._send("PUT", path, json=body)).json()
+        return found
+
+    # --- end of the chair's panels and meetings methods ---
