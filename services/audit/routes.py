@@ -6,10 +6,12 @@ from dataclasses import asdict
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Response
+from pydantic import BaseModel
 
 from safeguard.access_log import record_read, stated_purpose
 from safeguard.audit import casebook
+from safeguard.audit.cases import find_case
 from safeguard.audit.chain import chain_key
 from safeguard.audit.timeline import TimelineEntry
 from safeguard.audit.verify import verify
@@ -17,6 +19,7 @@ from safeguard.auth.staff import StaffPrincipal
 from safeguard.auth.staff_deps import require_roles
 from safeguard.codes import Role
 from safeguard.errors import ProblemError
+from safeguard.errors import documented_problem as problem
 from safeguard.temporal import data_converter_for
 from safeguard.web import PoolDep, SettingsDep, TemporalDep
 
@@ -92,9 +95,21 @@ async def replay_case(
     }
 
 
-@router.get("/cases/{reference}/timeline")
+SOURCE_HEADER = {
+    "X-History-Source": {
+        "schema": {"type": "string", "enum": ["archive", "temporal", "erased"]},
+        "description": "Where the history came from (`erased`: the record kept at erasure).",
+    }
+}
+
+
+@router.get(
+    "/cases/{reference}/timeline",
+    responses={200: {"description": "The timeline, oldest first.", "headers": SOURCE_HEADER}},
+)
 async def case_timeline(
     reference: str,
+    response: Response,
     pool: PoolDep,
     temporal: TemporalDep,
     settings: SettingsDep,
@@ -106,6 +121,7 @@ async def case_timeline(
     history = await _history(
         pool, temporal, reference, source, auditor=auditor, purpose=purpose, fields=["timeline"]
     )
+    response.headers["x-history-source"] = history.source
     return await casebook.case_timeline(history, data_converter_for(settings))
 
 
@@ -146,3 +162,80 @@ async def verify_chain(pool: PoolDep, settings: SettingsDep, auditor: Auditor) -
         "intact": result.intact,
         "finding": asdict(result.finding) if result.finding else None,
     }
+
+
+class CaseRead(BaseModel):
+    """One row of the access log: a read of the case's data."""
+
+    at: datetime
+    subject: str
+    role: str
+    service: str
+    fields: list[str]
+    purpose: str
+    action: str
+
+
+class CaseReads(BaseModel):
+    """A page of the case's access log, newest first, with the total."""
+
+    reference: str
+    items: list[CaseRead]
+    total: int
+    offset: int
+    limit: int
+    next_offset: int | None
+
+
+READS_RESPONSES: dict[int | str, dict[str, Any]] = {
+    400: problem("No `X-Purpose`: every read of case data states why (it is logged)."),
+    401: problem("No staff bearer token, or one that is invalid or expired."),
+    403: problem("The role is not `auditor`."),
+    404: problem("The audit store knows no case with that reference (yet)."),
+    422: problem("`limit` or `offset` is invalid (each named in `errors`)."),
+}
+
+
+@router.get("/cases/{reference}/reads", responses=READS_RESPONSES)
+async def case_reads(
+    reference: str,
+    pool: PoolDep,
+    auditor: Auditor,
+    purpose: Purpose,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+) -> CaseReads:
+    """Who read the case and why, newest first: every access-log row of the case, paged.
+
+    This read is itself logged (after the page is taken, so it shows from the next read on).
+    """
+    async with pool.acquire() as conn, conn.transaction():
+        case = await find_case(conn, reference)
+        if case is None:
+            raise ProblemError(404, "Unknown case", "No case has that reference.")
+        total: int = await conn.fetchval(
+            "SELECT count(*) FROM audit.access_log WHERE referral_id = $1", case.referral_id
+        )
+        rows = await conn.fetch(
+            "SELECT at, subject, role, service, fields, purpose, action FROM audit.access_log"
+            " WHERE referral_id = $1 ORDER BY at DESC, id DESC LIMIT $2 OFFSET $3",
+            case.referral_id,
+            limit,
+            offset,
+        )
+        await record_read(
+            conn,
+            service="audit",
+            principal=auditor,
+            referral_id=case.referral_id,
+            fields=["reads"],
+            purpose=purpose,
+        )
+    return CaseReads(
+        reference=reference,
+        items=[CaseRead.model_validate(dict(row)) for row in rows],
+        total=total,
+        offset=offset,
+        limit=limit,
+        next_offset=offset + limit if offset + limit < total else None,
+    )

@@ -8,6 +8,7 @@ from fastapi import Depends, Request
 
 from services.web.auth import UserDep
 from services.web.clients.assessment import AssessmentClient
+from services.web.clients.audit import AuditClient
 from services.web.clients.panel import PanelClient
 
 
@@ -18,6 +19,15 @@ def assessment_client(request: Request, user: UserDep) -> AssessmentClient:
 
 
 AssessmentDep = Annotated[AssessmentClient, Depends(assessment_client)]
+
+
+def audit_client(request: Request, user: UserDep) -> AuditClient:
+    """The audit API, as the signed-in auditor."""
+    state = request.app.state
+    return AuditClient(state.http, state.api_urls["audit"], user.access_token)
+
+
+AuditDep = Annotated[AuditClient, Depends(audit_client)]
 
 
 def panel_client(request: Request, user: UserDep) -> PanelClient:

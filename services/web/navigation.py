@@ -20,6 +20,7 @@ NAVIGATION: dict[str, tuple[Link, ...]] = {
     ),
     "intervention_provider": (Link("/provider/items", "My interventions", "provider"),),
     "panel_member": (Link("/member/cases", "Panel cases", "member"),),
+    "auditor": (Link("/audit", "Audit", "audit"),),
     "channel_chair": (Link("/chair", "Dashboard", "chair"), Link("/panels", "Panels", "panels")),
 }
 
