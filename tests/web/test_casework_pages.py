@@ -148,6 +148,13 @@ async def test_a_chair_takes_a_case_from_consent_to_closure(
     } | MENTORING
     form = await chair.get(f"/chair/cases/{reference}/decision?meeting={meeting}")
     assert f'value="{meeting}"' in form.text
+    assert (await chair.post(f"/chair/cases/{reference}/decision", decision)).status_code == 303
+    check = (await chair.get(f"/chair/cases/{reference}/decision/check")).text
+    assert "From the meeting's record" in check and "police-2 (police)" in check
+    assert (
+        "By majority" in check
+        and "Ideological mentoring, mentor-a, Weekly, 1 December 2026" in check
+    )
     assert "support active" in await send(chair, reference, "decision", decision)
     await driver.wait_for_stage(reference, "SUPPORT_ACTIVE")
 
@@ -216,6 +223,12 @@ async def test_refusals_and_missing_answers_keep_what_the_chair_typed(
     page = await case_page(chair, reference)
     assert re.search(r"Record the panel.s decision", page) is None  # not allowed yet
     assert "In progress" not in page  # the decision's draft is not a next step before consent
+
+    unknown = typed | {"meeting_id": "5f0c3c1e-0000-4000-8000-000000000000"}
+    assert (await chair.post(f"/chair/cases/{reference}/decision", unknown)).status_code == 303
+    answer = await chair.get(f"/chair/cases/{reference}/decision/check")
+    assert answer.status_code == 400 and "There is no meeting with that ID" in answer.text
+    assert 'href="#meeting_id"' in answer.text
 
     # Missing and invalid answers: every message linked, the typed rationale kept.
     partial = assessment_form()

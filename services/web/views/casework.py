@@ -178,9 +178,19 @@ async def casework_check(
     draft = session.data.drafts.get(f"{reference}/{slug}")
     if draft is None or validate(decision.fields, draft):
         return RedirectResponse(_base(reference, slug), status_code=303)
+    meeting = None
+    if "meeting_id" in draft and draft["meeting_id"].strip():
+        try:
+            meeting = await api.meeting(draft["meeting_id"].strip(), purpose=PURPOSE)
+        except ApiProblem as problem:
+            if problem.status not in (404, 422):
+                raise
+            errors = FormErrors({"meeting_id": "There is no meeting with that ID in your areas"})
+            return _form_page(request, reference, decision, draft, errors, 400)
     return render(
         request,
         "casework/check.html",
+        meeting=meeting,
         title=f"Check your answers: {decision.title}",
         section=SECTION,
         reference=reference,
