@@ -165,6 +165,7 @@ async def test_a_chair_takes_a_case_from_consent_to_closure(
     assert "Engagement (13 factors)" in page and "Intent (6 factors)" in page
     assert "Capability (3 factors)" in page
     assert "mentor-a" in page and "Revision 1 (current)" in page
+    assert "police-2 police" in page and "Revision shown under Support plan" in page
     assert "Monthly support review" in page
 
     await advance(pages, temporal_env, reference, 31)
