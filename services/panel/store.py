@@ -11,6 +11,7 @@ from uuid import UUID
 import asyncpg
 
 from safeguard import projection
+from safeguard.codes import Stage
 from safeguard.db.pool import Connection
 from safeguard.events.envelope import EventEnvelope
 
@@ -48,6 +49,8 @@ _QUEUE_COLUMNS = (
     f"c.referral_id, c.reference, c.area, c.stage, {_KIND_SQL} AS kind, c.due_kind, c.due_at,"
     f" c.due_months, c.escalated_at, {_OVERDUE} AS overdue"
 )
+# A closed (or erased) case leaves panel members' sight: they see cases while they are open.
+_ENDED_STAGES = [Stage.CLOSED.value, Stage.REDACTED.value]
 # Panel members see the cases on the agendas of the panels they sit on.
 ON_MY_AGENDAS = (
     "EXISTS (SELECT 1 FROM panel.agenda_items ai JOIN panel.meetings m ON m.id = ai.meeting_id"
@@ -84,12 +87,13 @@ async def case_by_id(conn: Connection, referral_id: UUID) -> asyncpg.Record | No
 
 
 async def member_sees(conn: Connection, *, subject: str, referral_id: UUID) -> bool:
-    """Whether the case is on an agenda of a panel `subject` sits on."""
+    """Whether the case is open and on an agenda of a panel `subject` sits on."""
     found: bool = await conn.fetchval(
         f"SELECT {ON_MY_AGENDAS.format('$2')} FROM panel.cases c"  # noqa: S608 - fixed fragment
-        " WHERE c.referral_id = $1",
+        " WHERE c.referral_id = $1 AND c.stage <> ALL($3::text[])",
         referral_id,
         subject,
+        _ENDED_STAGES,
     )
     return bool(found)
 

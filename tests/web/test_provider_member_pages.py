@@ -116,5 +116,7 @@ async def test_a_member_sees_only_open_cases_on_their_panels_agendas(pages: Site
 
         await assert_eventually(still_listed, lambda shown: not shown, within=30)
         assert listed in (await member.get("/member/cases")).text
+        # ... and cannot be opened by its address either: members see open cases only.
+        assert (await member.get(f"/member/cases/{closing}")).status_code == 404
     finally:
         await member.http.aclose()
