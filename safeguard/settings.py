@@ -74,6 +74,16 @@ class NotificationSettings(BaseModel):
     retry_max_seconds: float = 600.0
 
 
+class PanelSettings(BaseModel):
+    """The panel service (`SAFEGUARD_PANEL__*`): the consent links it issues."""
+
+    # A consent link can be answered this many days after it was issued (withdrawing does
+    # not expire); a new link for the case replaces any unused one.
+    consent_link_days: int = Field(14, ge=1, le=90)
+    # Wrong details (reference, date of birth) this many times lock the link for good.
+    consent_link_max_attempts: int = Field(5, ge=1, le=20)
+
+
 class TelemetrySettings(BaseModel):
     """Where spans and metrics go (`SAFEGUARD_TELEMETRY__*`)."""
 
@@ -149,8 +159,10 @@ class Settings(BaseSettings):
 
     # Services' internal APIs, called with the shared bearer token (never exposed publicly).
     intake_internal_url: str | None = None
+    panel_internal_url: str | None = None
     internal_api_token: SecretStr = SecretStr(DEV_INTERNAL_API_TOKEN)
     notifications: NotificationSettings = Field(default_factory=NotificationSettings)
+    panel: PanelSettings = Field(default_factory=PanelSettings)
     telemetry: TelemetrySettings = Field(default_factory=TelemetrySettings)
     web: WebSettings = Field(default_factory=WebSettings)
     # HMAC key of the audit hash chain: without it, nobody can forge a row that verifies.
@@ -210,6 +222,14 @@ class Settings(BaseSettings):
     def intake_internal_base(self) -> str:
         """The intake service's internal API base URL (the local one by default)."""
         return self.intake_internal_url or f"http://127.0.0.1:{self.services.intake}"
+
+    def panel_internal_base(self) -> str:
+        """The panel service's internal API base URL (the local one by default)."""
+        return self.panel_internal_url or f"http://127.0.0.1:{self.services.panel}"
+
+    def web_public_base(self) -> str:
+        """Where people reach the web front end (`web.public_url`; loopback by default)."""
+        return (self.web.public_url or f"http://127.0.0.1:{self.services.web}").rstrip("/")
 
     def topic(self, name: str) -> str:
         """The physical topic name for a logical topic."""

@@ -21,6 +21,7 @@ from services.panel.routes_cases import (
     reference_router,
     requests_router,
 )
+from services.panel.routes_links import internal_links_router, public_links_router
 from services.panel.routes_panels import meetings_router, panels_router
 from services.panel.routes_plans import plans_router, provider_router
 
@@ -35,6 +36,10 @@ assessments, consent, decisions, support plans and reviews, and intervention pro
   items assigned to their `provider_id`; `prevent_officer` may ask for and record consent;
   `person_or_guardian` (a consent-portal token, subject `consent:<reference>`) may answer or
   withdraw consent on that case; `operator` sees `/v1/metrics` only.
+* **Consent links** (`/public/v1/consent-links/{token}/...`) take no credential: the link is
+  one. Its holder gives the case's reference and the person's date of birth with every call;
+  a link answers once, answering ends when it expires, and wrong details lock it after a few
+  tries.
 * **Police-only fields** (deconfliction, database checks) never appear here.
 * **Purpose**: every read of case data states why in `X-Purpose` and is written to the
   access log.
@@ -68,6 +73,8 @@ def create_app(
             meetings_router,
             provider_router,
             reference_router,
+            public_links_router,
+            internal_links_router,
         ],
     )
 

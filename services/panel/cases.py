@@ -17,7 +17,13 @@ from safeguard.db.pool import Connection, Pool
 from safeguard.errors import FieldError, ProblemError
 from services.panel import records, store
 from services.panel.access import actor_for, bound_to_case, sees_area, unknown_case
-from workflows.referral.actions import ActionInput, Actor
+from services.panel.models import ConsentAnswerCreate, ConsentWithdrawalCreate
+from workflows.referral.actions import (
+    ActionInput,
+    Actor,
+    ConsentDecisionInput,
+    WithdrawConsentInput,
+)
 from workflows.referral.models import CaseStatus
 from workflows.referral.workflows import ReferralWorkflow, workflow_id_for
 
@@ -88,6 +94,48 @@ async def act(
             detail=detail,
         )
     return result
+
+
+async def record_consent(
+    pool: Pool,
+    temporal: Client,
+    *,
+    principal: StaffPrincipal,
+    reference: str,
+    body: ConsentAnswerCreate,
+) -> CaseStatus:
+    """Consent given (with its scope) or refused: the portal's, the consent link's and staff's."""
+    return await act(
+        pool,
+        temporal,
+        principal=principal,
+        reference=reference,
+        update=ReferralWorkflow.record_consent,
+        build=lambda actor: ConsentDecisionInput(
+            actor=actor, decision=body.decision, scope=body.scope
+        ),
+        detail=body.model_dump(mode="json"),
+    )
+
+
+async def withdraw_consent(
+    pool: Pool,
+    temporal: Client,
+    *,
+    principal: StaffPrincipal,
+    reference: str,
+    body: ConsentWithdrawalCreate,
+) -> CaseStatus:
+    """Consent withdrawn: support stops and the panel reassesses later."""
+    return await act(
+        pool,
+        temporal,
+        principal=principal,
+        reference=reference,
+        update=ReferralWorkflow.withdraw_consent,
+        build=lambda actor: WithdrawConsentInput(actor=actor, notes=body.notes),
+        detail=body.model_dump(mode="json"),
+    )
 
 
 def invalid(error: ValidationError) -> ProblemError:

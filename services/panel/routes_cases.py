@@ -11,7 +11,7 @@ from safeguard.access_log import stated_purpose
 from safeguard.auth.staff_deps import StaffDep
 from safeguard.intake_client import ReferralClient
 from safeguard.web import PoolDep, TemporalDep
-from services.panel import casework, meetings
+from services.panel import cases, casework, meetings
 from services.panel.access import Chair, ConsentAsker, ConsentTaker, Monitor, Reader, Replier
 from services.panel.cases import act
 from services.panel.factors import FACTORS
@@ -199,16 +199,8 @@ async def record_consent(
     temporal: TemporalDep,
 ) -> CaseStatus:
     """Consent given (with its scope) or refused, by the person or guardian or on their behalf."""
-    return await act(
-        pool,
-        temporal,
-        principal=principal,
-        reference=reference,
-        update=ReferralWorkflow.record_consent,
-        build=lambda actor: a.ConsentDecisionInput(
-            actor=actor, decision=body.decision, scope=body.scope
-        ),
-        detail=_body(body),
+    return await cases.record_consent(
+        pool, temporal, principal=principal, reference=reference, body=body
     )
 
 
@@ -221,14 +213,8 @@ async def withdraw_consent(
     temporal: TemporalDep,
 ) -> CaseStatus:
     """Consent withdrawn: support stops and the panel reassesses later."""
-    return await act(
-        pool,
-        temporal,
-        principal=principal,
-        reference=reference,
-        update=ReferralWorkflow.withdraw_consent,
-        build=lambda actor: a.WithdrawConsentInput(actor=actor, notes=body.notes),
-        detail=_body(body),
+    return await cases.withdraw_consent(
+        pool, temporal, principal=principal, reference=reference, body=body
     )
 
 

@@ -55,11 +55,11 @@ class Pipeline:
     partner: dict[str, str]
     driver: PanelDriver
 
-    async def submit(self, *, area: str = AREA) -> str:
+    async def submit(self, *, area: str = AREA, form: dict[str, Any] | None = None) -> str:
         """Submit a referral through intake; return its reference once its case is open."""
         answer = await self.http.post(
             f"{self.intake}/v1/referrals",
-            json=referral_form(area),
+            json=form or referral_form(area),
             headers=self.partner | {"Idempotency-Key": new_key()},
         )
         assert answer.status_code == 201, answer.text
@@ -72,9 +72,9 @@ class Pipeline:
         )
         return reference
 
-    async def refer(self, *, area: str = AREA) -> str:
+    async def refer(self, *, area: str = AREA, form: dict[str, Any] | None = None) -> str:
         """A referral the police sent to Channel (the gateway update made directly)."""
-        reference = await self.submit(area=area)
+        reference = await self.submit(area=area, form=form)
         await self.temporal.get_workflow_handle(workflow_id_for(reference)).execute_update(
             ReferralWorkflow.record_gateway_assessment,
             a.GatewayAssessmentInput(

@@ -190,6 +190,28 @@ ENDPOINTS = [
         {"held_on": "2026-12-08", "kind": "session", "attended": True},
         frozenset({201}),
     ),
+    # The link is the credential: any token or none; an unknown link is 404 for everyone.
+    Endpoint(
+        "POST",
+        "/public/v1/consent-links/{token}/verify",
+        EVERYONE,
+        {"reference": "{reference}", "date_of_birth": "2010-03-14"},
+        frozenset({404}),
+    ),
+    Endpoint(
+        "POST",
+        "/public/v1/consent-links/{token}/answer",
+        EVERYONE,
+        {"reference": "{reference}", "date_of_birth": "2010-03-14", "answer": "given"},
+        frozenset({404}),
+    ),
+    Endpoint(
+        "POST",
+        "/public/v1/consent-links/{token}/withdrawal",
+        EVERYONE,
+        {"reference": "{reference}", "date_of_birth": "2010-03-14"},
+        frozenset({404}),
+    ),
     Endpoint("GET", "/v1/factors", EVERYONE),
     Endpoint("GET", "/v1/metrics", MONITORS),
     Endpoint("GET", "/health/live", EVERYONE),
@@ -253,6 +275,7 @@ async def supported_case(system: Pipeline) -> dict[str, str]:
         "request_id": request["id"],
         "item_id": view["plan"][0]["items"][0]["item_id"],
         "subject": "probation-1",
+        "token": "not-a-link-we-issued",
     }
 
 
