@@ -18,6 +18,7 @@ from services.notifications.contacts import ContactsClient
 from services.notifications.delivery import DeliveryChannel, Sender
 from services.notifications.dispatch import Dispatcher
 from services.notifications.events import CONSUMER, handle_event
+from services.notifications.links import ConsentLinkClient
 from services.notifications.notify import NotifySender
 from services.notifications.recipients import Resolver
 from services.notifications.routes import directory_router, router
@@ -65,6 +66,7 @@ def _with_dispatcher(settings: Settings, base: Lifespan) -> Lifespan:
                     pool=app.state.pool,
                     resolver=Resolver(pool=app.state.pool, contacts=ContactsClient(settings, http)),
                     senders=senders(settings, http),
+                    links=ConsentLinkClient(settings, http),
                 )
                 await stack.enter_async_context(running(dispatcher.run()))
             yield

@@ -22,6 +22,7 @@ from safeguard.metrics import NOTIFICATIONS
 from safeguard.settings import NotificationSettings
 from services.notifications import store
 from services.notifications.delivery import DeliveryChannel, DeliveryError, Outgoing, Sender
+from services.notifications.links import LINKED_TEMPLATES, ConsentLinkClient
 from services.notifications.models import Claimed
 from services.notifications.recipients import Resolver
 from services.notifications.templates import TemplateError, render
@@ -43,11 +44,13 @@ class Dispatcher:
         pool: Pool,
         resolver: Resolver,
         senders: dict[DeliveryChannel, Sender],
+        links: ConsentLinkClient,
         batch: int = 20,
     ) -> None:
         self._settings = settings
         self._pool = pool
         self._resolver = resolver
+        self._links = links
         self._senders = senders
         self._batch = batch
         self._wake = asyncio.Event()
@@ -119,13 +122,20 @@ class Dispatcher:
         logger.info("notification %s (%s) delivered by %s", claimed.id, claimed.template, channel)
 
     async def _prepare(self, claimed: Claimed) -> Outgoing:
-        try:
-            message = render(claimed.template, claimed.params)
-        except TemplateError as error:
-            raise DeliveryError(f"template problem: {error}", permanent=True) from None
         destination = await self._resolver.resolve(
             referral_id=claimed.referral_id, recipient=claimed.recipient
         )
+        params = claimed.params
+        if claimed.template in LINKED_TEMPLATES:
+            # Asked only once the message can go: a fresh link replaces any unused one. It
+            # lives in the rendered message alone, never in the stored parameters.
+            self._sender(destination.channel)
+            link = await self._links.issue(claimed.referral_id)
+            params = params | link.params()
+        try:
+            message = render(claimed.template, params)
+        except TemplateError as error:
+            raise DeliveryError(f"template problem: {error}", permanent=True) from None
         return Outgoing(claimed.id, claimed.referral_id, destination, message)
 
     def _sender(self, channel: DeliveryChannel) -> Sender:

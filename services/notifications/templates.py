@@ -67,13 +67,16 @@ TEMPLATES: dict[str, Template] = {
     "consent_request": Template(
         "Support is being offered: reference {reference}",
         "Your local Channel coordinator would like to talk with you about support that is "
-        "available. Please reply by {due}, quoting the reference {reference}. Taking part is "
-        "voluntary.",
+        "available. Taking part is voluntary. Please reply by {due}, quoting the reference "
+        "{reference}.\n\nYou can answer online at {link}\nYou will be asked for the reference "
+        "and the date of birth of the person the support is for. The link works once and "
+        "expires on {link_expires}.",
     ),
     "consent_reminder": Template(
         "Reminder: support offer {reference}",
         "We have not yet heard from you about the support offered under reference "
-        "{reference}. Please reply by {due}.",
+        "{reference}. Please reply by {due}.\n\nYou can answer online at {link}\nThis link "
+        "replaces any we sent before. It works once and expires on {link_expires}.",
     ),
     "consent_reassessment_due": Template(
         "Reassessment due: {reference}",

@@ -51,6 +51,7 @@ async def notifying(
         yield settings.model_copy(
             update={
                 "intake_internal_url": intake,
+                "panel_internal_url": intake,
                 "internal_api_token": SecretStr(TOKEN),
                 "notifications": NotificationSettings(
                     smtp_host=smtp.host,

@@ -7,6 +7,7 @@ partner agency's webhook receiver, and GOV.UK Notify. Kafka, PostgreSQL and SMTP
 from __future__ import annotations
 
 import json
+import secrets
 from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
@@ -27,10 +28,14 @@ TOKEN = "test-internal-token"  # noqa: S105 - a test-only token
 
 @dataclass
 class Contacts:
-    """Intake's `GET /internal/v1/referrals/{id}/contacts`, serving what a test puts in."""
+    """Intake's `GET /internal/v1/referrals/{id}/contacts`, serving what a test puts in.
+
+    It also stands in for the panel's `POST /internal/v1/consent-links`, keeping the tokens.
+    """
 
     by_referral: dict[UUID, dict[str, Any]] = field(default_factory=dict)
     calls: int = 0
+    links: list[tuple[UUID, str]] = field(default_factory=list)
 
     def add(
         self,
@@ -62,6 +67,18 @@ class Contacts:
             if found is None:
                 return JSONResponse({"title": "Unknown referral"}, status_code=404)
             return JSONResponse(found)
+
+        @app.post("/internal/v1/consent-links")
+        async def consent_link(
+            request: Request, authorization: str | None = Header(default=None)
+        ) -> Response:
+            if authorization != f"Bearer {TOKEN}":
+                return JSONResponse({"title": "Unauthorized"}, status_code=401)
+            referral_id = UUID((await request.json())["referral_id"])
+            token = secrets.token_urlsafe(32)
+            self.links.append((referral_id, token))
+            body = {"token": token, "expires_at": "2026-12-15T12:00:00+00:00"}
+            return JSONResponse(body, status_code=201)
 
         return app
 

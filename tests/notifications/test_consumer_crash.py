@@ -25,6 +25,7 @@ from services.notifications.contacts import ContactsClient
 from services.notifications.directory import put_entry
 from services.notifications.dispatch import Dispatcher
 from services.notifications.events import CONSUMER
+from services.notifications.links import ConsentLinkClient
 from services.notifications.models import DirectoryEntryWrite
 from services.notifications.recipients import Resolver
 from services.notifications.sink import SmtpSink
@@ -143,6 +144,7 @@ async def _dispatch_everything(
             pool=pool,
             resolver=Resolver(pool=pool, contacts=ContactsClient(settings, http)),
             senders=senders(settings, http),
+            links=ConsentLinkClient(settings, http),
         )
         async with running(dispatcher.run(poll_seconds=0.2)):
             await assert_eventually(

@@ -132,6 +132,18 @@ async def test_every_audience_is_told_on_its_channel(
     assert {m["Message-ID"].strip("<>").split("@")[0] for m in smtp.received} <= ids
     closed = next(m for m in smtp.received if m["Subject"].endswith("closed"))
     assert "NO_FURTHER_ACTION" not in closed.get_content()  # closure without its outcome
+    # The consent request carries a fresh link from the panel, and only the message holds it.
+    asked = next(m for m in smtp.received if m["X-Envelope-To"] == GUARDIAN).get_content()
+    assert [referral for referral, _ in contacts.links] == [a]
+    token = contacts.links[0][1]
+    assert f"http://127.0.0.1:{notifying.services.web}/consent/{token}" in asked
+    assert "works once and expires on 15 December 2026" in asked
+    stored = await pool.fetchval(
+        "SELECT params::text FROM notifications.notifications WHERE template = 'consent_request'"
+        " AND referral_id = $1",
+        a,
+    )
+    assert token not in stored and token not in caplog.text and token not in str(for_a)
     mentor = next(m for m in smtp.received if m["X-Envelope-To"] == MENTOR)
     assert "2 item(s): educational, vocational" in mentor.get_content()
 

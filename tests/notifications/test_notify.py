@@ -15,10 +15,16 @@ from tests.notifications.standins import Notify
 from tests.servers import serve
 
 TEMPLATE_ID = "f33517ff-2a88-4f6e-b855-c550268ce08a"
+PARAMS = {
+    "reference": "PRV-2026-000101",
+    "due": "1 May 2026",
+    "link": "https://safeguard.example/consent/abc",
+    "link_expires": "15 April 2026",
+}
 
 
 def _outgoing(destination: Destination) -> Outgoing:
-    message = render("consent_request", {"reference": "PRV-2026-000101", "due": "1 May 2026"})
+    message = render("consent_request", PARAMS)
     return Outgoing(uuid.uuid4(), uuid.uuid4(), destination, message)
 
 
@@ -46,10 +52,7 @@ async def test_email_and_sms_go_through_notify_templates() -> None:
     ]
     assert notify.sent[0]["email_address"] == "parent@home.example"
     assert notify.sent[0]["reference"] == str(email.notification_id)
-    assert notify.sent[0]["personalisation"] == {
-        "reference": "PRV-2026-000101",
-        "due": "1 May 2026",
-    }
+    assert notify.sent[0]["personalisation"] == PARAMS
 
 
 @pytest.mark.parametrize(("status", "permanent"), [(400, True), (429, False), (500, False)])

@@ -7,6 +7,7 @@ import uuid
 import pytest
 
 from safeguard.events.contracts import EVENT_TYPES
+from services.notifications.links import LINKED_TEMPLATES
 from services.notifications.routing import ROUTES, Audience, plan
 from services.notifications.templates import TEMPLATES, render
 from services.notifications.webhook import signature, verify
@@ -18,12 +19,18 @@ def test_every_route_names_a_known_event_type_and_template() -> None:
     assert {route.template for routes in ROUTES.values() for route in routes} <= set(TEMPLATES)
 
 
+LINK_PARAMS = {"link": "http://127.0.0.1:8000/consent/t", "link_expires": "15 December 2026"}
+
+
 @pytest.mark.parametrize("event_type", sorted(ROUTES))
 def test_every_planned_notification_renders(event_type: str) -> None:
     planned = plan(sample_event(event_type, reference="PRV-2026-000007"))
     assert planned
     for item in planned:
-        message = render(item.template, item.params)
+        # A consent request's link is added when it is sent, never planned (or stored).
+        assert "link" not in item.params
+        sent = LINK_PARAMS if item.template in LINKED_TEMPLATES else {}
+        message = render(item.template, item.params | sent)
         assert "PRV-2026-000007" in message.subject + message.body
         assert "{" not in message.subject + message.body
 
