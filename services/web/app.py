@@ -36,6 +36,7 @@ from services.web.views import audit as audit_pages
 from services.web.views import cases, decide, home, member, provider, sign_in, tasks, triage
 from services.web.views import casework as chair_casework
 from services.web.views import chair as chair_dashboard
+from services.web.views import consent as consent_pages
 from services.web.views import panels as panel_pages
 
 ASSETS = ("govuk/govuk-frontend.min.css", "govuk/govuk-frontend.min.js", "app.css")
@@ -97,6 +98,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(chair_casework.router)
     app.include_router(chair_dashboard.router)
     app.include_router(panel_pages.router)
+    # Public: the consent link is the credential, so no sign-in (no UserDep) on these pages.
+    app.include_router(consent_pages.router)
     return app
 
 

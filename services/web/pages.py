@@ -14,6 +14,8 @@ from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, P
 
 from services.web.assets import AssetManifest
 from services.web.forms import FormErrors
+from services.web.i18n import install as install_i18n
+from services.web.i18n import load_catalogues
 from services.web.navigation import navigation
 from services.web.sessions import Session
 
@@ -72,6 +74,9 @@ def build_templates(manifest: AssetManifest) -> Jinja2Templates:
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    # Public pages speak English or Welsh (`services/web/i18n.py`); staff pages stay English.
+    load_catalogues()
+    install_i18n(env)
     env.globals["asset_url"] = manifest.url
     env.globals["navigation"] = navigation
     env.filters["govuk_date"] = _date
