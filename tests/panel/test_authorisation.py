@@ -166,8 +166,10 @@ ENDPOINTS = [
         {"scheduled_for": "2026-12-01T10:00:00Z", "agenda": ["{reference}"]},
         frozenset({201}),
     ),
+    Endpoint("GET", "/v1/panels/{panel_id}/meetings", READERS),
     Endpoint("GET", "/v1/meetings/{meeting_id}", READERS),
     Endpoint("POST", "/v1/meetings/{meeting_id}/agenda", CHAIR_ONLY, {"reference": "{reference}"}),
+    Endpoint("POST", "/v1/meetings/{meeting_id}/agenda/publish", CHAIR_ONLY),
     Endpoint(
         "PUT",
         "/v1/meetings/{meeting_id}/attendance",

@@ -117,7 +117,12 @@ async def test_replaying_the_topic_changes_nothing(pipeline: Pipeline) -> None:
         await _caught_up(pipeline)
     assert await _snapshot(pipeline) == before
 
-    # A rebuild: forget every handled event, so each one is projected a second time.
+    # A rebuild: forget every handled event, so each one is projected a second time. (Notices
+    # such as panel.meeting_scheduled are handled but kept in no case's events, so the count to
+    # match is the ledger's, not the case events'.)
+    ledger = "SELECT count(*) AS n FROM messaging.processed_events WHERE consumer = 'panel'"
+    first = (await pipeline.rows(ledger))[0]["n"]
+    assert first >= before[2]
     async with pipeline.pool.acquire() as conn:
         await conn.execute("DELETE FROM messaging.processed_events WHERE consumer = 'panel'")
     rebuilt = regrouped.model_copy(
@@ -126,10 +131,8 @@ async def test_replaying_the_topic_changes_nothing(pipeline: Pipeline) -> None:
     pipeline.settings = rebuilt
     async with serve_panel(rebuilt, pipeline.temporal):
         await _caught_up(pipeline)
-    handled = await pipeline.rows(
-        "SELECT count(*) AS n FROM messaging.processed_events WHERE consumer = 'panel'"
-    )
-    assert handled[0]["n"] == before[2]  # every event went through the projection again
+    handled = await pipeline.rows(ledger)
+    assert handled[0]["n"] == first  # every event went through the projection again
     assert await _snapshot(pipeline) == before  # and changed nothing
     twice = await pipeline.rows(
         "SELECT referral_id, revision, position FROM panel.plan_items"
