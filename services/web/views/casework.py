@@ -23,8 +23,9 @@ from services.web.casework_forms import (
 from services.web.clients.base import ApiProblem
 from services.web.decisions import Decision
 from services.web.deps import PanelDep
-from services.web.forms import FormErrors, answers, api_errors, posted, validate
+from services.web.forms import FormErrors, answers, posted, validate
 from services.web.pages import render
+from services.web.sending import send_draft
 
 router = APIRouter(include_in_schema=False)
 
@@ -213,23 +214,16 @@ async def casework_send(
 ) -> Response:
     """Send it; a refusal comes back on the form with the answers kept."""
     decision = await _form(slug, api)
-    key = f"{reference}/{slug}"
-    draft = session.data.drafts.get(key)
-    if draft is None or validate(decision.fields, draft):
-        return RedirectResponse(_base(reference, slug), status_code=303)
-    body = decision.body(answers(decision.fields, draft))
-    try:
-        status = await api.casework(reference, decision.api_path or slug, body)
-    except ApiProblem as problem:
-        if problem.status == 401:
-            raise
-        errors = api_errors(decision.fields, problem.errors, problem.detail or problem.title)
-        code = problem.status if problem.status in (403, 404, 409, 422, 503) else 400
-        return _form_page(request, reference, decision, draft, errors, code)
-    del session.data.drafts[key]
-    session.mark()
-    stage = str(status.get("stage", ""))
-    return RedirectResponse(f"{_base(reference, slug)}/done?stage={stage}", status_code=303)
+    return await send_draft(
+        session,
+        key=f"{reference}/{slug}",
+        decision=decision,
+        base=_base(reference, slug),
+        send=lambda body: api.casework(reference, decision.api_path or slug, body),
+        form_page=lambda draft, errors, code: _form_page(
+            request, reference, decision, draft, errors, code
+        ),
+    )
 
 
 @router.get("/chair/cases/{reference}/{slug}/done")

@@ -10,11 +10,11 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 
 from services.web.auth import FormDep, SessionDep, UserDep
-from services.web.clients.base import ApiProblem
 from services.web.decisions import DECISIONS, Decision
 from services.web.deps import AssessmentDep
-from services.web.forms import FormErrors, answers, api_errors, validate
+from services.web.forms import FormErrors, answers, validate
 from services.web.pages import render
+from services.web.sending import send_draft
 
 router = APIRouter(include_in_schema=False)
 
@@ -111,22 +111,16 @@ async def send_decision(
 ) -> Response:
     """Send the decision; a refusal comes back on the form with the answers kept."""
     decision = _decision(slug)
-    key = f"{reference}/{slug}"
-    draft = session.data.drafts.get(key)
-    if draft is None or validate(decision.fields, draft):
-        return RedirectResponse(_base(reference, slug), status_code=303)
-    try:
-        status = await api.decide(reference, slug, decision.body(answers(decision.fields, draft)))
-    except ApiProblem as problem:
-        if problem.status == 401:
-            raise
-        errors = api_errors(decision.fields, problem.errors, problem.detail or problem.title)
-        code = problem.status if problem.status in (403, 404, 409, 422, 503) else 400
-        return _form_page(request, reference, decision, draft, errors, code)
-    del session.data.drafts[key]
-    session.mark()
-    stage = str(status.get("stage", ""))
-    return RedirectResponse(f"{_base(reference, slug)}/done?stage={stage}", status_code=303)
+    return await send_draft(
+        session,
+        key=f"{reference}/{slug}",
+        decision=decision,
+        base=_base(reference, slug),
+        send=lambda body: api.decide(reference, slug, body),
+        form_page=lambda draft, errors, code: _form_page(
+            request, reference, decision, draft, errors, code
+        ),
+    )
 
 
 @router.get("/cases/{reference}/decisions/{slug}/done")
