@@ -3,18 +3,10 @@
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import quote
 
-from services.web.clients.base import ApiClient, ApiProblem
+from services.web.clients.base import ApiClient, path_segment
 
 Json = dict[str, Any]
-
-
-def _seg(value: str) -> str:
-    """A path segment from the page's URL, escaped so it cannot reach another API route."""
-    if value in ("", ".", ".."):
-        raise ApiProblem(404, "Not found", "There is nothing at that address.")
-    return quote(value, safe="")
 
 
 class AssessmentClient(ApiClient):
@@ -32,25 +24,25 @@ class AssessmentClient(ApiClient):
 
     async def case(self, reference: str, *, purpose: str) -> Json:
         """The case view (the read is logged with `purpose`)."""
-        view: Json = await self._get(f"/v1/cases/{_seg(reference)}", purpose=purpose)
+        view: Json = await self._get(f"/v1/cases/{path_segment(reference)}", purpose=purpose)
         return view
 
     async def claim(self, task_id: str) -> Json:
         """Take a task."""
-        task: Json = await self._post(f"/v1/tasks/{_seg(task_id)}/claim")
+        task: Json = await self._post(f"/v1/tasks/{path_segment(task_id)}/claim")
         return task
 
     async def release(self, task_id: str, *, version: str) -> Json:
         """Put a task back."""
         task: Json = await self._post(
-            f"/v1/tasks/{_seg(task_id)}/release", headers={"if-match": f'"{version}"'}
+            f"/v1/tasks/{path_segment(task_id)}/release", headers={"if-match": f'"{version}"'}
         )
         return task
 
     async def assign(self, task_id: str, *, assignee: str, version: str) -> Json:
         """Give a task to an officer."""
         task: Json = await self._post(
-            f"/v1/tasks/{_seg(task_id)}/assign",
+            f"/v1/tasks/{path_segment(task_id)}/assign",
             json={"assignee": assignee},
             headers={"if-match": f'"{version}"'},
         )
@@ -58,10 +50,14 @@ class AssessmentClient(ApiClient):
 
     async def decide(self, reference: str, action: str, body: Json) -> Json:
         """Send a decision (`gateway-assessment`, `police-reviews`, `information`, ...)."""
-        status: Json = await self._post(f"/v1/cases/{_seg(reference)}/{_seg(action)}", json=body)
+        status: Json = await self._post(
+            f"/v1/cases/{path_segment(reference)}/{path_segment(action)}", json=body
+        )
         return status
 
     async def set_area(self, reference: str, *, area: str) -> Json:
         """Give an unassigned case its area."""
-        status: Json = await self._post(f"/v1/cases/{_seg(reference)}/area", json={"area": area})
+        status: Json = await self._post(
+            f"/v1/cases/{path_segment(reference)}/area", json={"area": area}
+        )
         return status

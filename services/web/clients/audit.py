@@ -3,18 +3,10 @@
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import quote
 
-from services.web.clients.base import ApiClient, ApiProblem
+from services.web.clients.base import ApiClient, path_segment
 
 Json = dict[str, Any]
-
-
-def _seg(value: str) -> str:
-    """A path segment from the page's URL, escaped so it cannot reach another API route."""
-    if value in ("", ".", ".."):
-        raise ApiProblem(404, "Not found", "There is nothing at that address.")
-    return quote(value, safe="")
 
 
 class AuditClient(ApiClient):
@@ -22,19 +14,23 @@ class AuditClient(ApiClient):
 
     async def timeline(self, reference: str, *, purpose: str) -> tuple[list[Json], str]:
         """Who decided what and when, oldest first, and where the history came from."""
-        answer = await self._send("GET", f"/v1/cases/{_seg(reference)}/timeline", purpose=purpose)
+        answer = await self._send(
+            "GET", f"/v1/cases/{path_segment(reference)}/timeline", purpose=purpose
+        )
         entries: list[Json] = answer.json()
         return entries, answer.headers.get("x-history-source", "")
 
     async def replay(self, reference: str, *, purpose: str) -> Json:
         """Each run replayed on the current code: deterministic, or the failure."""
-        result: Json = await self._get(f"/v1/cases/{_seg(reference)}/replay", purpose=purpose)
+        result: Json = await self._get(
+            f"/v1/cases/{path_segment(reference)}/replay", purpose=purpose
+        )
         return result
 
     async def reads(self, reference: str, *, purpose: str, limit: int, offset: int) -> Json:
         """A page of the case's access log, newest first."""
         page: Json = await self._get(
-            f"/v1/cases/{_seg(reference)}/reads",
+            f"/v1/cases/{path_segment(reference)}/reads",
             purpose=purpose,
             params={"limit": limit, "offset": offset},
         )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 
@@ -39,6 +40,14 @@ def problem_from(answer: httpx.Response) -> ApiProblem:
         detail=body.get("detail"),
         errors=errors,
     )
+
+
+def path_segment(value: str, refusal: ApiProblem | None = None) -> str:
+    """A path segment taken from a page's URL, escaped so it cannot reach another API route;
+    an empty or dot segment is refused (`refusal`, else 404) before any call is made."""
+    if value in ("", ".", ".."):
+        raise refusal or ApiProblem(404, "Not found", "There is nothing at that address.")
+    return quote(value, safe="")
 
 
 class ApiClient:

@@ -8,11 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any, Literal
-from urllib.parse import quote
 
 import httpx
 
-from services.web.clients.base import ApiProblem, problem_from
+from services.web.clients.base import ApiProblem, path_segment, problem_from
 
 Json = dict[str, Any]
 
@@ -24,11 +23,7 @@ class ConsentLinkProblem(ApiProblem):
     attempts_left: int | None = None
 
 
-def _seg(value: str) -> str:
-    """A path segment from the page's URL, escaped so it cannot reach another API route."""
-    if value in ("", ".", ".."):
-        raise ConsentLinkProblem(404, "Link not valid", "There is nothing at that address.")
-    return quote(value, safe="")
+_NOT_VALID = ConsentLinkProblem(404, "Link not valid", "There is nothing at that address.")
 
 
 class ConsentLinkClient:
@@ -39,7 +34,7 @@ class ConsentLinkClient:
         self._base = base_url.rstrip("/")
 
     async def _post(self, token: str, action: str, body: Json) -> Json:
-        url = f"{self._base}/public/v1/consent-links/{_seg(token)}/{action}"
+        url = f"{self._base}/public/v1/consent-links/{path_segment(token, _NOT_VALID)}/{action}"
         try:
             answer = await self._http.post(url, json=body)
         except httpx.HTTPError as error:

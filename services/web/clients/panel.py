@@ -3,18 +3,10 @@
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import quote
 
-from services.web.clients.base import ApiClient, ApiProblem
+from services.web.clients.base import ApiClient, path_segment
 
 Json = dict[str, Any]
-
-
-def _seg(value: str) -> str:
-    """A path segment from the page's URL, escaped so it cannot reach another API route."""
-    if value in ("", ".", ".."):
-        raise ApiProblem(404, "Not found", "There is nothing at that address.")
-    return quote(value, safe="")
 
 
 class PanelClient(ApiClient):
@@ -29,12 +21,14 @@ class PanelClient(ApiClient):
 
     async def provider_item(self, item_id: str, *, purpose: str) -> Json:
         """One of the caller's plan items, with its contacts (404 for anyone else's)."""
-        item: Json = await self._get(f"/v1/provider/items/{_seg(item_id)}", purpose=purpose)
+        item: Json = await self._get(f"/v1/provider/items/{path_segment(item_id)}", purpose=purpose)
         return item
 
     async def record_contact(self, item_id: str, body: Json) -> Json:
         """Record a session, contact or missed session against one of the caller's items."""
-        item: Json = await self._post(f"/v1/provider/items/{_seg(item_id)}/contacts", json=body)
+        item: Json = await self._post(
+            f"/v1/provider/items/{path_segment(item_id)}/contacts", json=body
+        )
         return item
 
     async def member_queue(self, params: list[tuple[str, Any]], *, purpose: str) -> Json:
@@ -44,7 +38,7 @@ class PanelClient(ApiClient):
 
     async def member_case(self, reference: str, *, purpose: str) -> Json:
         """The case as the panel shows a member (never police-only detail)."""
-        view: Json = await self._get(f"/v1/cases/{_seg(reference)}", purpose=purpose)
+        view: Json = await self._get(f"/v1/cases/{path_segment(reference)}", purpose=purpose)
         return view
 
     # --- end of provider/member methods ---
@@ -53,7 +47,7 @@ class PanelClient(ApiClient):
 
     async def chair_case(self, reference: str, *, purpose: str) -> Json:
         """The case as the panel shows the chair: status, consent, records, plan, chronology."""
-        view: Json = await self._get(f"/v1/cases/{_seg(reference)}", purpose=purpose)
+        view: Json = await self._get(f"/v1/cases/{path_segment(reference)}", purpose=purpose)
         return view
 
     async def factors(self) -> list[Json]:
@@ -63,8 +57,10 @@ class PanelClient(ApiClient):
 
     async def casework(self, reference: str, path: str, body: Json) -> Json:
         """Send one casework step (`information-requests`, `consent/request`, `decision`, ...)."""
-        segments = "/".join(_seg(part) for part in path.split("/"))
-        answer: Json = await self._post(f"/v1/cases/{_seg(reference)}/{segments}", json=body)
+        segments = "/".join(path_segment(part) for part in path.split("/"))
+        answer: Json = await self._post(
+            f"/v1/cases/{path_segment(reference)}/{segments}", json=body
+        )
         return answer
 
     # --- end of the chair's casework methods ---
@@ -83,7 +79,7 @@ class PanelClient(ApiClient):
 
     async def panel(self, panel_id: str) -> Json:
         """One panel and its members."""
-        found: Json = await self._get(f"/v1/panels/{_seg(panel_id)}")
+        found: Json = await self._get(f"/v1/panels/{path_segment(panel_id)}")
         return found
 
     async def create_panel(self, body: Json) -> Json:
@@ -93,45 +89,45 @@ class PanelClient(ApiClient):
 
     async def put_member(self, panel_id: str, subject: str, *, agency: str) -> Json:
         """Seat a member (by their user ID) and the agency they represent."""
-        path = f"/v1/panels/{_seg(panel_id)}/members/{_seg(subject)}"
+        path = f"/v1/panels/{path_segment(panel_id)}/members/{path_segment(subject)}"
         found: Json = (await self._send("PUT", path, json={"agency": agency})).json()
         return found
 
     async def remove_member(self, panel_id: str, subject: str) -> Json:
         """Unseat a member."""
-        path = f"/v1/panels/{_seg(panel_id)}/members/{_seg(subject)}"
+        path = f"/v1/panels/{path_segment(panel_id)}/members/{path_segment(subject)}"
         found: Json = (await self._send("DELETE", path)).json()
         return found
 
     async def panel_meetings(self, panel_id: str) -> list[Json]:
         """A panel's meetings, soonest first (counts only)."""
-        found: list[Json] = await self._get(f"/v1/panels/{_seg(panel_id)}/meetings")
+        found: list[Json] = await self._get(f"/v1/panels/{path_segment(panel_id)}/meetings")
         return found
 
     async def create_meeting(self, panel_id: str, body: Json) -> Json:
         """Schedule a meeting (with any cases already on its agenda)."""
-        created: Json = await self._post(f"/v1/panels/{_seg(panel_id)}/meetings", json=body)
+        created: Json = await self._post(f"/v1/panels/{path_segment(panel_id)}/meetings", json=body)
         return created
 
     async def meeting(self, meeting_id: str, *, purpose: str) -> Json:
         """A meeting: agenda, attendees and declared conflicts (the read is logged)."""
-        found: Json = await self._get(f"/v1/meetings/{_seg(meeting_id)}", purpose=purpose)
+        found: Json = await self._get(f"/v1/meetings/{path_segment(meeting_id)}", purpose=purpose)
         return found
 
     async def add_to_agenda(self, meeting_id: str, reference: str) -> Json:
         """Put a case of the panel's area on the agenda."""
-        path = f"/v1/meetings/{_seg(meeting_id)}/agenda"
+        path = f"/v1/meetings/{path_segment(meeting_id)}/agenda"
         found: Json = await self._post(path, json={"reference": reference})
         return found
 
     async def publish_agenda(self, meeting_id: str) -> Json:
         """Publish the agenda: the panel is told of each case on it."""
-        found: Json = await self._post(f"/v1/meetings/{_seg(meeting_id)}/agenda/publish")
+        found: Json = await self._post(f"/v1/meetings/{path_segment(meeting_id)}/agenda/publish")
         return found
 
     async def record_attendance(self, meeting_id: str, body: Json) -> Json:
         """Who attended, for which agency, and the conflicts they declared."""
-        path = f"/v1/meetings/{_seg(meeting_id)}/attendance"
+        path = f"/v1/meetings/{path_segment(meeting_id)}/attendance"
         found: Json = (await self._send("PUT", path, json=body)).json()
         return found
 
