@@ -31,7 +31,7 @@ from safeguard.intake_client import ReferralClient, StoredReferral
 from safeguard.settings import PanelSettings
 from services.panel import cases
 from services.panel.access import CONSENT_SUBJECT_PREFIX
-from services.panel.models import Body, ConsentAnswerCreate, ConsentWithdrawalCreate
+from services.panel.models import AnsweredBy, Body, ConsentAnswerCreate, ConsentWithdrawalCreate
 
 logger = logging.getLogger(__name__)
 
@@ -156,6 +156,7 @@ class ConsentLinks:
         found = await self._verified(token, body, "answer")
         link_id = found.link["id"]
         async with self._pool.acquire() as conn:
+            route = await _route(conn, found.referral)
             claimed = await conn.fetchval(
                 "UPDATE panel.consent_links SET answered_at = now(), answer = $2"
                 " WHERE id = $1 AND answered_at IS NULL RETURNING id",
@@ -170,7 +171,9 @@ class ConsentLinks:
                 self._temporal,
                 principal=_holder(found.referral.reference),
                 reference=found.referral.reference,
-                body=ConsentAnswerCreate(decision=body.answer, method="portal"),
+                body=ConsentAnswerCreate(
+                    decision=body.answer, method="portal", answered_by=_answered_by(route)
+                ),
             )
         except BaseException:
             # The case did not take the answer: the link may be used again.
@@ -311,6 +314,11 @@ async def _route(conn: Connection, referral: StoredReferral) -> Literal["person"
         return "guardian"
     before_birthday = (today.month, today.day) < (born.month, born.day)
     return "person" if today.year - born.year - int(before_birthday) >= ADULT_AGE else "guardian"
+
+
+def _answered_by(route: Literal["person", "guardian"]) -> AnsweredBy:
+    """The link's holder answered as whoever the request asked."""
+    return "person" if route == "person" else "parent_or_guardian"
 
 
 def _date_of_birth(referral: StoredReferral) -> dt.date | None:

@@ -248,13 +248,18 @@ class ConsentRequestCreate(Body):
     best_interests_reason: Notes | None = None
 
 
+AnsweredBy = Literal["person", "parent_or_guardian"]
+
+
 class ConsentAnswerCreate(Body):
     """The answer to a consent request: given (with its scope) or refused."""
 
     decision: Literal["given", "refused"]
     scope: Notes | None = None
-    # How the answer came (kept in the panel's record; the workflow needs only the answer).
+    # How the answer came and who gave it (kept in the panel's record; the workflow needs only
+    # the answer). Who is a relation, never a name: the record stays free of the family's data.
     method: Literal["in_person", "letter", "email", "phone", "portal"] | None = None
+    answered_by: AnsweredBy | None = None
 
 
 class ConsentWithdrawalCreate(Body):
@@ -329,6 +334,7 @@ class ConsentRecordRead(BaseModel):
     event: Literal["requested", "given", "refused", "withdrawn"]
     route: ConsentRoute | None
     method: str | None
+    answered_by: AnsweredBy | None = None
     scope: str | None
     best_interests_reason: str | None
     notes: str | None
@@ -453,6 +459,17 @@ class DecisionView(BaseModel):
     detail: dict[str, Any]
 
 
+class CaseMeeting(BaseModel):
+    """A meeting with the case on its agenda: the meetings its decision may come from."""
+
+    id: UUID
+    panel_id: UUID
+    scheduled_for: dt.datetime
+    agenda_published_at: dt.datetime | None
+    attendance_recorded_at: dt.datetime | None
+    attendees: int
+
+
 class CaseView(BaseModel):
     """A case for the panel; `gaps` names what could not be had just now."""
 
@@ -465,6 +482,7 @@ class CaseView(BaseModel):
     information_requests: list[InformationRequestRead]
     assessments: list[AssessmentRead]
     plan: list[PlanRevisionRead]
+    meetings: list[CaseMeeting] = Field(default_factory=list)
     gaps: dict[str, str] = Field(default_factory=dict)
 
 

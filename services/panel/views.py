@@ -49,6 +49,7 @@ def consent_records(rows: Sequence[asyncpg.Record]) -> list[ConsentRecordRead]:
                 event=event,
                 route=route,
                 method=detail.get("method"),
+                answered_by=detail.get("answered_by"),
                 scope=detail.get("scope"),
                 best_interests_reason=detail.get("best_interests_reason"),
                 notes=detail.get("notes"),

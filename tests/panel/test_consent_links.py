@@ -84,8 +84,8 @@ async def test_a_link_answers_once_then_withdraws(system: Pipeline) -> None:
     )
     records = await system.driver.ok("GET", f"/v1/cases/{reference}/consent")
     given = [r for r in records if r["event"] == "given"]
-    assert [(r["recorded_by"], r["method"], r["route"]) for r in given] == [
-        (holder, "portal", "guardian")
+    assert [(r["recorded_by"], r["method"], r["route"], r["answered_by"]) for r in given] == [
+        (holder, "portal", "guardian", "parent_or_guardian")
     ]
     link = (await system.rows("SELECT answer, answered_at FROM panel.consent_links"))[0]
     assert link["answer"] == "given" and link["answered_at"] is not None
