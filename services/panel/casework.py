@@ -22,6 +22,7 @@ from services.panel.factors import dimension_of
 from services.panel.models import (
     AssessmentCreate,
     AssessmentRead,
+    CaseMeeting,
     CaseSummary,
     CaseView,
     ConsentRecordRead,
@@ -128,6 +129,10 @@ async def case_view(
             ),
             assessments=views.assessments(await records.assessments_for_case(conn, referral_id)),
             plan=await views.plan_of_case(conn, referral_id),
+            meetings=[
+                CaseMeeting.model_validate(dict(m))
+                for m in await records.case_meetings(conn, referral_id)
+            ],
             gaps={
                 name: gap
                 for name, gap in (
@@ -144,6 +149,7 @@ async def case_view(
 
 def _fields_shown(view: CaseView) -> list[str]:
     shown = ["case", "chronology", "consent", "information_requests", "assessments", "plan"]
+    shown.append("meetings")
     shown += ["referral.form"] if view.referral is not None else []
     shown += ["status"] if view.status is not None else []
     shown += ["decisions"] if view.decisions is not None else []
@@ -159,6 +165,17 @@ async def consent_records(
         found = await records.actions_for_case(conn, row["referral_id"], views.CONSENT_ACTIONS)
         await _logged(conn, principal, row["referral_id"], ["consent"], purpose)
     return views.consent_records(found)
+
+
+async def case_meetings(
+    pool: Pool, *, principal: StaffPrincipal, reference: str, purpose: str
+) -> list[CaseMeeting]:
+    """The meetings whose agenda has the case, earliest first."""
+    async with pool.acquire() as conn, conn.transaction():
+        row = await visible_case(conn, principal, reference)
+        found = await records.case_meetings(conn, row["referral_id"])
+        await _logged(conn, principal, row["referral_id"], ["meetings"], purpose)
+    return [CaseMeeting.model_validate(dict(m)) for m in found]
 
 
 async def support_plan(

@@ -203,6 +203,20 @@ async def meetings_of_case(conn: Connection, referral_id: UUID) -> list[UUID]:
     return [row["meeting_id"] for row in rows]
 
 
+async def case_meetings(conn: Connection, referral_id: UUID) -> list[asyncpg.Record]:
+    """The meetings whose agenda has the case, earliest first, with whether they took place."""
+    return list(
+        await conn.fetch(
+            "SELECT m.id, m.panel_id, m.scheduled_for, m.agenda_published_at,"
+            " m.attendance_recorded_at,"
+            " (SELECT count(*) FROM panel.attendees a WHERE a.meeting_id = m.id) AS attendees"
+            " FROM panel.agenda_items ai JOIN panel.meetings m ON m.id = ai.meeting_id"
+            " WHERE ai.referral_id = $1 ORDER BY m.scheduled_for, m.id",
+            referral_id,
+        )
+    )
+
+
 # --- information requests and vulnerability assessments -------------------------------------
 
 

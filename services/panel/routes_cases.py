@@ -18,6 +18,7 @@ from services.panel.factors import FACTORS
 from services.panel.models import (
     AssessmentCreate,
     AssessmentRead,
+    CaseMeeting,
     CaseView,
     ConsentAnswerCreate,
     ConsentRecordRead,
@@ -156,6 +157,16 @@ async def list_assessments(
 ) -> list[AssessmentRead]:
     """The case's vulnerability assessments, by dimension."""
     return await casework.assessments(
+        pool, principal=principal, reference=reference, purpose=purpose
+    )
+
+
+@cases_router.get("/{reference}/meetings")
+async def list_case_meetings(
+    reference: str, principal: Reader, purpose: Purpose, pool: PoolDep
+) -> list[CaseMeeting]:
+    """The meetings with the case on their agenda, earliest first: where a decision comes from."""
+    return await casework.case_meetings(
         pool, principal=principal, reference=reference, purpose=purpose
     )
 

@@ -166,8 +166,18 @@ CONSENT_ANSWER = Decision(
             "Select how the answer came",
             options=METHODS,
         ),
+        Field(
+            "answered_by",
+            "Who answered?",
+            "radios",
+            "Select who answered",
+            options=(
+                ("person", "The person referred"),
+                ("parent_or_guardian", "A parent or guardian"),
+            ),
+        ),
     ),
-    to_body=lambda v: _set(v, "decision", "scope", "method"),
+    to_body=lambda v: _set(v, "decision", "scope", "method", "answered_by"),
 )
 
 CONSENT_WITHDRAWAL = Decision(
@@ -247,10 +257,10 @@ PANEL_DECISION = Decision(
     fields=(
         Field(
             "meeting_id",
-            "Meeting",
-            "input",
-            "Enter the meeting's ID",
-            hint="From the meeting's page. Attendees and conflicts come from its record.",
+            "At which meeting was the decision taken?",
+            "radios",
+            "Select the meeting",
+            hint="Attendees and declared conflicts come from the meeting's record.",
             max_length=100,
         ),
         Field("adopted", "Is the case adopted?", "radios", "Select yes or no", options=YES_NO),
@@ -370,10 +380,10 @@ def assessment(factors: Sequence[Mapping[str, str]]) -> Decision:
         ),
         Field(
             "meeting_id",
-            "Meeting (optional)",
-            "input",
-            "Enter the meeting's ID",
-            hint="The meeting that made the assessment, if any.",
+            "Which meeting made the assessment? (optional)",
+            "radios",
+            "Select the meeting",
+            hint="Leave this out if the assessment was not made at a meeting.",
             required=False,
             max_length=100,
         ),
@@ -434,3 +444,18 @@ CASEWORK = {
     )
 }
 RECORD_STAGES = frozenset({"CONSENT_PENDING", "CONSENT_REFUSED", "PANEL_CONSIDERATION"})
+
+
+MEETING_FIELD = "meeting_id"
+NO_MEETINGS = "No meeting has this case on its agenda yet: schedule one from your panel's page."
+
+
+def with_meetings(decision: Decision, meetings: Sequence[tuple[str, str]]) -> Decision:
+    """The form with its meeting question offering the case's meetings, (id, when) each."""
+    fields = tuple(
+        replace(f, options=tuple(meetings), hint=f.hint if meetings else NO_MEETINGS)
+        if f.name == MEETING_FIELD
+        else f
+        for f in decision.fields
+    )
+    return replace(decision, fields=fields)

@@ -156,7 +156,9 @@ def validate(fields: Sequence[Field], values: Mapping[str, str]) -> FormErrors:
                 errors.add(question.name, question.error_if_empty)
         elif question.numeric and not (value.isascii() and value.isdigit()):
             errors.add(question.name, f"{question.label} must be a whole number")
-        elif question.options and value not in dict(question.options):
+        elif (question.options or question.kind == "radios") and value not in dict(
+            question.options
+        ):
             errors.add(question.name, question.error_if_empty)
         elif len(value) > question.max_length:
             errors.add(

@@ -23,7 +23,7 @@ TEMPLATES = Path(__file__).resolve().parent / "templates"
 LONDON = ZoneInfo("Europe/London")
 
 
-def _date(value: str | datetime | None, with_time: bool = False) -> str:
+def govuk_date(value: str | datetime | None, with_time: bool = False) -> str:
     """GOV.UK style dates: 4 June 2026, or 4 June 2026 at 2:05pm (UK time)."""
     if value is None or value == "":
         return ""
@@ -79,7 +79,7 @@ def build_templates(manifest: AssetManifest) -> Jinja2Templates:
     install_i18n(env)
     env.globals["asset_url"] = manifest.url
     env.globals["navigation"] = navigation
-    env.filters["govuk_date"] = _date
+    env.filters["govuk_date"] = govuk_date
     env.filters["label"] = _label
     env.filters["field_option"] = _option
     env.filters["select_option"] = _select_option

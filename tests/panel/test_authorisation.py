@@ -61,6 +61,7 @@ ENDPOINTS = [
     ),
     Endpoint("GET", "/v1/cases/{reference}/vulnerability-assessments", READERS),
     Endpoint("GET", "/v1/cases/{reference}/consent", READERS),
+    Endpoint("GET", "/v1/cases/{reference}/meetings", READERS),
     Endpoint(
         "POST",
         "/v1/cases/{reference}/consent/request",

@@ -50,6 +50,7 @@ async def test_a_chair_works_a_case_to_adoption_in_the_browser(page: Page, site:
     await page.check("input[name='decision'][value='given']")
     await page.fill("#scope", "Mentoring and college support.")
     await page.check("input[name='method'][value='in_person']")
+    await page.check("input[name='answered_by'][value='parent_or_guardian']")
     await _continue_and_send(page, "Consent answer recorded")
     await driver.wait_for_stage(reference, "PANEL_CONSIDERATION")
     await page.reload()

@@ -21,7 +21,12 @@ from workflows.referral.workflows import workflow_id_for
 
 AREA = "E08000003"
 CONSENT_REQUEST = {"route": "guardian", "method": "letter"}
-CONSENT_GIVEN = {"decision": "given", "scope": "Mentoring and college support.", "method": "phone"}
+CONSENT_GIVEN = {
+    "decision": "given",
+    "scope": "Mentoring and college support.",
+    "method": "phone",
+    "answered_by": "parent_or_guardian",
+}
 MENTORING = {
     "interventions-1-type": "ideological_mentoring",
     "interventions-1-provider_id": "mentor-a",
@@ -160,12 +165,14 @@ async def test_a_chair_takes_a_case_from_consent_to_closure(
 
     page = await case_page(chair, reference)
     assert "Guardian" in page and "Mentoring and college support." in page
+    assert "Phone, answered by the parent or guardian" in page
     assert "Attendance this term?" in page and "20 December 2026" in page
     assert page.count("Rationale for") == len(FACTORS)
     assert "Engagement (13 factors)" in page and "Intent (6 factors)" in page
     assert "Capability (3 factors)" in page
     assert "mentor-a" in page and "Revision 1 (current)" in page
     assert "police-2 police" in page and "Revision shown under Support plan" in page
+    assert f'href="/meetings/{meeting}"' in page and "attended" in page
     assert "Monthly support review" in page
 
     await advance(pages, temporal_env, reference, 31)
@@ -225,10 +232,12 @@ async def test_refusals_and_missing_answers_keep_what_the_chair_typed(
     assert re.search(r"Record the panel.s decision", page) is None  # not allowed yet
     assert "In progress" not in page  # the decision's draft is not a next step before consent
 
+    # The meeting is picked from the case's own meetings: another is refused on the form.
+    form = (await chair.get(f"/chair/cases/{reference}/decision")).text
+    assert f'value="{meeting}"' in form and "attended)" in form
     unknown = typed | {"meeting_id": "5f0c3c1e-0000-4000-8000-000000000000"}
-    assert (await chair.post(f"/chair/cases/{reference}/decision", unknown)).status_code == 303
-    answer = await chair.get(f"/chair/cases/{reference}/decision/check")
-    assert answer.status_code == 400 and "There is no meeting with that ID" in answer.text
+    answer = await chair.post(f"/chair/cases/{reference}/decision", unknown)
+    assert answer.status_code == 400 and "Select the meeting" in answer.text
     assert 'href="#meeting_id"' in answer.text
 
     # Missing and invalid answers: every message linked, the typed rationale kept.

@@ -50,6 +50,12 @@ class PanelClient(ApiClient):
         view: Json = await self._get(f"/v1/cases/{path_segment(reference)}", purpose=purpose)
         return view
 
+    async def case_meetings(self, reference: str, *, purpose: str) -> list[Json]:
+        """The meetings with the case on their agenda, earliest first."""
+        path = f"/v1/cases/{path_segment(reference)}/meetings"
+        found: list[Json] = await self._get(path, purpose=purpose)
+        return found
+
     async def factors(self) -> list[Json]:
         """The 22 factors of the vulnerability assessment framework, with their dimensions."""
         found: list[Json] = await self._get("/v1/factors")

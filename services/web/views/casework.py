@@ -17,14 +17,16 @@ from services.web.casework_forms import (
     ASSESSMENT_SLUG,
     CASEWORK,
     DIMENSIONS,
+    MEETING_FIELD,
     RECORD_STAGES,
     assessment,
+    with_meetings,
 )
 from services.web.clients.base import ApiProblem
 from services.web.decisions import Decision
 from services.web.deps import PanelDep
 from services.web.forms import FormErrors, answers, posted, validate
-from services.web.pages import render
+from services.web.pages import govuk_date, render
 from services.web.sending import send_draft
 
 router = APIRouter(include_in_schema=False)
@@ -34,13 +36,24 @@ SECTION = "chair"
 REVIEW_ACTIONS = ("record_support_review", "record_post_exit_review")
 
 
-async def _form(slug: str, api: PanelDep) -> Decision:
+async def _form(slug: str, api: PanelDep, reference: str) -> Decision:
     if slug == ASSESSMENT_SLUG:
-        return assessment(await api.factors())
-    decision = CASEWORK.get(slug)
-    if decision is None:
+        decision = assessment(await api.factors())
+    elif (found := CASEWORK.get(slug)) is not None:
+        decision = found
+    else:
         raise HTTPException(404)
+    if any(f.name == MEETING_FIELD for f in decision.fields):
+        meetings = await api.case_meetings(reference, purpose=PURPOSE)
+        decision = with_meetings(decision, [_meeting_option(m) for m in meetings])
     return decision
+
+
+def _meeting_option(meeting: dict[str, Any]) -> tuple[str, str]:
+    """A meeting as a choice: when, and whether its attendance is on record yet."""
+    when = govuk_date(meeting["scheduled_for"], with_time=True)
+    held = meeting["attendance_recorded_at"] is not None
+    return meeting["id"], f"{when} ({meeting['attendees']} attended)" if held else when
 
 
 def _base(reference: str, slug: str) -> str:
@@ -141,7 +154,7 @@ async def casework_form(
     meeting: str = "",
 ) -> Response:
     """The questions, filled in with any draft (a meeting's page may name the meeting)."""
-    decision = await _form(slug, api)
+    decision = await _form(slug, api, reference)
     draft = session.data.drafts.get(f"{reference}/{slug}")
     if draft is None:
         draft = {"meeting_id": meeting} if meeting else {}
@@ -159,7 +172,7 @@ async def casework_answers(
     form: FormDep,
 ) -> Response:
     """Keep the answers; on to check them, or back with what is missing."""
-    decision = await _form(slug, api)
+    decision = await _form(slug, api, reference)
     ticked = (await request.form()).getlist
     draft = posted(decision.fields, form, ticked)
     session.data.drafts[f"{reference}/{slug}"] = draft
@@ -175,7 +188,7 @@ async def casework_check(
     request: Request, reference: str, slug: str, session: SessionDep, user: UserDep, api: PanelDep
 ) -> Response:
     """Check your answers before they are sent."""
-    decision = await _form(slug, api)
+    decision = await _form(slug, api, reference)
     draft = session.data.drafts.get(f"{reference}/{slug}")
     if draft is None or validate(decision.fields, draft):
         return RedirectResponse(_base(reference, slug), status_code=303)
@@ -213,7 +226,7 @@ async def casework_send(
     form: FormDep,
 ) -> Response:
     """Send it; a refusal comes back on the form with the answers kept."""
-    decision = await _form(slug, api)
+    decision = await _form(slug, api, reference)
     return await send_draft(
         session,
         key=f"{reference}/{slug}",
@@ -231,7 +244,7 @@ async def casework_done(
     request: Request, reference: str, slug: str, user: UserDep, api: PanelDep, stage: str = ""
 ) -> Response:
     """The confirmation page."""
-    decision = await _form(slug, api)
+    decision = await _form(slug, api, reference)
     return render(
         request,
         "casework/done.html",
