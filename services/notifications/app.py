@@ -33,7 +33,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the app; its lifespan runs the lifecycle-event consumer and the dispatcher."""
     settings = settings or get_settings()
     subscription = Subscription(CONSUMER, [REFERRAL_EVENTS], handle_event)
-    base = service_lifespan(settings, subscriptions=(subscription,))
+    base = service_lifespan(settings, subscriptions=(subscription,), staff=True)
     return build_app(
         title="Prevent case notifications",
         description="Who was told what about each case, and when.",

@@ -11,7 +11,7 @@ import uuid
 from safeguard.db.pool import Connection
 from safeguard.events.contracts import UnknownEventType, parse_event
 from safeguard.events.envelope import EventEnvelope
-from services.notifications import store
+from services.notifications import cases, store
 from services.notifications.routing import plan
 
 CONSUMER = "notifications"
@@ -23,6 +23,7 @@ async def handle_event(conn: Connection, envelope: EventEnvelope) -> None:
         event = parse_event(envelope)
     except UnknownEventType:
         return  # A newer producer's event this version does not act on.
+    await cases.track(conn, event, at=envelope.time)
     planned = plan(event)
     for item in planned:
         await store.record(

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 from uuid import UUID
 
 from pydantic import BaseModel, Field
 
 Status = Literal["pending", "sending", "retrying", "delivered", "failed"]
 Channel = Literal["email", "webhook"]
+Reference = Annotated[str, Field(pattern=r"^PRV-\d{4}-\d{6}$", examples=["PRV-2026-000123"])]
 
 
 class NotificationRead(BaseModel):
@@ -18,6 +19,9 @@ class NotificationRead(BaseModel):
     id: UUID
     event_id: UUID
     referral_id: UUID
+    reference: str | None = Field(
+        description="The case's reference; null until this service has seen the case's events."
+    )
     recipient_role: str
     recipient: str
     template: str

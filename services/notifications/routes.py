@@ -1,4 +1,4 @@
-"""HTTP routes of the notifications service: the delivery log and the recipient directory."""
+"""HTTP routes of the notifications service: the delivery log (staff) and the directory."""
 
 from __future__ import annotations
 
@@ -7,51 +7,62 @@ from uuid import UUID
 
 from fastapi import APIRouter, Depends, Header, Query, Response
 
+from safeguard.access_log import stated_purpose
 from safeguard.auth.service_token import token_matches
 from safeguard.errors import ProblemError
 from safeguard.web import PoolDep, SettingsDep
-from services.notifications import directory, store
+from services.notifications import directory, reads
+from services.notifications.access import Reader
 from services.notifications.models import (
     Channel,
     DirectoryEntryRead,
     DirectoryEntryWrite,
     NotificationDetail,
     NotificationRead,
+    Reference,
     Status,
 )
+from services.notifications.openapi import DETAIL_RESPONSES, LIST_RESPONSES
+from services.notifications.reads import LogQuery
 
 router = APIRouter(prefix="/v1/notifications", tags=["notifications"])
+Purpose = Annotated[str, Depends(stated_purpose)]
 
 
-@router.get("")
+@router.get("", responses=LIST_RESPONSES)
 async def list_notifications(
+    principal: Reader,
+    purpose: Purpose,
     pool: PoolDep,
     referral_id: UUID | None = None,
+    reference: Annotated[
+        Reference | None, Query(description="The case's reference, as partners and staff hold it.")
+    ] = None,
     status: Status | None = None,
-    template: str | None = None,
+    template: Annotated[str | None, Query(max_length=100)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> list[NotificationRead]:
-    """The delivery log, filtered by referral, status or template."""
-    async with pool.acquire() as conn:
-        return await store.list_notifications(
-            conn,
-            referral_id=referral_id,
-            status=status,
-            template=template,
-            limit=limit,
-            offset=offset,
-        )
+    """The delivery log of the caller's areas, filtered by case, status or template."""
+    query = LogQuery(
+        referral_id=referral_id,
+        reference=reference,
+        status=status,
+        template=template,
+        limit=limit,
+        offset=offset,
+    )
+    return await reads.list_log(pool, principal=principal, purpose=purpose, query=query)
 
 
-@router.get("/{notification_id}")
-async def get_notification(notification_id: UUID, pool: PoolDep) -> NotificationDetail:
+@router.get("/{notification_id}", responses=DETAIL_RESPONSES)
+async def get_notification(
+    notification_id: UUID, principal: Reader, purpose: Purpose, pool: PoolDep
+) -> NotificationDetail:
     """One delivery log entry with every attempt."""
-    async with pool.acquire() as conn:
-        found = await store.get_notification(conn, notification_id=notification_id)
-    if found is None:
-        raise ProblemError(404, "Unknown notification")
-    return found
+    return await reads.read_entry(
+        pool, principal=principal, purpose=purpose, notification_id=notification_id
+    )
 
 
 def _operator(settings: SettingsDep, authorization: Annotated[str | None, Header()] = None) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import timedelta
 from typing import Literal
 from uuid import UUID
@@ -16,10 +17,6 @@ from services.notifications.models import (
 )
 
 WAKE_CHANNEL = "safeguard_notifications"
-_COLUMNS = (
-    "id, event_id, referral_id, recipient_role, recipient, template, channel, status, attempts,"
-    " last_error, created_at, delivered_at"
-)
 
 
 async def record(
@@ -107,21 +104,32 @@ async def finish_attempt(
         )
 
 
+# The log joined to the case's reference and area; `$1` is the visible areas (NULL: all).
+_LOG = (
+    "SELECT n.id, n.event_id, n.referral_id, c.reference, n.recipient_role, n.recipient,"
+    " n.template, n.channel, n.status, n.attempts, n.last_error, n.created_at, n.delivered_at"
+    " FROM notifications.notifications n"
+    " LEFT JOIN notifications.cases c ON c.referral_id = n.referral_id"
+    " WHERE ($1::text[] IS NULL OR c.area = ANY($1::text[]))"
+)
+
+
 async def list_notifications(
     conn: Connection,
     *,
+    areas: Sequence[str] | None,
     referral_id: UUID | None,
     status: Status | None,
     template: str | None,
     limit: int,
     offset: int,
 ) -> list[NotificationRead]:
-    """Delivery log entries matching every given filter, oldest first."""
+    """Delivery log entries of cases in `areas` (None: all) matching every filter, oldest first."""
     rows = await conn.fetch(
-        f"SELECT {_COLUMNS} FROM notifications.notifications"  # noqa: S608 - constant columns
-        " WHERE ($1::uuid IS NULL OR referral_id = $1) AND ($2::text IS NULL OR status = $2)"
-        " AND ($3::text IS NULL OR template = $3)"
-        " ORDER BY created_at, template, recipient LIMIT $4 OFFSET $5",
+        f"{_LOG} AND ($2::uuid IS NULL OR n.referral_id = $2)"
+        " AND ($3::text IS NULL OR n.status = $3) AND ($4::text IS NULL OR n.template = $4)"
+        " ORDER BY n.created_at, n.template, n.recipient LIMIT $5 OFFSET $6",
+        _areas(areas),
         referral_id,
         status,
         template,
@@ -131,12 +139,11 @@ async def list_notifications(
     return [NotificationRead.model_validate(dict(row)) for row in rows]
 
 
-async def get_notification(conn: Connection, *, notification_id: UUID) -> NotificationDetail | None:
-    """One delivery log entry with its attempts, or None."""
-    row = await conn.fetchrow(
-        f"SELECT {_COLUMNS} FROM notifications.notifications WHERE id = $1",  # noqa: S608
-        notification_id,
-    )
+async def get_notification(
+    conn: Connection, *, notification_id: UUID, areas: Sequence[str] | None
+) -> NotificationDetail | None:
+    """One delivery log entry of a case in `areas` (None: all) with its attempts, or None."""
+    row = await conn.fetchrow(f"{_LOG} AND n.id = $2", _areas(areas), notification_id)
     if row is None:
         return None
     attempts = await conn.fetch(
@@ -147,3 +154,7 @@ async def get_notification(conn: Connection, *, notification_id: UUID) -> Notifi
     return NotificationDetail.model_validate(
         dict(row) | {"attempts_log": [AttemptRead.model_validate(dict(a)) for a in attempts]}
     )
+
+
+def _areas(areas: Sequence[str] | None) -> list[str] | None:
+    return None if areas is None else list(areas)

@@ -2,17 +2,56 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 import pytest
 from pydantic import SecretStr
 
+from safeguard.auth.staff import StaffPrincipal, development_signing_key, mint, public_key_set
+from safeguard.codes import Role
 from safeguard.db.pool import Pool, create_pool
 from safeguard.settings import NotificationSettings, Settings
 from services.notifications.sink import SmtpSink
 from tests.helpers import free_port
 from tests.notifications.standins import TOKEN, Contacts
 from tests.servers import serve
+
+PURPOSE = {"X-Purpose": "checking the family was told"}
+
+
+@dataclass(frozen=True)
+class Staff:
+    """Mints staff tokens signed by the key the service trusts."""
+
+    key: dict[str, Any]
+
+    def headers(self, role: Role, areas: tuple[str, ...] = ()) -> dict[str, str]:
+        """Authorization and a stated purpose for one person of `role` in `areas`."""
+        principal = StaffPrincipal(subject=f"{role.value}-1", role=role, areas=areas)
+        token = mint(
+            self.key,
+            principal=principal,
+            issuer="safeguard-dev",
+            audience="safeguard",
+            ttl_seconds=600,
+        )
+        return {"Authorization": f"Bearer {token}"} | PURPOSE
+
+    def trusted_by(self, settings: Settings) -> Settings:
+        """`settings` trusting this key for staff tokens."""
+        return settings.model_copy(
+            update={"staff_jwks": SecretStr(json.dumps(public_key_set(self.key)))}
+        )
+
+
+@pytest.fixture
+def staff(tmp_path: Path) -> Staff:
+    """A signing key for this test's staff tokens."""
+    return Staff(development_signing_key(tmp_path))
 
 
 @pytest.fixture
@@ -44,11 +83,11 @@ def contacts() -> Contacts:
 
 @pytest.fixture
 async def notifying(
-    settings: Settings, smtp: SmtpSink, contacts: Contacts
+    settings: Settings, smtp: SmtpSink, contacts: Contacts, staff: Staff
 ) -> AsyncIterator[Settings]:
     """Settings sending mail to `smtp` and asking the contacts stand-in, retrying quickly."""
     async with serve(contacts.app()) as intake:
-        yield settings.model_copy(
+        yield staff.trusted_by(settings).model_copy(
             update={
                 "intake_internal_url": intake,
                 "panel_internal_url": intake,

@@ -10,6 +10,7 @@ import httpx
 import pytest
 
 from safeguard.background import running
+from safeguard.codes import Role
 from safeguard.db.pool import Pool
 from safeguard.events.envelope import EventEnvelope
 from safeguard.events.topics import REFERRAL_EVENTS
@@ -19,6 +20,7 @@ from services.notifications.app import create_app
 from services.notifications.sink import SmtpSink
 from tests.events.factories import envelope_for, sample_event
 from tests.helpers import assert_eventually
+from tests.notifications.conftest import Staff
 from tests.notifications.standins import TOKEN, Contacts, PartnerSystem
 from tests.servers import serve
 
@@ -61,9 +63,11 @@ async def test_every_audience_is_told_on_its_channel(
     pool: Pool,
     smtp: SmtpSink,
     contacts: Contacts,
+    staff: Staff,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     caplog.set_level(logging.INFO)
+    operator = staff.headers(Role.OPERATOR)
     a, b, c = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
     contacts.add(a, referrer_email=REFERRER, consent={"route_hint": "guardian", "email": GUARDIAN})
     contacts.add(b, referrer_email="other@school.example", agency="riverside")
@@ -99,7 +103,7 @@ async def test_every_audience_is_told_on_its_channel(
         await _publish(pool, events)
 
         async def log() -> list[dict[str, Any]]:
-            answer = await http.get(f"{service}/v1/notifications")
+            answer = await http.get(f"{service}/v1/notifications", headers=operator)
             entries: list[dict[str, Any]] = answer.json()
             return entries
 
@@ -107,13 +111,21 @@ async def test_every_audience_is_told_on_its_channel(
             log,
             lambda ns: len(ns) == 10 and all(n["status"] in ("delivered", "failed") for n in ns),
         )
-        failed = (await http.get(f"{service}/v1/notifications", params={"status": "failed"})).json()
+        failed = (
+            await http.get(
+                f"{service}/v1/notifications", params={"status": "failed"}, headers=operator
+            )
+        ).json()
         webhook_ack = next(
             n for n in final if n["channel"] == "webhook" and n["referral_id"] == str(b)
         )
-        detail = (await http.get(f"{service}/v1/notifications/{webhook_ack['id']}")).json()
+        detail = (
+            await http.get(f"{service}/v1/notifications/{webhook_ack['id']}", headers=operator)
+        ).json()
         for_a = (
-            await http.get(f"{service}/v1/notifications", params={"referral_id": str(a)})
+            await http.get(
+                f"{service}/v1/notifications", params={"referral_id": str(a)}, headers=operator
+            )
         ).json()
         unauthorised = await http.get(f"{service}/v1/directory")
 
