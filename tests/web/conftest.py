@@ -21,11 +21,13 @@ from temporalio.client import Client
 from safeguard.background import running
 from safeguard.db.pool import Pool, create_pool
 from safeguard.outbox import OutboxRelay
-from safeguard.settings import Settings, WebSettings
+from safeguard.settings import NotificationSettings, Settings, WebSettings
 from services.assessment.app import create_app as assessment_app
 from services.audit.app import create_app as audit_app
 from services.intake.app import create_app as intake_app
 from services.intake.starter import StartTiming
+from services.notifications.app import create_app as notifications_app
+from services.notifications.sink import SmtpSink
 from services.panel.app import create_app as panel_app
 from services.web.app import create_app as web_app
 from tests.helpers import free_port
@@ -63,10 +65,14 @@ class Site:
     temporal: Client
     partners: dict[str | None, dict[str, str]]
     settings: Settings
+    # Mail the notifications service sent, when the site runs it (`mailed_site`).
+    mail: SmtpSink | None = None
 
-    async def refer(self, *, area: str | None = "E08000003") -> str:
+    async def refer(
+        self, *, area: str | None = "E08000003", form: dict[str, Any] | None = None
+    ) -> str:
         """A partner's referral through intake (no area: it lands in triage); its reference."""
-        form = referral_form()
+        form = form or referral_form()
         if area is None:
             del form["area"]
         else:
@@ -89,9 +95,10 @@ class Site:
 
 @asynccontextmanager
 async def running_site(
-    settings: Settings, temporal: Client, *, issuer: str, web_port: int
+    settings: Settings, temporal: Client, *, issuer: str, web_port: int, mail: bool = False
 ) -> AsyncIterator[Site]:
-    """Every service an officer's work touches, trusting `issuer` (and the dev key)."""
+    """Every service an officer's work touches, trusting `issuer` (and the dev key); with
+    `mail`, the notifications service too, sending to an SMTP sink the test can read."""
     configured = settings.model_copy(update={"staff_oidc_issuer": issuer})
     pool = await create_pool(configured)
     worker = build_worker(temporal, pool, task_queue=configured.temporal_task_queue)
@@ -118,15 +125,39 @@ async def running_site(
         url = await stack.enter_async_context(
             serve(web_app(internal.model_copy(update={"web": web_settings})), port=web_port)
         )
+        sink = None
+        if mail:
+            sink = await stack.enter_async_context(_notifying(internal, web_settings, panel))
         http = await stack.enter_async_context(httpx.AsyncClient(timeout=30))
         partners = {
             "E08000003": await register_client(pool, "riverside-academy"),
             None: await register_client(pool, "helpline", area=None),
         }
         yield Site(
-            url, intake, assessment, panel, audit, http, pool, temporal, partners, configured
+            url, intake, assessment, panel, audit, http, pool, temporal, partners, configured, sink
         )
     await pool.close()
+
+
+@asynccontextmanager
+async def _notifying(settings: Settings, web: WebSettings, panel: str) -> AsyncIterator[SmtpSink]:
+    """The notifications service, its consent links pointing at the site, mailing a sink."""
+    sink = SmtpSink(host="127.0.0.1", port=free_port())
+    await sink.start()
+    notifying = settings.model_copy(
+        update={
+            "web": web,
+            "panel_internal_url": panel,
+            "notifications": NotificationSettings(
+                smtp_host=sink.host, smtp_port=sink.port, smtp_local_sink=False
+            ),
+        }
+    )
+    try:
+        async with serve(notifications_app(notifying)):
+            yield sink
+    finally:
+        await sink.stop()
 
 
 @pytest.fixture
@@ -134,6 +165,17 @@ async def site(settings: Settings, temporal_client: Client, keycloak: Any) -> As
     """The system behind the session's real Keycloak."""
     async with running_site(
         settings, temporal_client, issuer=keycloak.issuer, web_port=keycloak.web_port
+    ) as running_:
+        yield running_
+
+
+@pytest.fixture
+async def mailed_site(
+    settings: Settings, temporal_client: Client, keycloak: Any
+) -> AsyncIterator[Site]:
+    """The system behind Keycloak with the notifications service mailing an SMTP sink."""
+    async with running_site(
+        settings, temporal_client, issuer=keycloak.issuer, web_port=keycloak.web_port, mail=True
     ) as running_:
         yield running_
 

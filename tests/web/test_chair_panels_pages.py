@@ -45,9 +45,9 @@ def _driver(site: Site) -> PanelDriver:
     return PanelDriver(url=site.panel, http=site.http, staff=staff)
 
 
-async def referred_to_channel(site: Site) -> str:
+async def referred_to_channel(site: Site, form: dict[str, Any] | None = None) -> str:
     """A referral the officer sent to Channel, in the panel's read model awaiting consent."""
-    reference = await site.refer()
+    reference = await site.refer(form=form)
     driver = _driver(site)
 
     async def send() -> httpx.Response:
