@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field, PostgresDsn, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from safeguard.auth.claims import StaffClaimNames
+from safeguard.fieldcrypt.settings import FieldSettings
 from safeguard.policy import LifecyclePolicy
 
 # Development only: a well-known key is no secret, so production refuses it.
@@ -165,6 +166,8 @@ class Settings(BaseSettings):
     panel: PanelSettings = Field(default_factory=PanelSettings)
     telemetry: TelemetrySettings = Field(default_factory=TelemetrySettings)
     web: WebSettings = Field(default_factory=WebSettings)
+    # Personal fields at rest: the key provider and the blind-index key.
+    fields: FieldSettings = Field(default_factory=FieldSettings)
     # HMAC key of the audit hash chain: without it, nobody can forge a row that verifies.
     audit_chain_key: SecretStr = SecretStr(DEV_AUDIT_CHAIN_KEY)
 

@@ -6,6 +6,7 @@ import typer
 
 from safeguard.cli.agencies import agencies_app
 from safeguard.cli.audit import audit_app
+from safeguard.cli.keys import keys_app
 from safeguard.cli.ops import events_app, migrate_command
 from safeguard.cli.run import run_command
 from safeguard.cli.stack import stack_app
@@ -19,6 +20,7 @@ app.add_typer(stack_app, name="stack")
 app.add_typer(events_app, name="events")
 app.add_typer(agencies_app, name="agencies")
 app.add_typer(tokens_app, name="tokens")
+app.add_typer(keys_app, name="keys")
 app.command("migrate")(migrate_command)
 app.command("run")(run_command)
 app.add_typer(audit_app, name="audit")

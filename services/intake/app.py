@@ -10,12 +10,15 @@ from temporalio.client import Client
 
 from safeguard.background import running
 from safeguard.events.topics import REFERRAL_EVENTS
+from safeguard.fieldcrypt.setup import field_crypto
 from safeguard.lifespan import Subscription, service_lifespan
 from safeguard.settings import Settings, get_settings
 from safeguard.web import build_app
+from services.intake import store
 from services.intake.body_limit import BodyLimit
 from services.intake.events import CONSUMER, handle_event
 from services.intake.internal_routes import internal_router
+from services.intake.reseal import seal_legacy_forms
 from services.intake.routes import router
 from services.intake.starter import StartTiming, WorkflowStarter
 
@@ -46,9 +49,15 @@ def _lifespan(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        async with base(app):
+        async with base(app), field_crypto(settings, service=store.SERVICE) as fields:
+            app.state.fields = fields
+            await seal_legacy_forms(app.state.pool, fields)
             app.state.starter = starter = WorkflowStarter(
-                pool=app.state.pool, settings=settings, temporal=temporal, timing=timing
+                pool=app.state.pool,
+                settings=settings,
+                keyring=fields.keyring,
+                temporal=temporal,
+                timing=timing,
             )
             async with running(starter.run()):
                 yield

@@ -9,23 +9,25 @@ from uuid import UUID
 from safeguard.codes import ConsentRoute
 from safeguard.db.pool import Pool
 from safeguard.errors import ProblemError
+from safeguard.fieldcrypt.keyring import Keyring
 from services.intake import store
 from services.intake.fields import age_on
 from services.intake.form import GUARDIAN_RELATIONSHIPS
 from services.intake.models import ConsentContact, ReferralContacts, ReferrerContact
+from services.intake.sealed import open_form
 
 ADULT_AGE = 18
 
 
-async def referral_contacts(pool: Pool, *, referral_id: UUID) -> ReferralContacts:
+async def referral_contacts(pool: Pool, keyring: Keyring, *, referral_id: UUID) -> ReferralContacts:
     """Whom to notify about a referral: its referrer, and whoever is asked for consent."""
     async with pool.acquire() as conn:
         row = await store.contacts_row(conn, referral_id=referral_id)
+        form = await open_form(conn, keyring, row) if row else None
     if row is None:
         raise ProblemError(404, "Unknown referral", f"No referral has id {referral_id}.")
-    if row["redacted_at"] is not None or row["form"] is None:
+    if row["redacted_at"] is not None or form is None:
         raise ProblemError(410, "Referral redacted", "Its personal data has been erased.")
-    form: dict[str, Any] = row["form"]
     referrer = form["referrer"]
     return ReferralContacts(
         referral_id=referral_id,

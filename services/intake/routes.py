@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, Depends, Header, Response
 
+from safeguard.fieldcrypt.setup import FieldsDep
 from safeguard.web import PoolDep
 from services.intake import service
 from services.intake.deps import CallerDep, StarterDep, require_json
@@ -42,11 +43,12 @@ async def submit_referral(
     response: Response,
     pool: PoolDep,
     starter: StarterDep,
+    fields: FieldsDep,
     idempotency_key: IdempotencyKey = None,
 ) -> ReferralAccepted:
     """Submit a referral on the national referral form; the answer carries its reference."""
     submission = await service.submit_referral(
-        pool, starter, caller=caller, form=form, idempotency_key=idempotency_key
+        pool, starter, caller=caller, form=form, idempotency_key=idempotency_key, fields=fields
     )
     response.headers["Location"] = submission.accepted.status_url
     if submission.replayed:

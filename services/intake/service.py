@@ -18,11 +18,14 @@ from safeguard.auth.credentials import Caller
 from safeguard.codes import UNASSIGNED_AREA
 from safeguard.db.pool import Connection, Pool
 from safeguard.errors import ProblemError
+from safeguard.fieldcrypt.blind_index import BlindIndex
+from safeguard.fieldcrypt.setup import FieldCrypto
 from services.intake import store
 from services.intake.fields import age_on
 from services.intake.form import PUBLIC_SECTORS, ReferralCreate
 from services.intake.linking import person_key
 from services.intake.models import PartnerStatus, ReferralAccepted, ReferralStatus
+from services.intake.sealed import seal_form
 from services.intake.starter import REQUEST_LEASE, WorkflowStarter
 from services.intake.store import NewReferral, PendingStart
 from workflows.referral.workflows import workflow_id_for
@@ -51,13 +54,20 @@ async def submit_referral(
     caller: Caller,
     form: ReferralCreate,
     idempotency_key: str | None,
+    fields: FieldCrypto,
 ) -> Submission:
-    """Store the referral and its reference in one transaction, then start its workflow."""
+    """Store the referral and its reference in one transaction, then start its workflow.
+
+    The form is stored sealed with a data key made for the case; only the blind index of the
+    person's names and date of birth is kept beside it, to link re-referrals.
+    """
     _check_sector(caller, form)
     body_hash = request_hash(form)
     # Without a key, the body is the key: a retried POST still never makes a second case.
     key = idempotency_key if idempotency_key is not None else f"body:{body_hash.hex()}"
-    referral = _new_referral(caller, form)
+    referral = _new_referral(caller, form, fields.blind_index)
+    # Wrapped before the transaction, so no row lock waits on the key service.
+    data_key = await fields.keyring.prepare(referral.referral_id)
     async with pool.acquire() as conn, conn.transaction():
         claimed = await store.claim_idempotency_key(
             conn,
@@ -70,6 +80,8 @@ async def submit_referral(
             earlier = await store.earlier_answer(conn, client_id=caller.client_id, key=key)
             return Submission(_replay(earlier, body_hash), replayed=True)
         referral = await _issue_reference(conn, referral)
+        sealed = seal_form(await fields.keyring.store(conn, data_key), form.model_dump(mode="json"))
+        referral = dataclasses.replace(referral, form_sealed=sealed)
         linked = await store.earlier_referrals(conn, person_key=referral.person_key)
         await store.insert_referral(
             conn, referral=referral, linked=linked, start_lease=REQUEST_LEASE
@@ -92,7 +104,7 @@ def _check_sector(caller: Caller, form: ReferralCreate) -> None:
         )
 
 
-def _new_referral(caller: Caller, form: ReferralCreate) -> NewReferral:
+def _new_referral(caller: Caller, form: ReferralCreate, index: BlindIndex) -> NewReferral:
     received_at = datetime.now(UTC)
     person = form.person
     return NewReferral(
@@ -105,11 +117,12 @@ def _new_referral(caller: Caller, form: ReferralCreate) -> NewReferral:
         area=form.area or caller.area or UNASSIGNED_AREA,
         age_at_referral=age_on(person.date_of_birth, received_at.date()),
         person_key=person_key(
+            index,
             given_names=person.given_names,
             family_name=person.family_name,
             date_of_birth=person.date_of_birth,
         ),
-        form=form.model_dump(mode="json"),
+        form_sealed=b"",
         workflow_id="",
     )
 

@@ -18,9 +18,11 @@ from temporalio.common import WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 
 from safeguard.db.pool import Pool
+from safeguard.fieldcrypt.keyring import Keyring
 from safeguard.settings import Settings
 from safeguard.temporal import connect_temporal
 from services.intake import store
+from services.intake.sealed import pending_start
 from services.intake.store import PendingStart
 from workflows.referral.models import ReferralWorkflowInput
 from workflows.referral.workflows import ReferralWorkflow, workflow_id_for
@@ -55,10 +57,12 @@ class WorkflowStarter:
         *,
         pool: Pool,
         settings: Settings,
+        keyring: Keyring,
         temporal: Client | None = None,
         timing: StartTiming | None = None,
     ) -> None:
         self._pool = pool
+        self._keyring = keyring
         self._settings = settings
         self._client = temporal
         timing = timing or StartTiming()
@@ -102,7 +106,8 @@ class WorkflowStarter:
     async def _start_due(self) -> None:
         try:
             async with self._pool.acquire() as conn:
-                due = await store.claim_due_starts(conn, limit=_BATCH, lease=_LOOP_LEASE)
+                rows = await store.claim_due_starts(conn, limit=_BATCH, lease=_LOOP_LEASE)
+                due = [await pending_start(conn, self._keyring, row) for row in rows]
         except Exception as error:
             self._note_failure(error, what="reading the start queue")
             return

@@ -5,12 +5,15 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 from uuid import UUID
 
 import asyncpg
 
 from safeguard.db.pool import Connection
+from safeguard.fieldcrypt.keyring import destroy_data_key
+
+# The service's name in the keyring: its data keys are intake's own.
+SERVICE = "intake"
 
 
 @dataclass(frozen=True)
@@ -25,8 +28,9 @@ class NewReferral:
     concern_type: str
     area: str
     age_at_referral: int
+    # The blind index of the person (services/intake/linking.py), and the sealed form.
     person_key: bytes
-    form: dict[str, Any]
+    form_sealed: bytes
     workflow_id: str
 
 
@@ -40,7 +44,8 @@ class EarlierAnswer:
 
 @dataclass(frozen=True)
 class PendingStart:
-    """What starting a referral's workflow needs (ids and codes, plus the encrypted DOB)."""
+    """What starting a referral's workflow needs (ids and codes, plus the DOB, which the
+    payload codec encrypts in Temporal)."""
 
     referral_id: UUID
     reference: str
@@ -117,7 +122,8 @@ async def insert_referral(
     """Store a referral and its links; the starter may pick it up once the lease passes."""
     await conn.execute(
         "INSERT INTO intake.referrals (id, reference, client_id, received_at, sector,"
-        " concern_type, area, age_at_referral, person_key, form, workflow_id, next_start_at)"
+        " concern_type, area, age_at_referral, person_key, form_sealed, workflow_id,"
+        " next_start_at)"
         " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $4::timestamptz + $12::interval)",
         referral.referral_id,
         referral.reference,
@@ -128,7 +134,7 @@ async def insert_referral(
         referral.area,
         referral.age_at_referral,
         referral.person_key,
-        referral.form,
+        referral.form_sealed,
         referral.workflow_id,
         start_lease,
     )
@@ -162,8 +168,13 @@ async def retry_start_after(
     )
 
 
-async def claim_due_starts(conn: Connection, *, limit: int, lease: timedelta) -> list[PendingStart]:
-    """Take up to `limit` referrals whose start is due, leasing them to this starter."""
+async def claim_due_starts(
+    conn: Connection, *, limit: int, lease: timedelta
+) -> list[asyncpg.Record]:
+    """Take up to `limit` referrals whose start is due, leasing them to this starter.
+
+    Rows carry the sealed form: `services.intake.sealed.pending_start` opens the DOB.
+    """
     rows = await conn.fetch(
         "WITH due AS (SELECT id FROM intake.referrals"
         "   WHERE workflow_started_at IS NULL AND next_start_at <= now()"
@@ -172,17 +183,17 @@ async def claim_due_starts(conn: Connection, *, limit: int, lease: timedelta) ->
         "   start_attempts = r.start_attempts + 1"
         " FROM due WHERE r.id = due.id"
         " RETURNING r.id, r.reference, r.sector, r.concern_type, r.received_at, r.area,"
-        "   r.form -> 'person' ->> 'date_of_birth' AS date_of_birth,"
+        "   r.form_sealed, r.form,"
         "   ARRAY(SELECT l.linked_referral_id FROM intake.referral_links l"
         "     WHERE l.referral_id = r.id) AS linked",
         limit,
         lease,
     )
-    return [_pending(row) for row in sorted(rows, key=lambda row: row["received_at"])]
+    return sorted(rows, key=lambda row: row["received_at"])
 
 
-def _pending(row: asyncpg.Record) -> PendingStart:
-    born = row["date_of_birth"]
+def pending(row: asyncpg.Record, *, date_of_birth: dt.date | None) -> PendingStart:
+    """A claimed row as the starter needs it, with the DOB opened from its form."""
     return PendingStart(
         referral_id=row["id"],
         reference=row["reference"],
@@ -190,7 +201,7 @@ def _pending(row: asyncpg.Record) -> PendingStart:
         concern_type=row["concern_type"],
         received_at=row["received_at"],
         area=row["area"],
-        date_of_birth=dt.date.fromisoformat(born) if born else None,
+        date_of_birth=date_of_birth,
         linked_referral_ids=list(row["linked"]),
     )
 
@@ -206,17 +217,17 @@ async def status_row(conn: Connection, *, reference: str, client_id: str) -> asy
 
 
 async def contacts_row(conn: Connection, *, referral_id: UUID) -> asyncpg.Record | None:
-    """The form and submitting client of a referral."""
+    """The sealed form and submitting client of a referral."""
     return await conn.fetchrow(
-        "SELECT id, client_id, form, redacted_at FROM intake.referrals WHERE id = $1",
+        "SELECT id, client_id, form_sealed, form, redacted_at FROM intake.referrals WHERE id = $1",
         referral_id,
     )
 
 
 async def referral_row(conn: Connection, *, referral_id: UUID) -> asyncpg.Record | None:
-    """A referral's reference, dates, area and form (None once redacted)."""
+    """A referral's reference, dates, area and sealed form (None once redacted)."""
     return await conn.fetchrow(
-        "SELECT id, reference, received_at, area, form, redacted_at"
+        "SELECT id, reference, received_at, area, form_sealed, form, redacted_at"
         " FROM intake.referrals WHERE id = $1",
         referral_id,
     )
@@ -251,9 +262,14 @@ async def mark_reopened(conn: Connection, *, referral_id: UUID) -> None:
 
 
 async def redact(conn: Connection, *, referral_id: UUID, at: datetime) -> None:
-    """Erase the personal data of a referral; keep its reference, dates and codes."""
+    """Erase the personal data of a referral; keep its reference, dates and codes.
+
+    The case's data key is destroyed too, so the sealed form in backups and WAL archives is
+    lost with it once the KEK versions that wrapped the key are retired.
+    """
     await conn.execute(
-        "UPDATE intake.referrals SET form = NULL, person_key = NULL, age_at_referral = NULL,"
+        "UPDATE intake.referrals SET form = NULL, form_sealed = NULL, person_key = NULL,"
+        " age_at_referral = NULL,"
         " redacted_at = coalesce(redacted_at, $2), closed_at = coalesce(closed_at, $2)"
         " WHERE id = $1",
         referral_id,
@@ -261,3 +277,4 @@ async def redact(conn: Connection, *, referral_id: UUID, at: datetime) -> None:
     )
     # Client-chosen keys and body hashes could themselves identify the person.
     await conn.execute("DELETE FROM intake.idempotency_keys WHERE referral_id = $1", referral_id)
+    await destroy_data_key(conn, service=SERVICE, owner=referral_id)

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import os
 
 from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client
 
-from services.intake.linking import normalise_name, person_key
+from safeguard.fieldcrypt.blind_index import BlindIndex
+from services.intake.linking import match_text, normalise_name, person_key
 from tests.intake.clients import register_client
 from tests.intake.conftest import Intake
 from tests.intake.forms import school_form
@@ -19,11 +22,25 @@ def test_names_are_normalised() -> None:
     assert normalise_name("  O'Brien-Smith ") == normalise_name("obrien smith")
     assert normalise_name("Zoë") == normalise_name("ZOE")
     born = dt.date(2010, 3, 14)
-    same = person_key(given_names="Sam James", family_name="Whitfield", date_of_birth=born)
-    assert same == person_key(given_names="sam", family_name="WHITFIELD", date_of_birth=born)
+    index = BlindIndex(os.urandom(32))
+    same = person_key(index, given_names="Sam James", family_name="Whitfield", date_of_birth=born)
+    assert same == person_key(index, given_names="sam", family_name="WHITFIELD", date_of_birth=born)
     assert same != person_key(
-        given_names="Sam", family_name="Whitfield", date_of_birth=born.replace(day=15)
+        index, given_names="Sam", family_name="Whitfield", date_of_birth=born.replace(day=15)
     )
+
+
+def test_the_person_key_is_keyed() -> None:
+    """Whoever holds the database but not the blind-index key cannot recompute the key."""
+    born = dt.date(2010, 3, 14)
+
+    def key(index: BlindIndex) -> bytes:
+        return person_key(index, given_names="Sam", family_name="Whitfield", date_of_birth=born)
+
+    index = BlindIndex(os.urandom(32))
+    assert key(index) == key(index) != key(BlindIndex(os.urandom(32)))
+    plain = match_text(given_names="Sam", family_name="Whitfield", date_of_birth=born)
+    assert key(index) != hashlib.sha256(plain.encode()).digest()
 
 
 async def _input_of(client: Client, reference: str) -> ReferralWorkflowInput:
