@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -20,6 +22,14 @@ DEV_INTERNAL_API_TOKEN = "dev-internal-token"  # noqa: S105 - public by design; 
 DEV_AUDIT_CHAIN_KEY = "dev-audit-chain-key"  # noqa: S105 - public by design; refused in production
 DEV_WEB_CLIENT_SECRET = "dev-web-client-secret"  # noqa: S105 - refused in production
 DEV_WEB_SESSION_KEY = "ZGV2ZWxvcG1lbnQtd2ViLXNlc3Npb24ta2V5LTAwMDA="  # noqa: S105 - refused in production
+
+
+def _key_bytes(encoded: str) -> bytes | None:
+    """A base64 key's bytes (one key has several spellings); None if it is not base64."""
+    try:
+        return base64.b64decode(encoded.strip(), validate=True)
+    except binascii.Error:
+        return None
 
 
 class PlaceholderSecretError(ValueError):
@@ -194,7 +204,7 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _no_placeholder_secrets_in_production(self) -> Settings:
-        if self.environment == "production" and DEV_PAYLOAD_KEY_ID in self.payload_keys:
+        if self.environment == "production" and self._has_dev_payload_key():
             raise PlaceholderSecretError("the development payload key is not allowed in production")
         if (
             self.environment == "production"
@@ -207,6 +217,12 @@ class Settings(BaseSettings):
         ):
             raise PlaceholderSecretError("set SAFEGUARD_AUDIT_CHAIN_KEY: the default is public")
         return self
+
+    def _has_dev_payload_key(self) -> bool:
+        # By value as well as id: the public key under another id is still no secret.
+        dev = _key_bytes(DEV_PAYLOAD_KEY)
+        values = (_key_bytes(key.get_secret_value()) for key in self.payload_keys.values())
+        return DEV_PAYLOAD_KEY_ID in self.payload_keys or dev in values
 
     def database_dsn(self) -> str:
         """The configured PostgreSQL DSN, or the embedded stack's."""

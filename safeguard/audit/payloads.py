@@ -8,11 +8,17 @@ from temporalio.api.common.v1 import Payload
 from temporalio.api.history.v1 import History
 from temporalio.converter import PayloadCodec
 
+from safeguard.codec import is_encrypted
+
 _PAYLOAD = Payload.DESCRIPTOR.full_name
 
 
 async def decoded_history(history: History, codec: PayloadCodec) -> History:
-    """A copy of `history` with every payload decoded by `codec` (encrypted ones decrypted)."""
+    """A copy of `history` with every encrypted payload decrypted by `codec`.
+
+    Search attributes and headers are never encrypted (the codec does not see them) and are
+    left as they are; the codec refuses plain payloads, which is right for a worker only.
+    """
     copy = History()
     copy.CopyFrom(history)
     await _decode_in_place(copy, codec)
@@ -34,6 +40,7 @@ async def _decode_in_place(message: Message, codec: PayloadCodec) -> None:
             values = [value]
         for item in values:
             if item.DESCRIPTOR.full_name == _PAYLOAD:
-                item.CopyFrom((await codec.decode([item]))[0])
+                if is_encrypted(item):
+                    item.CopyFrom((await codec.decode([item]))[0])
             else:
                 await _decode_in_place(item, codec)
