@@ -75,8 +75,23 @@ async def running_keycloak(data_dir: Path) -> AsyncIterator[KeycloakServer]:
         await stack.down()
 
 
-async def sign_in(server: KeycloakServer, username: str) -> dict[str, Any]:
-    """Authorization code + PKCE through Keycloak's login form, as a browser; the token response."""
+@dataclass(frozen=True)
+class RealmClient:
+    """Another client of the realm than the web front end's."""
+
+    client_id: str
+    client_secret: str
+    redirect_uri: str
+
+
+async def sign_in(
+    server: KeycloakServer, username: str, *, client: RealmClient | None = None
+) -> dict[str, Any]:
+    """Authorization code + PKCE through Keycloak's login form, as a browser; the token response.
+
+    The web front end's client unless `client` names another.
+    """
+    client = client or RealmClient(server.client_id, server.client_secret, server.redirect_uri)
     verifier = secrets.token_urlsafe(48)
     challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest())
     async with httpx.AsyncClient(timeout=30) as http:
@@ -85,8 +100,8 @@ async def sign_in(server: KeycloakServer, username: str) -> dict[str, Any]:
             discovery["authorization_endpoint"],
             params={
                 "response_type": "code",
-                "client_id": server.client_id,
-                "redirect_uri": server.redirect_uri,
+                "client_id": client.client_id,
+                "redirect_uri": client.redirect_uri,
                 "scope": "openid",
                 "state": secrets.token_urlsafe(16),
                 "code_challenge": challenge.rstrip(b"=").decode(),
@@ -99,16 +114,16 @@ async def sign_in(server: KeycloakServer, username: str) -> dict[str, Any]:
             data={"username": username, "password": server.password},
             headers={"Cookie": _cookie_header(http)},
         )
-        code = _code_from(redirect, server.redirect_uri)
+        code = _code_from(redirect, client.redirect_uri)
         tokens = await http.post(
             discovery["token_endpoint"],
             data={
                 "grant_type": "authorization_code",
                 "code": code,
-                "redirect_uri": server.redirect_uri,
+                "redirect_uri": client.redirect_uri,
                 "code_verifier": verifier,
             },
-            auth=(server.client_id, server.client_secret),
+            auth=(client.client_id, client.client_secret),
         )
         tokens.raise_for_status()
         result: dict[str, Any] = tokens.json()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -9,6 +10,7 @@ from uuid import UUID
 from pydantic import BaseModel
 
 from safeguard.db.pool import Connection
+from safeguard.events.contracts import EVENT_TYPES
 from safeguard.events.envelope import EventEnvelope
 
 CONSUMER = "audit"
@@ -40,6 +42,7 @@ async def handle_event(conn: Connection, envelope: EventEnvelope) -> None:
         f"referral-{reference}",
         envelope.time,
     )
+    await _place(conn, envelope)
     if envelope.type == "case.closed":
         await conn.execute(
             "UPDATE audit.cases SET closed_at = $2, closure_reason = $3, archive_due = now()"
@@ -57,6 +60,21 @@ async def handle_event(conn: Connection, envelope: EventEnvelope) -> None:
     else:
         return
     await conn.execute("SELECT pg_notify($1, '')", WAKE_CHANNEL)
+
+
+async def _place(conn: Connection, envelope: EventEnvelope) -> None:
+    """Keep the case's current area: the newest event that moves the case says where it is."""
+    model = EVENT_TYPES.get(envelope.type)
+    # A notice (a panel meeting) names the area as its sender last knew it: not a move.
+    if model is None or not model.moves_case:
+        return
+    await conn.execute(
+        "UPDATE audit.cases SET area = $2, area_at = $3"
+        " WHERE referral_id = $1 AND (area_at IS NULL OR area_at <= $3)",
+        UUID(envelope.subject),
+        envelope.data["area"],
+        envelope.time,
+    )
 
 
 _COLUMNS = (
@@ -80,3 +98,22 @@ async def closed_between(conn: Connection, start: datetime, end: datetime) -> li
         end,
     )
     return [AuditedCase.model_validate(dict(row)) for row in rows]
+
+
+class PlacedCase(BaseModel):
+    """Which case a workflow runs, and the area it is in now (None: no event said yet)."""
+
+    referral_id: UUID
+    reference: str
+    workflow_id: str
+    area: str | None
+
+
+async def cases_by_workflow(conn: Connection, workflow_ids: Sequence[str]) -> dict[str, PlacedCase]:
+    """The known cases among these workflow ids, by workflow id."""
+    rows = await conn.fetch(
+        "SELECT referral_id, reference, workflow_id, area FROM audit.cases"
+        " WHERE workflow_id = ANY($1::text[])",
+        list(workflow_ids),
+    )
+    return {row["workflow_id"]: PlacedCase.model_validate(dict(row)) for row in rows}

@@ -12,15 +12,19 @@ from safeguard.web import build_app
 from services.codec.routes import router
 
 DESCRIPTION = """\
-Temporal's codec-server protocol (`POST /codec/decode`, `POST /codec/encode`) over the
-AES-GCM payload codec, so the Temporal Web UI can show decrypted payloads to staff allowed to
-read cases.
+Temporal's codec-server protocol (`POST /codec/decode`) over the AES-GCM payload codec, so the
+Temporal Web UI can show decrypted payloads to auditors. There is no `/codec/encode`: the UI's
+write actions are off, so it never encodes.
 
 * **Authentication**: a staff bearer token, passed on by the Web UI
   (`TEMPORAL_CODEC_PASS_ACCESS_TOKEN=true`).
-* **Roles**: `auditor`, `prevent_officer` and `channel_chair`; every other role, `operator`
-  included, is refused.
-* **Access log**: every decode is recorded in the access log and the audit chain.
+* **Roles**: `auditor` only (auditors read workflow histories); every other role is refused.
+* **Scope**: every payload is bound to its workflow when encrypted, so each is attributed to
+  its case; a case outside the auditor's areas (a token without areas covers all), unknown to
+  the audit store, or a payload bound to no case, refuses the whole request with 403.
+* **Police-only fields** (deconfliction, database checks) are left out for every role but
+  the police.
+* **Access log**: every decode writes one row per case to the access log and the audit chain.
 """
 
 

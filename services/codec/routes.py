@@ -1,33 +1,39 @@
-"""`POST /codec/encode` and `/codec/decode`: Temporal payloads as protobuf JSON, both ways."""
+"""`POST /codec/decode`: Temporal payloads as protobuf JSON, decrypted for an auditor.
+
+There is no `/codec/encode`: the Web UI encodes only what a user sends to a workflow, and its
+write actions are off, so nothing here ever needs to encrypt on a caller's behalf.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Annotated, Any
 
-from cryptography.exceptions import InvalidTag
-from fastapi import APIRouter, Body, Depends, Header, Request
+from fastapi import APIRouter, Depends, Header, Request
 from google.protobuf.json_format import MessageToDict, ParseDict, ParseError
-from temporalio.api.common.v1 import Payload, Payloads
+from pydantic import BaseModel, Field
+from temporalio.api.common.v1 import Payloads
 
-from safeguard.access_log import record_read
-from safeguard.auth.staff import StaffPrincipal
-from safeguard.auth.staff_deps import require_roles
-from safeguard.codec import EncryptionCodec, UnknownKeyError
-from safeguard.codes import Role
+from safeguard.codec import EncryptionCodec
 from safeguard.errors import ProblemError
+from safeguard.errors import documented_problem as problem
 from safeguard.web import PoolDep
+from services.codec.access import Reader
+from services.codec.decoding import decode_for
 
 router = APIRouter(prefix="/codec", tags=["codec"])
-# The roles that read case content through their own services; operators run the platform
-# and see ids, stages and timings in the UI, never the payloads.
-Reader = Annotated[
-    StaffPrincipal,
-    Depends(require_roles(Role.AUDITOR, Role.PREVENT_OFFICER, Role.CHANNEL_CHAIR)),
-]
-PayloadsBody = Annotated[
-    dict[str, Any], Body(description='`{"payloads": [{"metadata": {...}, "data": "..."}]}`')
-]
+
+
+class PayloadJson(BaseModel):
+    """One Temporal payload as protobuf JSON: base64 metadata values and data."""
+
+    metadata: dict[str, str] = Field(default_factory=dict)
+    data: str = ""
+
+
+class PayloadsJson(BaseModel):
+    """`{"payloads": [...]}`, as the Temporal Web UI sends and expects them."""
+
+    payloads: list[PayloadJson]
 
 
 def _codec(request: Request) -> EncryptionCodec:
@@ -36,53 +42,56 @@ def _codec(request: Request) -> EncryptionCodec:
 
 
 CodecDep = Annotated[EncryptionCodec, Depends(_codec)]
+# Temporal namespace names: letters, digits, '.', '_' and '-'; the name goes into the log.
+Namespace = Annotated[str | None, Header(pattern=r"^[A-Za-z0-9._-]{1,255}$")]
+
+DECODE_RESPONSES: dict[int | str, dict[str, Any]] = {
+    401: problem(
+        "No staff bearer token, or one that is invalid or expired.",
+        {"WWW-Authenticate": {"schema": {"type": "string"}, "description": "`Bearer`"}},
+    ),
+    403: problem(
+        "The role is not `auditor`; or a payload belongs to a case outside the caller's areas,"
+        " to a case the audit store does not know yet, or to no case (written before payloads"
+        " were bound to their workflow)."
+    ),
+    422: problem(
+        "Not Temporal payloads, an invalid `X-Namespace`, a payload key this deployment does"
+        " not have, or a payload that fails authentication."
+    ),
+    503: problem(
+        "The token's issuer cannot be asked for its keys right now.",
+        {"Retry-After": {"schema": {"type": "integer"}, "description": "Seconds to wait."}},
+    ),
+}
 
 
-def _parse(body: dict[str, Any]) -> Payloads:
+def _parse(body: PayloadsJson) -> Payloads:
     try:
-        return ParseDict(body, Payloads())
+        return ParseDict(body.model_dump(), Payloads())
     except ParseError as error:
         raise ProblemError(422, "Not Temporal payloads", str(error)) from None
 
 
-def _render(payloads: Sequence[Payload]) -> dict[str, Any]:
-    # Spelled out: protobuf's JSON leaves an empty repeated field out, the UI expects the key.
-    return {"payloads": [MessageToDict(payload) for payload in payloads]}
-
-
-@router.post("/encode")
-async def encode(body: PayloadsBody, codec: CodecDep, _reader: Reader) -> dict[str, Any]:
-    """Encrypt payloads under the active key (the UI encodes what a user sends)."""
-    encoded = await codec.encode(list(_parse(body).payloads))
-    return _render(encoded)
-
-
-@router.post("/decode")
+@router.post("/decode", responses=DECODE_RESPONSES)
 async def decode(
-    body: PayloadsBody,
+    body: PayloadsJson,
     codec: CodecDep,
     pool: PoolDep,
     reader: Reader,
-    x_namespace: Annotated[str | None, Header()] = None,
-) -> dict[str, Any]:
-    """Decrypt payloads; each call is recorded in the access log before anything is returned."""
-    payloads = list(_parse(body).payloads)
-    try:
-        decoded = await codec.decode(payloads)
-    except UnknownKeyError as error:
-        raise ProblemError(422, "Unknown payload key", f"No key {error.args[0]!r}.") from None
-    except InvalidTag:
-        raise ProblemError(
-            422, "Undecryptable payload", "A payload failed authentication."
-        ) from None
-    async with pool.acquire() as conn, conn.transaction():
-        # The UI says which namespace but not which case, so the read names no referral.
-        await record_read(
-            conn,
-            service="codec",
-            principal=reader,
-            referral_id=None,
-            fields=[f"temporal.payloads:{len(payloads)}"],
-            purpose=f"Temporal Web UI, namespace {x_namespace or 'unknown'}",
-        )
-    return _render(decoded)
+    x_namespace: Namespace = None,
+) -> PayloadsJson:
+    """Decrypt payloads of cases in the caller's areas, police-only fields withheld.
+
+    Each case read is recorded in the access log before anything is returned. Payloads the
+    codec never encrypted (search attributes, headers) come back as they were sent.
+    """
+    decoded = await decode_for(
+        reader,
+        list(_parse(body).payloads),
+        codec=codec,
+        pool=pool,
+        purpose=f"Temporal Web UI, namespace {x_namespace or 'unknown'}",
+    )
+    # Spelled out: protobuf's JSON leaves an empty repeated field out, the UI expects the key.
+    return PayloadsJson.model_validate({"payloads": [MessageToDict(p) for p in decoded]})
