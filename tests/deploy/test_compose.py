@@ -219,11 +219,27 @@ def test_the_web_ui_decodes_through_the_codec_service_it_may_call() -> None:
     endpoint = ui["TEMPORAL_CODEC_ENDPOINT"]
     match = re.fullmatch(r"http://localhost:(\d+)(/\w+)", endpoint)
     assert match and match.group(1) in published
-    assert {f"{match.group(2)}/decode", f"{match.group(2)}/encode"} <= routes("codec")
+    # Decode only: the UI's write actions are off, so it never asks to encode.
+    assert f"{match.group(2)}/decode" in routes("codec")
+    assert f"{match.group(2)}/encode" not in routes("codec")
     assert ui["TEMPORAL_CODEC_PASS_ACCESS_TOKEN"] == "true"
     ui_port = _services()["temporal-ui"]["ports"][0].split(":")[-1]
     origins = json.loads(codec["environment"]["SAFEGUARD_CODEC_CORS_ORIGINS"])
     assert f"http://localhost:{ui_port}" in origins
+
+
+def test_the_web_ui_is_read_only_behind_the_staff_sign_in() -> None:
+    raw = load_compose(required=lambda name: f"<{name}>")
+    ui = raw["services"]["temporal-ui"]["environment"]
+    assert ui["TEMPORAL_DISABLE_WRITE_ACTIONS"] == "true"
+    assert (ui["TEMPORAL_AUTH_ENABLED"], ui["TEMPORAL_AUTH_TYPE"]) == ("true", "oidc")
+    # The issuer the APIs trust, and nothing else: one sign-in for the UI and the services.
+    issuer = raw["services"]["codec"]["environment"]["SAFEGUARD_STAFF_OIDC_ISSUER"]
+    assert issuer == "<SAFEGUARD_STAFF_OIDC_ISSUER>"
+    assert ui["TEMPORAL_AUTH_PROVIDER_URL"] == ui["TEMPORAL_AUTH_ISSUER_URL"] == issuer
+    assert ui["TEMPORAL_AUTH_CLIENT_ID"] == "<TEMPORAL_AUTH_CLIENT_ID>"
+    assert ui["TEMPORAL_AUTH_CLIENT_SECRET"] == "<TEMPORAL_AUTH_CLIENT_SECRET>"
+    assert ui["TEMPORAL_AUTH_CALLBACK_URL"].startswith(f"{ui['TEMPORAL_CORS_ORIGINS']}/")
 
 
 def test_temporal_init_makes_the_namespace_and_search_attributes_the_code_uses() -> None:

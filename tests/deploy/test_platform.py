@@ -100,9 +100,23 @@ def test_the_web_ui_decodes_through_the_codec_service_that_allows_its_origin() -
     env = {e["name"]: e["value"] for e in VALUES["web"]["additionalEnv"]}
     endpoint = env["TEMPORAL_CODEC_ENDPOINT"]
     path = "/" + endpoint.split("://", 1)[1].split("/", 1)[1]
-    assert {f"{path}/decode", f"{path}/encode"} <= routes("codec")
+    # Decode only: the UI's write actions are off, so it never asks to encode.
+    assert f"{path}/decode" in routes("codec")
+    assert f"{path}/encode" not in routes("codec")
     assert env["TEMPORAL_CODEC_PASS_ACCESS_TOKEN"] == "true"
     # The values are production's: its codec service must accept the UI's browser origin.
     ui_origin = "/".join(env["TEMPORAL_AUTH_CALLBACK_URL"].split("/")[:3])
     production = _config(DEPLOY / "overlays" / "production")
     assert ui_origin in json.loads(production["SAFEGUARD_CODEC_CORS_ORIGINS"])
+
+
+def test_the_web_ui_is_read_only_behind_the_staff_sign_in() -> None:
+    env = {e["name"]: e["value"] for e in VALUES["web"]["additionalEnv"]}
+    assert env["TEMPORAL_DISABLE_WRITE_ACTIONS"] == "true"
+    assert (env["TEMPORAL_AUTH_ENABLED"], env["TEMPORAL_AUTH_TYPE"]) == ("true", "oidc")
+    # The issuer production's APIs trust: one sign-in for the UI and the services.
+    issuer = _config(DEPLOY / "overlays" / "production")["SAFEGUARD_STAFF_OIDC_ISSUER"]
+    assert env["TEMPORAL_AUTH_PROVIDER_URL"] == env["TEMPORAL_AUTH_ISSUER_URL"] == issuer
+    # The client id and secret come from a Secret, never from the values file.
+    assert VALUES["web"]["additionalEnvSecretName"]
+    assert not {"TEMPORAL_AUTH_CLIENT_ID", "TEMPORAL_AUTH_CLIENT_SECRET"} & env.keys()
