@@ -11,8 +11,6 @@ import asyncio
 import copy
 import hashlib
 import os
-import secrets
-import string
 import sys
 import uuid
 from collections.abc import AsyncIterator
@@ -34,7 +32,6 @@ from safeguard.fieldcrypt.keys import KeyDestroyedError
 from safeguard.fieldcrypt.setup import field_crypto
 from safeguard.settings import Settings
 from safeguard.stack import Stack
-from safeguard.stack.postgres import Postgres
 from services.intake import store
 from services.intake.app import create_app
 from services.intake.events import handle_event
@@ -42,20 +39,16 @@ from services.intake.form import ReferralCreate
 from services.intake.linking import match_text
 from services.intake.sealed import open_form
 from services.intake.starter import StartTiming
+from tests.at_rest import files_holding, flush_to_disk, marker
 from tests.intake.clients import register_client
 from tests.intake.conftest import Intake
 from tests.intake.forms import school_form
 from tests.servers import serve
 
 
-def _marker() -> str:
-    """Letters only (names accept nothing else), unguessable, and found nowhere by chance."""
-    return "Zq" + "".join(secrets.choice(string.ascii_lowercase) for _ in range(14))
-
-
 def _marked_form() -> tuple[dict[str, Any], list[str]]:
     """A school referral whose every personal field holds a marker of its own."""
-    marks = [_marker() for _ in range(11)]
+    marks = [marker() for _ in range(11)]
     form = school_form(given_names=marks[0], family_name=marks[1])
     form["person"]["address"] = {"line_1": f"1 {marks[2]} Street", "town": marks[3]}
     form["person"]["school_or_occupation"] = f"{marks[4]} Academy"
@@ -78,32 +71,6 @@ async def _id_of(pool: Pool, reference: str) -> UUID:
             "SELECT id FROM intake.referrals WHERE reference = $1", reference
         )
     return referral_id
-
-
-def _pgdata(stack: Stack) -> Path:
-    return next(c for c in stack.components if isinstance(c, Postgres)).pgdata
-
-
-def _files_holding(root: Path, needles: list[bytes]) -> dict[str, list[str]]:
-    """Each needle found, with the files (relative to `root`) it was found in."""
-    found: dict[str, list[str]] = {}
-    for path in sorted(p for p in root.rglob("*") if p.is_file()):
-        try:
-            content = path.read_bytes()
-        except OSError:
-            continue  # a file PostgreSQL removed while we listed (a recycled WAL segment)
-        for needle in needles:
-            if needle in content:
-                found.setdefault(needle.decode(), []).append(str(path.relative_to(root)))
-    return found
-
-
-async def _flush_to_disk(pool: Pool) -> None:
-    """Dirty pages to the table files, and the WAL segment closed, as a backup would copy them."""
-    async with pool.acquire() as conn:
-        await conn.execute("CHECKPOINT")
-        await conn.execute("SELECT pg_switch_wal()")
-        await conn.execute("CHECKPOINT")
 
 
 async def test_no_marker_is_found_in_the_database_files(
@@ -129,15 +96,15 @@ async def test_no_marker_is_found_in_the_database_files(
             linked = await store.linked_rows(conn, referral_id=ids[2])
     assert [link["referral_id"] for link in linked] == [ids[0]]
     # A marker written in plain text on purpose shows that the scan sees this test's data.
-    control = _marker()
+    control = marker()
     async with intake.pool.acquire() as conn:
         await conn.execute(
             "UPDATE intake.agencies SET name = $1 WHERE client_id = 'agency-b'", control
         )
-    await _flush_to_disk(intake.pool)
-    needles = [m.encode() for m in [*marks, *more, control]]
-    needles += [m.lower().encode() for m in marks[:2]]  # as the old person key normalised them
-    found = await asyncio.to_thread(_files_holding, _pgdata(stack), needles)
+    await flush_to_disk(intake.pool)
+    needles = [*marks, *more, control]
+    needles += [m.lower() for m in marks[:2]]  # as the old person key normalised them
+    found = await files_holding(stack, needles)
     assert control in found, "the scan did not see the data this test wrote"
     assert set(found) == {control}, f"personal data in plain text: {found}"
 

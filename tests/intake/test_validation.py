@@ -9,6 +9,10 @@ from typing import Any
 
 import pytest
 
+from safeguard.fieldcrypt.setup import field_crypto
+from safeguard.settings import Settings
+from services.intake import store as intake_store
+from services.intake.sealed import open_form
 from tests.intake.conftest import Intake
 from tests.intake.forms import school_form
 
@@ -166,13 +170,21 @@ async def test_age_is_derived_on_the_server(intake: Intake) -> None:
     assert await intake.count("SELECT age_at_referral FROM intake.referrals") == expected
 
 
-async def test_whitespace_is_trimmed_and_postcode_upper_cased(intake: Intake) -> None:
+async def test_whitespace_is_trimmed_and_postcode_upper_cased(
+    intake: Intake, settings: Settings
+) -> None:
     form = school_form(given_names="  Sam  ")
     form["person"]["address"]["postcode"] = "m1 1aa"
     answer = await intake.http.post("/v1/referrals", json=form, headers=intake.agency_a)
     assert answer.status_code == 201
-    async with intake.pool.acquire() as conn:
-        stored = await conn.fetchval("SELECT form FROM intake.referrals")
+    async with (
+        field_crypto(settings, service=intake_store.SERVICE) as fields,
+        intake.pool.acquire() as conn,
+    ):
+        row = await conn.fetchrow("SELECT * FROM intake.referrals")
+        assert row is not None
+        stored = await open_form(conn, fields.keyring, row)
+    assert stored is not None
     assert stored["person"]["given_names"] == "Sam"
     assert stored["person"]["address"]["postcode"] == "M1 1AA"
 
