@@ -119,12 +119,13 @@ class EncryptionCodec(PayloadCodec, WithSerializationContext):
                 f"refused a payload without encryption (encoding {encoding or 'none'!r}):"
                 " payloads must be written through the safeguard payload codec"
             )
-        key_id = payload.metadata[KEY_ID].decode()
+        # Undecodable names cannot match a key or pass authentication: they fail as such.
+        key_id = payload.metadata.get(KEY_ID, b"").decode(errors="replace")
         cipher = self._ciphers.get(key_id)
         if cipher is None:
             raise UnknownKeyError(key_id)
         bound = payload.metadata.get(WORKFLOW_ID)
-        workflow_id = bound.decode() if bound is not None else None
+        workflow_id = bound.decode(errors="replace") if bound is not None else None
         nonce, sealed = payload.data[:_NONCE_BYTES], payload.data[_NONCE_BYTES:]
         plain = cipher.decrypt(nonce, sealed, _aad(workflow_id))
         return OpenedPayload(workflow_id, Payload.FromString(plain))

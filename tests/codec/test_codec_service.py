@@ -286,6 +286,13 @@ async def test_what_is_not_ours_is_refused_not_passed_off(codec: Codec, pool: Po
     other_key = await sealed(codec.settings, case.workflow_id, "x")
     other_key["payloads"][0]["metadata"]["encryption-key-id"] = base64.b64encode(b"gone").decode()
     assert (await codec.decode(other_key)).json()["title"] == "Unknown payload key"
+    other_key["payloads"][0]["metadata"]["encryption-key-id"] = base64.b64encode(b"\xff").decode()
+    assert (await codec.decode(other_key)).json()["title"] == "Unknown payload key"
+    del other_key["payloads"][0]["metadata"]["encryption-key-id"]
+    assert (await codec.decode(other_key)).json()["title"] == "Unknown payload key"
+    not_utf8 = await sealed(codec.settings, case.workflow_id, "x")
+    not_utf8["payloads"][0]["metadata"]["workflow-id"] = base64.b64encode(b"\xff").decode()
+    assert (await codec.decode(not_utf8)).json()["title"] == "Undecryptable payload"
 
 
 async def test_an_invalid_namespace_header_is_refused(codec: Codec) -> None:
