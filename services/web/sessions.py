@@ -14,6 +14,7 @@ import logging
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Literal
 
 import asyncpg
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -52,6 +53,16 @@ class SignedIn(BaseModel):
     id_token: str
 
 
+class ConsentHolder(BaseModel):
+    """A consent link's holder whose details checked out, and the link's state then."""
+
+    reference: str
+    date_of_birth: str
+    route: Literal["person", "guardian"]
+    state: str
+    can_withdraw: bool = False
+
+
 class SessionData(BaseModel):
     """Everything a session holds."""
 
@@ -65,6 +76,11 @@ class SessionData(BaseModel):
     # What the user typed into a decision form, kept until it is sent, so nothing is lost
     # between the form, the check-your-answers page and a refusal (keyed "reference/form").
     drafts: dict[str, dict[str, str]] = Field(default_factory=dict)
+    # The public pages' chosen language ("en" or "cy"), and per consent link (keyed by the
+    # token's SHA-256, so the session never holds a link) the checked holder and what was sent.
+    language: str | None = None
+    consent_holders: dict[str, ConsentHolder] = Field(default_factory=dict)
+    consent_sent: dict[str, Literal["given", "refused", "withdrawn"]] = Field(default_factory=dict)
 
 
 @dataclass

@@ -12,6 +12,7 @@ kept in the session.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import re
 from collections.abc import Mapping
 from typing import Annotated, Any, Literal
@@ -26,12 +27,11 @@ from services.web.forms import FormErrors
 from services.web.i18n import gettext as _
 from services.web.i18n import ngettext
 from services.web.pages import render
-from services.web.sessions import Session
+from services.web.sessions import ConsentHolder, Session
 
 router = APIRouter(include_in_schema=False)
 
 SECTION = "consent"
-LANGUAGE_KEY = "public/language"
 REFERENCE = "reference"
 BIRTH = "date_of_birth"
 PARTS = ("day", "month", "year")
@@ -46,9 +46,9 @@ PROBLEM_PAGES = {404: "not_valid", 410: "expired", 409: "used", 423: "locked"}
 async def public_language(request: Request, session: SessionDep) -> str:
     """This request's language: `?lang=` when given (and remembered), else the session's."""
     asked = request.query_params.get("lang")
-    stored = session.data.drafts.get(LANGUAGE_KEY, {}).get("code")
+    stored = session.data.language
     if asked in i18n.LANGUAGES and asked != stored:
-        session.data.drafts[LANGUAGE_KEY] = {"code": asked}
+        session.data.language = asked
         session.mark()
     code = asked if asked in i18n.LANGUAGES else i18n.chosen(stored)
     i18n.language.set(code)
@@ -68,11 +68,8 @@ ConsentDep = Annotated[ConsentLinkClient, Depends(consent_links)]
 
 
 def _key(token: str) -> str:
-    return f"consent/{token}"
-
-
-def _done_key(token: str) -> str:
-    return f"consent/{token}/done"
+    """How the session names a link: its hash, so the session never holds the link itself."""
+    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def _page(
@@ -175,8 +172,8 @@ async def _form(request: Request, session: Session) -> dict[str, str] | None:
         return None
 
 
-def _verified(session: Session, token: str) -> dict[str, str] | None:
-    return session.data.drafts.get(_key(token))
+def _verified(session: Session, token: str) -> ConsentHolder | None:
+    return session.data.consent_holders.get(_key(token))
 
 
 def _start(token: str) -> Response:
@@ -305,23 +302,24 @@ async def check_who(
                 % {"num": left},
             )
         return _who_page(request, token, language, kept, errors, 422)
-    session.data.drafts[_key(token)] = {
-        "reference": str(found.get("reference") or reference),
-        "date_of_birth": born,
-        "route": "guardian" if found.get("route") == "guardian" else "person",
-        "state": str(found.get("state", "")),
-        "can_withdraw": "yes" if found.get("can_withdraw") else "",
-    }
-    session.data.drafts.pop(_done_key(token), None)
+    holder = ConsentHolder(
+        reference=str(found.get("reference") or reference),
+        date_of_birth=born,
+        route="guardian" if found.get("route") == "guardian" else "person",
+        state=str(found.get("state", "")),
+        can_withdraw=bool(found.get("can_withdraw")),
+    )
+    session.data.consent_holders[_key(token)] = holder
+    session.data.consent_sent.pop(_key(token), None)
     session.mark()
-    return _next(request, token, language, session.data.drafts[_key(token)])
+    return _next(request, token, language, holder)
 
 
-def _next(request: Request, token: str, language: str, verified: Mapping[str, str]) -> Response:
+def _next(request: Request, token: str, language: str, verified: ConsentHolder) -> Response:
     """Where the link's state leads: the question, the offer to withdraw, or "already used"."""
-    if verified["state"] == "awaiting_answer":
+    if verified.state == "awaiting_answer":
         return RedirectResponse(f"/consent/{token}/answer", status_code=303)
-    if verified["can_withdraw"]:
+    if verified.can_withdraw:
         return RedirectResponse(f"/consent/{token}/withdraw", status_code=303)
     return _problem_page(request, language, "used", 409)
 
@@ -333,12 +331,12 @@ def _answer_page(
     request: Request,
     token: str,
     language: str,
-    verified: Mapping[str, str],
+    verified: ConsentHolder,
     values: Mapping[str, str],
     errors: FormErrors,
     status_code: int = 200,
 ) -> Response:
-    guardian = verified["route"] == "guardian"
+    guardian = verified.route == "guardian"
     return _page(
         request,
         "consent/answer.html",
@@ -348,7 +346,7 @@ def _answer_page(
         if guardian
         else _("Do you agree to getting Channel support?"),
         guardian=guardian,
-        reference=verified["reference"],
+        reference=verified.reference,
         values=dict(values),
         errors=errors,
         action=f"/consent/{token}/answer",
@@ -363,7 +361,7 @@ async def answer_form(
     verified = _verified(session, token)
     if verified is None:
         return _start(token)
-    if verified["state"] != "awaiting_answer":
+    if verified.state != "awaiting_answer":
         return _next(request, token, language, verified)
     return _answer_page(request, token, language, verified, {}, FormErrors())
 
@@ -385,7 +383,7 @@ async def send_answer(
         errors.add(
             ANSWER,
             _("Select yes if you agree to your child getting Channel support")
-            if verified["route"] == "guardian"
+            if verified.route == "guardian"
             else _("Select yes if you agree to getting Channel support"),
         )
         return _answer_page(request, token, language, verified, {}, errors, 400)
@@ -393,8 +391,8 @@ async def send_answer(
     try:
         await api.answer(
             token,
-            reference=verified["reference"],
-            date_of_birth=verified["date_of_birth"],
+            reference=verified.reference,
+            date_of_birth=verified.date_of_birth,
             answer=answer,
         )
     except ConsentLinkProblem as problem:
@@ -404,14 +402,16 @@ async def send_answer(
 
 
 def _forget(session: Session, token: str) -> None:
-    session.data.drafts.pop(_key(token), None)
+    session.data.consent_holders.pop(_key(token), None)
     session.mark()
 
 
-def _acknowledge(session: Session, token: str, kind: str) -> Response:
+def _acknowledge(
+    session: Session, token: str, kind: Literal["given", "refused", "withdrawn"]
+) -> Response:
     """Drop the checked details and show the acknowledgement."""
     _forget(session, token)
-    session.data.drafts[_done_key(token)] = {"kind": kind}
+    session.data.consent_sent[_key(token)] = kind
     return RedirectResponse(f"/consent/{token}/done", status_code=303)
 
 
@@ -420,10 +420,10 @@ async def acknowledgement(
     request: Request, token: str, session: SessionDep, language: LanguageDep
 ) -> Response:
     """The acknowledgement, and nothing of the case."""
-    done = session.data.drafts.get(_done_key(token))
+    done = session.data.consent_sent.get(_key(token))
     if done is None:
         return _start(token)
-    withdrawn = done.get("kind") == "withdrawn"
+    withdrawn = done == "withdrawn"
     return _page(
         request,
         "consent/done.html",
@@ -435,9 +435,9 @@ async def acknowledgement(
 # --- Withdrawing consent given earlier ---
 
 
-def _withdrawable(session: Session, token: str) -> dict[str, str] | None:
+def _withdrawable(session: Session, token: str) -> ConsentHolder | None:
     verified = _verified(session, token)
-    return verified if verified is not None and verified["can_withdraw"] else None
+    return verified if verified is not None and verified.can_withdraw else None
 
 
 @router.get("/consent/{token}/withdraw")
@@ -448,7 +448,7 @@ async def withdraw_offer(
     verified = _withdrawable(session, token)
     if verified is None:
         return _start(token)
-    guardian = verified["route"] == "guardian"
+    guardian = verified.route == "guardian"
     return _page(
         request,
         "consent/withdraw.html",
@@ -457,7 +457,7 @@ async def withdraw_offer(
         if guardian
         else _("You have agreed to getting Channel support"),
         guardian=guardian,
-        reference=verified["reference"],
+        reference=verified.reference,
         confirm=f"/consent/{token}/withdraw/confirm",
     )
 
@@ -475,7 +475,7 @@ async def withdraw_confirm(
         "consent/withdraw_confirm.html",
         language,
         title=_("Are you sure you want to withdraw consent?"),
-        guardian=verified["route"] == "guardian",
+        guardian=verified.route == "guardian",
         action=f"/consent/{token}/withdraw/confirm",
         back_link=f"/consent/{token}/withdraw",
     )
@@ -494,7 +494,7 @@ async def withdraw(
         return _start(token)
     try:
         await api.withdraw(
-            token, reference=verified["reference"], date_of_birth=verified["date_of_birth"]
+            token, reference=verified.reference, date_of_birth=verified.date_of_birth
         )
     except ConsentLinkProblem as problem:
         _forget(session, token)
