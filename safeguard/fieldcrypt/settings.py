@@ -40,12 +40,20 @@ class FieldSettings(BaseModel):
 
     def refuse_development(self) -> None:
         """Raise if production would run on a development arrangement."""
+        self.refuse_development_keys()
+        self.refuse_development_blind_index()
+
+    def refuse_development_blind_index(self) -> None:
+        """Raise if production would make up its blind-index key."""
+        if self.blind_index_key is None:
+            raise DevelopmentKeyError("set SAFEGUARD_FIELDS__BLIND_INDEX_KEY in production")
+
+    def refuse_development_keys(self) -> None:
+        """Raise if production would wrap data keys on a development arrangement."""
         if self.provider == "local":
             raise DevelopmentKeyError(
                 "set SAFEGUARD_FIELDS__PROVIDER=vault: the local key file is for development"
             )
-        if self.blind_index_key is None:
-            raise DevelopmentKeyError("set SAFEGUARD_FIELDS__BLIND_INDEX_KEY in production")
         if not self.encrypt:
             raise DevelopmentKeyError("personal fields are always encrypted in production")
         if self.vault_url is None or self.vault_token is None:

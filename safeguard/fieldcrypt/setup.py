@@ -30,7 +30,8 @@ class FieldCrypto:
 
 def blind_index_for(settings: Settings) -> BlindIndex:
     """The configured blind-index key, else (outside production) the local one."""
-    _refuse_development_in_production(settings)
+    if settings.environment == "production":
+        settings.fields.refuse_development_blind_index()
     configured = settings.fields.blind_index_key
     if configured is not None:
         return BlindIndex(decode_key(configured.get_secret_value()))
@@ -40,7 +41,8 @@ def blind_index_for(settings: Settings) -> BlindIndex:
 @asynccontextmanager
 async def key_provider(settings: Settings) -> AsyncIterator[KeyProvider]:
     """The configured provider, with its HTTP client open while it is in use."""
-    _refuse_development_in_production(settings)
+    if settings.environment == "production":
+        settings.fields.refuse_development_keys()
     fields = settings.fields
     if fields.provider == "local":
         yield LocalKeyFile(fields.key_file or settings.data_dir / _KEK_FILE)
@@ -60,22 +62,23 @@ async def key_provider(settings: Settings) -> AsyncIterator[KeyProvider]:
 
 
 @asynccontextmanager
-async def field_crypto(settings: Settings, *, service: str) -> AsyncIterator[FieldCrypto]:
-    """A service's field encryption, for as long as the service runs."""
+async def service_keyring(settings: Settings, *, service: str) -> AsyncIterator[Keyring]:
+    """A service's data keys, for as long as the service runs."""
     async with key_provider(settings) as provider:
-        keyring = Keyring(
+        yield Keyring(
             provider,
             service=service,
             encrypt=settings.fields.encrypt,
             cache_size=settings.fields.data_key_cache,
         )
-        yield FieldCrypto(keyring=keyring, blind_index=blind_index_for(settings))
 
 
-def _refuse_development_in_production(settings: Settings) -> None:
-    """Checked where the keys are used, so only the processes that hold them need them set."""
-    if settings.environment == "production":
-        settings.fields.refuse_development()
+@asynccontextmanager
+async def field_crypto(settings: Settings, *, service: str) -> AsyncIterator[FieldCrypto]:
+    """A service's data keys and the blind index, for as long as the service runs."""
+    index = blind_index_for(settings)
+    async with service_keyring(settings, service=service) as keyring:
+        yield FieldCrypto(keyring=keyring, blind_index=index)
 
 
 def _fields(request: Request) -> FieldCrypto:
@@ -84,3 +87,12 @@ def _fields(request: Request) -> FieldCrypto:
 
 
 FieldsDep = Annotated[FieldCrypto, Depends(_fields)]
+
+
+def _keyring(request: Request) -> Keyring:
+    keyring: Keyring = request.app.state.keyring
+    return keyring
+
+
+# Services that seal fields but link nothing hold only their keyring (no blind-index key).
+KeyringDep = Annotated[Keyring, Depends(_keyring)]

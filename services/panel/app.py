@@ -10,11 +10,13 @@ from fastapi import FastAPI
 from temporalio.client import Client
 
 from safeguard.events.topics import REFERRAL_EVENTS
+from safeguard.fieldcrypt.setup import service_keyring
 from safeguard.intake_client import ReferralClient
 from safeguard.lifespan import Subscription, service_lifespan
 from safeguard.settings import Settings, get_settings
 from safeguard.web import Lifespan, build_app
 from services.panel.events import CONSUMER, handle_event
+from services.panel.reseal import seal_legacy_text
 from services.panel.routes_cases import (
     cases_router,
     queue_router,
@@ -24,6 +26,7 @@ from services.panel.routes_cases import (
 from services.panel.routes_links import internal_links_router, public_links_router
 from services.panel.routes_panels import meetings_router, panels_router
 from services.panel.routes_plans import plans_router, provider_router
+from services.panel.sealing import SERVICE
 
 DESCRIPTION = """\
 The local authority's Channel panel: panels and meetings, information requests, vulnerability
@@ -82,8 +85,14 @@ def create_app(
 def _with_intake(settings: Settings, base: Lifespan) -> Lifespan:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        async with base(app), httpx.AsyncClient(timeout=INTAKE_TIMEOUT_SECONDS) as http:
+        async with (
+            base(app),
+            httpx.AsyncClient(timeout=INTAKE_TIMEOUT_SECONDS) as http,
+            service_keyring(settings, service=SERVICE) as keyring,
+        ):
             app.state.referrals = ReferralClient(settings, http)
+            app.state.keyring = keyring
+            await seal_legacy_text(app.state.pool, keyring)
             yield
 
     return lifespan

@@ -15,6 +15,7 @@ from safeguard.case_updates import run_query, run_update
 from safeguard.codes import Role
 from safeguard.db.pool import Connection, Pool
 from safeguard.errors import FieldError, ProblemError
+from safeguard.fieldcrypt.keyring import Keyring
 from services.panel import records, store
 from services.panel.access import actor_for, bound_to_case, sees_area, unknown_case
 from services.panel.models import ConsentAnswerCreate, ConsentWithdrawalCreate
@@ -53,6 +54,7 @@ async def act(
     pool: Pool,
     temporal: Client,
     *,
+    keyring: Keyring,
     principal: StaffPrincipal,
     reference: str,
     update: Any,
@@ -84,6 +86,7 @@ async def act(
     async with pool.acquire() as conn:
         await records.add_action(
             conn,
+            keyring,
             referral_id=row["referral_id"],
             action=update.__name__,
             actor=principal.subject,
@@ -100,6 +103,7 @@ async def record_consent(
     pool: Pool,
     temporal: Client,
     *,
+    keyring: Keyring,
     principal: StaffPrincipal,
     reference: str,
     body: ConsentAnswerCreate,
@@ -108,6 +112,7 @@ async def record_consent(
     return await act(
         pool,
         temporal,
+        keyring=keyring,
         principal=principal,
         reference=reference,
         update=ReferralWorkflow.record_consent,
@@ -122,6 +127,7 @@ async def withdraw_consent(
     pool: Pool,
     temporal: Client,
     *,
+    keyring: Keyring,
     principal: StaffPrincipal,
     reference: str,
     body: ConsentWithdrawalCreate,
@@ -130,6 +136,7 @@ async def withdraw_consent(
     return await act(
         pool,
         temporal,
+        keyring=keyring,
         principal=principal,
         reference=reference,
         update=ReferralWorkflow.withdraw_consent,

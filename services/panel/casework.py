@@ -14,6 +14,7 @@ from safeguard.auth.staff import StaffPrincipal
 from safeguard.codes import Role
 from safeguard.db.pool import Connection, Pool
 from safeguard.errors import ProblemError
+from safeguard.fieldcrypt.keyring import Keyring
 from safeguard.intake_client import ReferralClient
 from services.panel import records, store, views
 from services.panel.access import SERVICE, visible_areas
@@ -97,6 +98,7 @@ async def metrics(pool: Pool, *, principal: StaffPrincipal) -> PanelMetrics:
 
 async def case_view(
     pool: Pool,
+    keyring: Keyring,
     temporal: Client,
     referrals: ReferralClient,
     *,
@@ -122,13 +124,15 @@ async def case_view(
             else [DecisionView.model_validate(views.without_police_fields(d)) for d in decisions],
             chronology=chronology(await store.case_events(conn, referral_id), decisions or []),
             consent=views.consent_records(
-                await records.actions_for_case(conn, referral_id, views.CONSENT_ACTIONS)
+                await records.actions_for_case(conn, keyring, referral_id, views.CONSENT_ACTIONS)
             ),
             information_requests=views.information_requests(
-                await records.requests_for_case(conn, referral_id)
+                await records.requests_for_case(conn, keyring, referral_id)
             ),
-            assessments=views.assessments(await records.assessments_for_case(conn, referral_id)),
-            plan=await views.plan_of_case(conn, referral_id),
+            assessments=views.assessments(
+                await records.assessments_for_case(conn, keyring, referral_id)
+            ),
+            plan=await views.plan_of_case(conn, keyring, referral_id),
             meetings=[
                 CaseMeeting.model_validate(dict(m))
                 for m in await records.case_meetings(conn, referral_id)
@@ -157,12 +161,14 @@ def _fields_shown(view: CaseView) -> list[str]:
 
 
 async def consent_records(
-    pool: Pool, *, principal: StaffPrincipal, reference: str, purpose: str
+    pool: Pool, keyring: Keyring, *, principal: StaffPrincipal, reference: str, purpose: str
 ) -> list[ConsentRecordRead]:
     """Who consented (person, guardian or best interests), when, how, to what; withdrawals."""
     async with pool.acquire() as conn, conn.transaction():
         row = await visible_case(conn, principal, reference)
-        found = await records.actions_for_case(conn, row["referral_id"], views.CONSENT_ACTIONS)
+        found = await records.actions_for_case(
+            conn, keyring, row["referral_id"], views.CONSENT_ACTIONS
+        )
         await _logged(conn, principal, row["referral_id"], ["consent"], purpose)
     return views.consent_records(found)
 
@@ -179,18 +185,23 @@ async def case_meetings(
 
 
 async def support_plan(
-    pool: Pool, *, principal: StaffPrincipal, reference: str, purpose: str
+    pool: Pool, keyring: Keyring, *, principal: StaffPrincipal, reference: str, purpose: str
 ) -> list[PlanRevisionRead]:
     """Every revision of the support plan."""
     async with pool.acquire() as conn, conn.transaction():
         row = await visible_case(conn, principal, reference)
-        plan = await views.plan_of_case(conn, row["referral_id"])
+        plan = await views.plan_of_case(conn, keyring, row["referral_id"])
         await _logged(conn, principal, row["referral_id"], ["plan"], purpose)
     return plan
 
 
 async def request_information(
-    pool: Pool, *, principal: StaffPrincipal, reference: str, body: InformationRequestCreate
+    pool: Pool,
+    keyring: Keyring,
+    *,
+    principal: StaffPrincipal,
+    reference: str,
+    body: InformationRequestCreate,
 ) -> InformationRequestRead:
     """Ask a partner agency for information about a case."""
     request_id = uuid.uuid4()
@@ -198,6 +209,7 @@ async def request_information(
         row = await visible_case(conn, principal, reference)
         await records.add_request(
             conn,
+            keyring,
             request_id=request_id,
             referral_id=row["referral_id"],
             agency=body.agency,
@@ -205,27 +217,27 @@ async def request_information(
             due_by=body.due_by,
             by=principal.subject,
         )
-        found = await records.get_request(conn, request_id)
-    return InformationRequestRead.model_validate(dict(found or {}))
+        found = await records.get_request(conn, keyring, request_id)
+    return InformationRequestRead.model_validate(found or {})
 
 
 async def information_requests(
-    pool: Pool, *, principal: StaffPrincipal, reference: str, purpose: str
+    pool: Pool, keyring: Keyring, *, principal: StaffPrincipal, reference: str, purpose: str
 ) -> list[InformationRequestRead]:
     """A case's information requests and replies."""
     async with pool.acquire() as conn, conn.transaction():
         row = await visible_case(conn, principal, reference)
-        found = await records.requests_for_case(conn, row["referral_id"])
+        found = await records.requests_for_case(conn, keyring, row["referral_id"])
         await _logged(conn, principal, row["referral_id"], ["information_requests"], purpose)
     return views.information_requests(found)
 
 
 async def reply_information(
-    pool: Pool, *, principal: StaffPrincipal, request_id: UUID, reply: str
+    pool: Pool, keyring: Keyring, *, principal: StaffPrincipal, request_id: UUID, reply: str
 ) -> InformationRequestRead:
     """An agency's reply: by the chair, or a member of that agency who sees the case."""
     async with pool.acquire() as conn, conn.transaction():
-        request = await records.get_request(conn, request_id, lock=True)
+        request = await records.get_request(conn, keyring, request_id, lock=True)
         case = await store.case_by_id(conn, request["referral_id"]) if request else None
         if request is None or case is None or not await may_see(conn, principal, case):
             raise ProblemError(404, "Unknown request", f"No information request {request_id}.")
@@ -233,13 +245,20 @@ async def reply_information(
             raise ProblemError(403, "Not your agency", f"This request is for {request['agency']}.")
         if request["replied_at"] is not None:
             raise ProblemError(409, "Already answered", "This request has its reply.")
-        await records.reply_request(conn, request_id=request_id, reply=reply, by=principal.subject)
-        found = await records.get_request(conn, request_id)
-    return InformationRequestRead.model_validate(dict(found or {}))
+        await records.reply_request(
+            conn, keyring, request=request, reply=reply, by=principal.subject
+        )
+        found = await records.get_request(conn, keyring, request_id)
+    return InformationRequestRead.model_validate(found or {})
 
 
 async def assess(
-    pool: Pool, *, principal: StaffPrincipal, reference: str, body: AssessmentCreate
+    pool: Pool,
+    keyring: Keyring,
+    *,
+    principal: StaffPrincipal,
+    reference: str,
+    body: AssessmentCreate,
 ) -> AssessmentRead:
     """Record a vulnerability assessment of all 22 factors."""
     assessment_id = uuid.uuid4()
@@ -253,6 +272,7 @@ async def assess(
             )
         await records.add_assessment(
             conn,
+            keyring,
             assessment_id=assessment_id,
             referral_id=row["referral_id"],
             meeting_id=body.meeting_id,
@@ -263,16 +283,16 @@ async def assess(
                 for factor, rated in body.factors.items()
             ],
         )
-        found = await records.assessments_for_case(conn, row["referral_id"])
+        found = await records.assessments_for_case(conn, keyring, row["referral_id"])
     return next(a for a in views.assessments(found) if a.id == assessment_id)
 
 
 async def assessments(
-    pool: Pool, *, principal: StaffPrincipal, reference: str, purpose: str
+    pool: Pool, keyring: Keyring, *, principal: StaffPrincipal, reference: str, purpose: str
 ) -> list[AssessmentRead]:
     """A case's vulnerability assessments."""
     async with pool.acquire() as conn, conn.transaction():
         row = await visible_case(conn, principal, reference)
-        found = await records.assessments_for_case(conn, row["referral_id"])
+        found = await records.assessments_for_case(conn, keyring, row["referral_id"])
         await _logged(conn, principal, row["referral_id"], ["assessments"], purpose)
     return views.assessments(found)

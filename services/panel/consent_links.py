@@ -27,6 +27,7 @@ from safeguard.auth.staff import StaffPrincipal
 from safeguard.codes import ConsentRoute, Role
 from safeguard.db.pool import Connection, Pool
 from safeguard.errors import ProblemError
+from safeguard.fieldcrypt.keyring import Keyring
 from safeguard.intake_client import ReferralClient, StoredReferral
 from safeguard.settings import PanelSettings
 from services.panel import cases
@@ -131,9 +132,15 @@ class ConsentLinks:
     """The public side: verify the holder, then answer or withdraw through the case's workflow."""
 
     def __init__(
-        self, pool: Pool, temporal: Client, referrals: ReferralClient, settings: PanelSettings
+        self,
+        pool: Pool,
+        temporal: Client,
+        referrals: ReferralClient,
+        settings: PanelSettings,
+        keyring: Keyring,
     ) -> None:
         self._pool = pool
+        self._keyring = keyring
         self._temporal = temporal
         self._referrals = referrals
         self._settings = settings
@@ -169,6 +176,7 @@ class ConsentLinks:
             await cases.record_consent(
                 self._pool,
                 self._temporal,
+                keyring=self._keyring,
                 principal=_holder(found.referral.reference),
                 reference=found.referral.reference,
                 body=ConsentAnswerCreate(
@@ -200,6 +208,7 @@ class ConsentLinks:
         await cases.withdraw_consent(
             self._pool,
             self._temporal,
+            keyring=self._keyring,
             principal=_holder(found.referral.reference),
             reference=found.referral.reference,
             body=ConsentWithdrawalCreate(),

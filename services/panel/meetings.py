@@ -15,6 +15,7 @@ from safeguard.codes import Role
 from safeguard.db.pool import Connection, Pool
 from safeguard.errors import ProblemError
 from safeguard.events import contracts as ev
+from safeguard.fieldcrypt.keyring import Keyring
 from services.panel import records, store
 from services.panel.access import SERVICE, sees_area, visible_areas
 from services.panel.models import (
@@ -144,6 +145,7 @@ async def list_meetings(
 
 async def create_meeting(
     pool: Pool,
+    keyring: Keyring,
     *,
     principal: StaffPrincipal,
     panel_id: UUID,
@@ -171,7 +173,7 @@ async def create_meeting(
             meeting_id=meeting_id,
             referral_ids=[r["referral_id"] for r in await records.agenda(conn, meeting_id)],
         )
-        return await _meeting_view(conn, meeting_id)
+        return await _meeting_view(conn, keyring, meeting_id)
 
 
 async def _add_case(
@@ -207,7 +209,7 @@ async def _meeting(
     return meeting
 
 
-async def _meeting_view(conn: Connection, meeting_id: UUID) -> MeetingRead:
+async def _meeting_view(conn: Connection, keyring: Keyring, meeting_id: UUID) -> MeetingRead:
     meeting = await records.get_meeting(conn, meeting_id)
     assert meeting is not None  # noqa: S101 - the caller has just read or written it
     return MeetingRead(
@@ -222,7 +224,8 @@ async def _meeting_view(conn: Connection, meeting_id: UUID) -> MeetingRead:
             AttendeeIn.model_validate(dict(r)) for r in await records.attendees(conn, meeting_id)
         ],
         conflicts=[
-            ConflictRead.model_validate(dict(r)) for r in await records.conflicts(conn, meeting_id)
+            ConflictRead.model_validate(r)
+            for r in await records.conflicts(conn, keyring, meeting_id)
         ],
         attendance_recorded_at=meeting["attendance_recorded_at"],
         agenda_published_at=meeting["agenda_published_at"],
@@ -230,12 +233,12 @@ async def _meeting_view(conn: Connection, meeting_id: UUID) -> MeetingRead:
 
 
 async def read_meeting(
-    pool: Pool, *, principal: StaffPrincipal, meeting_id: UUID, purpose: str
+    pool: Pool, keyring: Keyring, *, principal: StaffPrincipal, meeting_id: UUID, purpose: str
 ) -> MeetingRead:
     """A meeting with its agenda; the read is logged (the agenda names cases)."""
     async with pool.acquire() as conn, conn.transaction():
         await _meeting(conn, principal, meeting_id)
-        view = await _meeting_view(conn, meeting_id)
+        view = await _meeting_view(conn, keyring, meeting_id)
         await record_read(
             conn,
             service=SERVICE,
@@ -248,7 +251,7 @@ async def read_meeting(
 
 
 async def add_to_agenda(
-    pool: Pool, *, principal: StaffPrincipal, meeting_id: UUID, reference: str
+    pool: Pool, keyring: Keyring, *, principal: StaffPrincipal, meeting_id: UUID, reference: str
 ) -> MeetingRead:
     """Put a case of the panel's area on the agenda."""
     async with pool.acquire() as conn, conn.transaction():
@@ -264,10 +267,12 @@ async def add_to_agenda(
                 meeting_id=meeting_id,
                 referral_ids=[added],
             )
-        return await _meeting_view(conn, meeting_id)
+        return await _meeting_view(conn, keyring, meeting_id)
 
 
-async def publish_agenda(pool: Pool, *, principal: StaffPrincipal, meeting_id: UUID) -> MeetingRead:
+async def publish_agenda(
+    pool: Pool, keyring: Keyring, *, principal: StaffPrincipal, meeting_id: UUID
+) -> MeetingRead:
     """Publish the agenda to the panel: each case on it is told (the members are notified)."""
     async with pool.acquire() as conn, conn.transaction():
         await _meeting(conn, principal, meeting_id, lock=True)
@@ -284,11 +289,16 @@ async def publish_agenda(pool: Pool, *, principal: StaffPrincipal, meeting_id: U
             meeting_id=meeting_id,
             referral_ids=on_agenda,
         )
-        return await _meeting_view(conn, meeting_id)
+        return await _meeting_view(conn, keyring, meeting_id)
 
 
 async def record_attendance(
-    pool: Pool, *, principal: StaffPrincipal, meeting_id: UUID, body: AttendanceCreate
+    pool: Pool,
+    keyring: Keyring,
+    *,
+    principal: StaffPrincipal,
+    meeting_id: UUID,
+    body: AttendanceCreate,
 ) -> MeetingRead:
     """Who attended and their declared conflicts; a conflict names a case on the agenda."""
     ids = [a.id for a in body.attendees]
@@ -307,6 +317,7 @@ async def record_attendance(
             )
         await records.set_attendance(
             conn,
+            keyring,
             meeting_id=meeting_id,
             attendees=[(a.id, a.agency) for a in body.attendees],
             conflicts=[
@@ -314,11 +325,11 @@ async def record_attendance(
                 for c in body.conflicts
             ],
         )
-        return await _meeting_view(conn, meeting_id)
+        return await _meeting_view(conn, keyring, meeting_id)
 
 
 async def decision_context(
-    pool: Pool, *, principal: StaffPrincipal, meeting_id: UUID, reference: str
+    pool: Pool, keyring: Keyring, *, principal: StaffPrincipal, meeting_id: UUID, reference: str
 ) -> tuple[list[Attendee], list[Conflict]]:
     """Attendees and the conflicts relevant to a case, from the meeting that considered it."""
     async with pool.acquire() as conn:
@@ -333,7 +344,7 @@ async def decision_context(
                 422, "Attendance not recorded", "Record who attended the meeting first."
             )
         attendees = await records.attendees(conn, meeting_id)
-        declared = await records.conflicts(conn, meeting_id)
+        declared = await records.conflicts(conn, keyring, meeting_id)
     return (
         [Attendee(id=r["id"], agency=r["agency"]) for r in attendees],
         [

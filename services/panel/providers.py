@@ -12,6 +12,7 @@ from safeguard.auth.staff import StaffPrincipal
 from safeguard.codes import Stage
 from safeguard.db.pool import Connection, Pool
 from safeguard.errors import ProblemError
+from safeguard.fieldcrypt.keyring import Keyring
 from services.panel import records, views
 from services.panel.access import SERVICE
 from services.panel.models import ContactCreate, ContactRead, ProviderItemRead
@@ -19,12 +20,14 @@ from services.panel.models import ContactCreate, ContactRead, ProviderItemRead
 ITEM_FIELDS = ("plan_item", "plan_item.contacts")
 
 
-async def _views(conn: Connection, rows: list[asyncpg.Record]) -> list[ProviderItemRead]:
+async def _views(
+    conn: Connection, keyring: Keyring, rows: list[asyncpg.Record]
+) -> list[ProviderItemRead]:
     """Items with their planned frequency and dates, and the provider's contacts."""
     found = []
-    contacts = await records.contacts(conn, [row["item_id"] for row in rows])
+    contacts = await records.contacts(conn, keyring, [row["item_id"] for row in rows])
     for referral_id in dict.fromkeys(row["referral_id"] for row in rows):
-        actions = await records.actions_for_case(conn, referral_id, views.PLAN_ACTIONS)
+        actions = await records.actions_for_case(conn, keyring, referral_id, views.PLAN_ACTIONS)
         submitted = {a["plan_revision"]: a for a in actions if a["detail"].get("plan")}
         for row in (r for r in rows if r["referral_id"] == referral_id):
             item = views.plan_item(row, submitted)
@@ -58,7 +61,12 @@ async def _log(
 
 
 async def my_items(
-    pool: Pool, *, principal: StaffPrincipal, include_superseded: bool, purpose: str
+    pool: Pool,
+    keyring: Keyring,
+    *,
+    principal: StaffPrincipal,
+    include_superseded: bool,
+    purpose: str,
 ) -> list[ProviderItemRead]:
     """The caller's plan items (current revisions only, unless asked)."""
     if principal.provider_id is None:
@@ -67,7 +75,7 @@ async def my_items(
         rows = await records.items_for_provider(
             conn, provider_id=principal.provider_id, current_only=not include_superseded
         )
-        found = await _views(conn, list(rows))
+        found = await _views(conn, keyring, list(rows))
         await _log(conn, principal, list(rows), purpose)
     return found
 
@@ -81,18 +89,18 @@ async def _my_item(conn: Connection, principal: StaffPrincipal, item_id: UUID) -
 
 
 async def my_item(
-    pool: Pool, *, principal: StaffPrincipal, item_id: UUID, purpose: str
+    pool: Pool, keyring: Keyring, *, principal: StaffPrincipal, item_id: UUID, purpose: str
 ) -> ProviderItemRead:
     """One of the caller's plan items with its contacts."""
     async with pool.acquire() as conn, conn.transaction():
         row = await _my_item(conn, principal, item_id)
-        found = await _views(conn, [row])
+        found = await _views(conn, keyring, [row])
         await _log(conn, principal, [row], purpose)
     return found[0]
 
 
 async def record_contact(
-    pool: Pool, *, principal: StaffPrincipal, item_id: UUID, body: ContactCreate
+    pool: Pool, keyring: Keyring, *, principal: StaffPrincipal, item_id: UUID, body: ContactCreate
 ) -> ProviderItemRead:
     """A contact or session (attended or missed) against a current item of an active plan."""
     async with pool.acquire() as conn, conn.transaction():
@@ -110,6 +118,7 @@ async def record_contact(
             )
         await records.add_contact(
             conn,
+            keyring,
             contact_id=uuid.uuid4(),
             item_id=item_id,
             referral_id=row["referral_id"],
@@ -120,4 +129,4 @@ async def record_contact(
             notes=body.notes,
             by=principal.subject,
         )
-        return (await _views(conn, [row]))[0]
+        return (await _views(conn, keyring, [row]))[0]

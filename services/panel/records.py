@@ -10,7 +10,13 @@ from uuid import UUID
 import asyncpg
 
 from safeguard.db.pool import Connection
+from safeguard.fieldcrypt.envelope import DataKey
+from safeguard.fieldcrypt.keyring import Keyring, destroy_data_key
+from services.panel.sealing import SERVICE, opened, opened_detail, place, readers, writer
 from workflows.referral.transitions import scrub
+
+# A row with its sealed free text opened (the column names stay those of the table).
+Row = dict[str, Any]
 
 # --- panels and meetings --------------------------------------------------------------------
 
@@ -154,6 +160,7 @@ async def agenda(conn: Connection, meeting_id: UUID) -> list[asyncpg.Record]:
 
 async def set_attendance(
     conn: Connection,
+    keyring: Keyring,
     *,
     meeting_id: UUID,
     attendees: Sequence[tuple[str, str]],
@@ -166,10 +173,15 @@ async def set_attendance(
         "INSERT INTO panel.attendees (meeting_id, attendee_id, agency) VALUES ($1, $2, $3)",
         [(meeting_id, attendee, agency) for attendee, agency in attendees],
     )
+    sealed = []
+    for attendee, case, text in conflicts:
+        key = await writer(conn, keyring, case or meeting_id)
+        where = place("conflicts", "description", _conflict_row(meeting_id, attendee, case))
+        sealed.append((meeting_id, attendee, case, key.seal_text(text, where)))
     await conn.executemany(
         "INSERT INTO panel.conflicts (meeting_id, attendee_id, referral_id, description)"
         " VALUES ($1, $2, $3, $4)",
-        [(meeting_id, attendee, case, text) for attendee, case, text in conflicts],
+        sealed,
     )
     await conn.execute(
         "UPDATE panel.meetings SET attendance_recorded_at = now() WHERE id = $1", meeting_id
@@ -185,14 +197,35 @@ async def attendees(conn: Connection, meeting_id: UUID) -> list[asyncpg.Record]:
     )
 
 
-async def conflicts(conn: Connection, meeting_id: UUID) -> list[asyncpg.Record]:
+async def conflicts(conn: Connection, keyring: Keyring, meeting_id: UUID) -> list[Row]:
     """Conflicts declared at a meeting, with the case each concerns."""
-    return await conn.fetch(
+    rows = await conn.fetch(
         "SELECT x.attendee_id, x.referral_id, c.reference, x.description FROM panel.conflicts x"
         " LEFT JOIN panel.cases c ON c.referral_id = x.referral_id WHERE x.meeting_id = $1"
         " ORDER BY x.id",
         meeting_id,
     )
+    keys = await readers(conn, keyring, [r["referral_id"] or meeting_id for r in rows])
+    return [
+        dict(r)
+        | {
+            "description": opened(
+                keys[r["referral_id"] or meeting_id],
+                r["description"],
+                place(
+                    "conflicts",
+                    "description",
+                    _conflict_row(meeting_id, r["attendee_id"], r["referral_id"]),
+                ),
+            )
+        }
+        for r in rows
+    ]
+
+
+def _conflict_row(meeting_id: UUID, attendee: str, case: UUID | None) -> str:
+    # Conflicts are replaced as a whole with the attendance: their serial ids are not stable.
+    return f"{meeting_id}/{attendee}/{case or '-'}"
 
 
 async def meetings_of_case(conn: Connection, referral_id: UUID) -> list[UUID]:
@@ -222,6 +255,7 @@ async def case_meetings(conn: Connection, referral_id: UUID) -> list[asyncpg.Rec
 
 async def add_request(
     conn: Connection,
+    keyring: Keyring,
     *,
     request_id: UUID,
     referral_id: UUID,
@@ -231,6 +265,7 @@ async def add_request(
     by: str,
 ) -> None:
     """A request for information to a partner agency."""
+    key = await writer(conn, keyring, referral_id)
     await conn.execute(
         "INSERT INTO panel.information_requests"
         " (id, referral_id, agency, question, due_by, requested_by)"
@@ -238,44 +273,68 @@ async def add_request(
         request_id,
         referral_id,
         agency,
-        question,
+        key.seal_text(question, place("information_requests", "question", request_id)),
         due_by,
         by,
     )
 
 
 async def get_request(
-    conn: Connection, request_id: UUID, *, lock: bool = False
-) -> asyncpg.Record | None:
+    conn: Connection, keyring: Keyring, request_id: UUID, *, lock: bool = False
+) -> Row | None:
     """One information request."""
     suffix = " FOR UPDATE" if lock else ""
-    return await conn.fetchrow(
+    row = await conn.fetchrow(
         f"SELECT * FROM panel.information_requests WHERE id = $1{suffix}",  # noqa: S608 - fixed
         request_id,
     )
+    return (await _opened_requests(conn, keyring, [row]))[0] if row else None
 
 
-async def reply_request(conn: Connection, *, request_id: UUID, reply: str, by: str) -> None:
+async def reply_request(
+    conn: Connection, keyring: Keyring, *, request: Row, reply: str, by: str
+) -> None:
     """Record the agency's reply."""
+    key = await writer(conn, keyring, request["referral_id"])
     await conn.execute(
         "UPDATE panel.information_requests SET reply = $2, replied_by = $3, replied_at = now()"
         " WHERE id = $1",
-        request_id,
-        reply,
+        request["id"],
+        key.seal_text(reply, place("information_requests", "reply", request["id"])),
         by,
     )
 
 
-async def requests_for_case(conn: Connection, referral_id: UUID) -> list[asyncpg.Record]:
+async def requests_for_case(conn: Connection, keyring: Keyring, referral_id: UUID) -> list[Row]:
     """A case's information requests, oldest first."""
-    return await conn.fetch(
+    rows = await conn.fetch(
         "SELECT * FROM panel.information_requests WHERE referral_id = $1 ORDER BY requested_at, id",
         referral_id,
     )
+    return await _opened_requests(conn, keyring, rows)
+
+
+async def _opened_requests(
+    conn: Connection, keyring: Keyring, rows: Sequence[asyncpg.Record]
+) -> list[Row]:
+    keys = await readers(conn, keyring, [row["referral_id"] for row in rows])
+    return [
+        dict(row)
+        | {
+            column: opened(
+                keys[row["referral_id"]],
+                row[column],
+                place("information_requests", column, row["id"]),
+            )
+            for column in ("question", "reply")
+        }
+        for row in rows
+    ]
 
 
 async def add_assessment(
     conn: Connection,
+    keyring: Keyring,
     *,
     assessment_id: UUID,
     referral_id: UUID,
@@ -285,25 +344,35 @@ async def add_assessment(
     ratings: Sequence[tuple[str, str, str, str | None]],
 ) -> None:
     """A vulnerability assessment and its ratings (factor, dimension, rating, notes)."""
+    key = await writer(conn, keyring, referral_id)
     await conn.execute(
         "INSERT INTO panel.vulnerability_assessments"
         " (id, referral_id, meeting_id, summary, assessed_by) VALUES ($1, $2, $3, $4, $5)",
         assessment_id,
         referral_id,
         meeting_id,
-        summary,
+        key.seal_text(summary, place("vulnerability_assessments", "summary", assessment_id)),
         by,
     )
     await conn.executemany(
         "INSERT INTO panel.factor_ratings (assessment_id, factor, dimension, rating, notes)"
         " VALUES ($1, $2, $3, $4, $5)",
-        [(assessment_id, *rating) for rating in ratings],
+        [
+            (
+                assessment_id,
+                factor,
+                dimension,
+                rating,
+                key.seal_text(notes, place("factor_ratings", "notes", f"{assessment_id}/{factor}")),
+            )
+            for factor, dimension, rating, notes in ratings
+        ],
     )
 
 
 async def assessments_for_case(
-    conn: Connection, referral_id: UUID
-) -> list[tuple[asyncpg.Record, list[asyncpg.Record]]]:
+    conn: Connection, keyring: Keyring, referral_id: UUID
+) -> list[tuple[Row, list[Row]]]:
     """A case's assessments, oldest first, each with its ratings."""
     heads = await conn.fetch(
         "SELECT * FROM panel.vulnerability_assessments WHERE referral_id = $1"
@@ -314,7 +383,24 @@ async def assessments_for_case(
         "SELECT * FROM panel.factor_ratings WHERE assessment_id = ANY($1::uuid[])",
         [head["id"] for head in heads],
     )
-    return [(head, [r for r in ratings if r["assessment_id"] == head["id"]]) for head in heads]
+    key = (await readers(conn, keyring, [referral_id]))[referral_id]
+    return [
+        (
+            dict(head)
+            | {
+                "summary": opened(
+                    key, head["summary"], place("vulnerability_assessments", "summary", head["id"])
+                )
+            },
+            [_opened_rating(key, r) for r in ratings if r["assessment_id"] == head["id"]],
+        )
+        for head in heads
+    ]
+
+
+def _opened_rating(key: DataKey | None, rating: asyncpg.Record) -> Row:
+    where = place("factor_ratings", "notes", f"{rating['assessment_id']}/{rating['factor']}")
+    return dict(rating) | {"notes": opened(key, rating["notes"], where)}
 
 
 # --- steps submitted to the workflow --------------------------------------------------------
@@ -322,6 +408,7 @@ async def assessments_for_case(
 
 async def add_action(
     conn: Connection,
+    keyring: Keyring,
     *,
     referral_id: UUID,
     action: str,
@@ -332,10 +419,19 @@ async def add_action(
     meeting_id: UUID | None,
     detail: dict[str, Any],
 ) -> None:
-    """Keep a step the workflow accepted, as the panel's record of it."""
+    """Keep a step the workflow accepted, as the panel's record of it.
+
+    The whole detail is sealed; only its codes stay in clear, for queries and for the record
+    that outlives erasure.
+    """
+    key = await writer(conn, keyring, referral_id)
+    # The id first: the sealed detail is bound to its row.
+    action_id = await conn.fetchval("SELECT nextval('panel.case_actions_id_seq')")
     await conn.execute(
-        "INSERT INTO panel.case_actions (referral_id, action, actor, role, stage_after,"
-        " plan_revision, meeting_id, detail) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        "INSERT INTO panel.case_actions (id, referral_id, action, actor, role, stage_after,"
+        " plan_revision, meeting_id, detail, detail_sealed)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        action_id,
         referral_id,
         action,
         actor,
@@ -343,20 +439,26 @@ async def add_action(
         stage_after,
         plan_revision,
         meeting_id,
-        detail,
+        codes_of(detail),
+        key.seal_json(detail, place("case_actions", "detail", action_id)),
     )
 
 
 async def actions_for_case(
-    conn: Connection, referral_id: UUID, actions: Sequence[str]
-) -> list[asyncpg.Record]:
-    """The case's recorded steps of the given kinds, oldest first."""
-    return await conn.fetch(
+    conn: Connection, keyring: Keyring, referral_id: UUID, actions: Sequence[str]
+) -> list[Row]:
+    """The case's recorded steps of the given kinds, oldest first, their detail opened."""
+    rows = await conn.fetch(
         "SELECT * FROM panel.case_actions WHERE referral_id = $1 AND action = ANY($2::text[])"
         " ORDER BY id",
         referral_id,
         list(actions),
     )
+    key = (await readers(conn, keyring, [referral_id]))[referral_id]
+    return [
+        dict(row) | {"detail": opened_detail(key, row["id"], row["detail"], row["detail_sealed"])}
+        for row in rows
+    ]
 
 
 # --- plan items and providers' contacts -----------------------------------------------------
@@ -402,6 +504,7 @@ async def item(conn: Connection, item_id: UUID) -> asyncpg.Record | None:
 
 async def add_contact(
     conn: Connection,
+    keyring: Keyring,
     *,
     contact_id: UUID,
     item_id: UUID,
@@ -414,6 +517,7 @@ async def add_contact(
     by: str,
 ) -> None:
     """A provider's contact against one of their items."""
+    key = await writer(conn, keyring, referral_id)
     await conn.execute(
         "INSERT INTO panel.item_contacts (id, item_id, referral_id, provider_id, held_on, kind,"
         " attended, notes, recorded_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
@@ -424,18 +528,28 @@ async def add_contact(
         held_on,
         kind,
         attended,
-        notes,
+        key.seal_text(notes, place("item_contacts", "notes", contact_id)),
         by,
     )
 
 
-async def contacts(conn: Connection, item_ids: Sequence[UUID]) -> list[asyncpg.Record]:
+async def contacts(conn: Connection, keyring: Keyring, item_ids: Sequence[UUID]) -> list[Row]:
     """Contacts recorded against the given items, oldest first."""
-    return await conn.fetch(
+    rows = await conn.fetch(
         "SELECT * FROM panel.item_contacts WHERE item_id = ANY($1::uuid[])"
         " ORDER BY held_on, recorded_at",
         list(item_ids),
     )
+    keys = await readers(conn, keyring, [row["referral_id"] for row in rows])
+    return [
+        dict(row)
+        | {
+            "notes": opened(
+                keys[row["referral_id"]], row["notes"], place("item_contacts", "notes", row["id"])
+            )
+        }
+        for row in rows
+    ]
 
 
 # --- erasure --------------------------------------------------------------------------------
@@ -459,12 +573,15 @@ async def erase_case(conn: Connection, referral_id: UUID) -> None:
         "SELECT id, detail FROM panel.case_actions WHERE referral_id = $1", referral_id
     )
     await conn.executemany(
-        "UPDATE panel.case_actions SET detail = $2 WHERE id = $1",
-        [(row["id"], _erased(row["detail"])) for row in rows],
+        "UPDATE panel.case_actions SET detail = $2, detail_sealed = NULL WHERE id = $1",
+        [(row["id"], codes_of(row["detail"])) for row in rows],
     )
+    # Copies of the sealed text in backups die with the key (README, "Personal data at rest").
+    await destroy_data_key(conn, service=SERVICE, owner=referral_id)
 
 
-def _erased(detail: dict[str, Any]) -> dict[str, Any]:
+def codes_of(detail: dict[str, Any]) -> dict[str, Any]:
+    """A step's detail without free text: what stays in clear, and after erasure."""
     # A transfer's `reason` is free text too, beside the workflow's own list.
     kept: dict[str, Any] = scrub(detail)
     kept.pop("reason", None)

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Query, Request
 
 from safeguard.access_log import stated_purpose
 from safeguard.auth.staff_deps import StaffDep
+from safeguard.fieldcrypt.setup import KeyringDep
 from safeguard.intake_client import ReferralClient
 from safeguard.web import PoolDep, TemporalDep
 from services.panel import cases, casework, meetings
@@ -104,60 +105,75 @@ async def get_case(
     principal: Reader,
     purpose: Purpose,
     pool: PoolDep,
+    keyring: KeyringDep,
     temporal: TemporalDep,
     referrals: ReferralsDep,
 ) -> CaseView:
     """The case: referral, status, decisions, chronology, consent, requests, assessments, plan."""
     return await casework.case_view(
-        pool, temporal, referrals, principal=principal, reference=reference, purpose=purpose
+        pool,
+        keyring,
+        temporal,
+        referrals,
+        principal=principal,
+        reference=reference,
+        purpose=purpose,
     )
 
 
 @cases_router.post("/{reference}/information-requests", status_code=201)
 async def request_information(
-    reference: str, body: InformationRequestCreate, principal: Chair, pool: PoolDep
+    reference: str,
+    body: InformationRequestCreate,
+    principal: Chair,
+    pool: PoolDep,
+    keyring: KeyringDep,
 ) -> InformationRequestRead:
     """Ask a partner agency for information about the case."""
     return await casework.request_information(
-        pool, principal=principal, reference=reference, body=body
+        pool, keyring, principal=principal, reference=reference, body=body
     )
 
 
 @cases_router.get("/{reference}/information-requests")
 async def list_information_requests(
-    reference: str, principal: Reader, purpose: Purpose, pool: PoolDep
+    reference: str, principal: Reader, purpose: Purpose, pool: PoolDep, keyring: KeyringDep
 ) -> list[InformationRequestRead]:
     """The case's information requests and their replies."""
     return await casework.information_requests(
-        pool, principal=principal, reference=reference, purpose=purpose
+        pool, keyring, principal=principal, reference=reference, purpose=purpose
     )
 
 
 @requests_router.post("/{request_id}/reply")
 async def reply_information(
-    request_id: UUID, body: InformationReplyCreate, principal: Replier, pool: PoolDep
+    request_id: UUID,
+    body: InformationReplyCreate,
+    principal: Replier,
+    pool: PoolDep,
+    keyring: KeyringDep,
 ) -> InformationRequestRead:
     """The agency's reply (a panel member answers only for their own agency)."""
     return await casework.reply_information(
-        pool, principal=principal, request_id=request_id, reply=body.reply
+        pool, keyring, principal=principal, request_id=request_id, reply=body.reply
     )
 
 
 @cases_router.post("/{reference}/vulnerability-assessments", status_code=201)
 async def assess(
-    reference: str, body: AssessmentCreate, principal: Chair, pool: PoolDep
+    reference: str, body: AssessmentCreate, principal: Chair, pool: PoolDep, keyring: KeyringDep
 ) -> AssessmentRead:
     """A vulnerability assessment: every factor rated, with notes."""
-    return await casework.assess(pool, principal=principal, reference=reference, body=body)
+    return await casework.assess(pool, keyring, principal=principal, reference=reference, body=body)
 
 
 @cases_router.get("/{reference}/vulnerability-assessments")
 async def list_assessments(
-    reference: str, principal: Reader, purpose: Purpose, pool: PoolDep
+    reference: str, principal: Reader, purpose: Purpose, pool: PoolDep, keyring: KeyringDep
 ) -> list[AssessmentRead]:
     """The case's vulnerability assessments, by dimension."""
     return await casework.assessments(
-        pool, principal=principal, reference=reference, purpose=purpose
+        pool, keyring, principal=principal, reference=reference, purpose=purpose
     )
 
 
@@ -173,11 +189,11 @@ async def list_case_meetings(
 
 @cases_router.get("/{reference}/consent")
 async def list_consent(
-    reference: str, principal: Reader, purpose: Purpose, pool: PoolDep
+    reference: str, principal: Reader, purpose: Purpose, pool: PoolDep, keyring: KeyringDep
 ) -> list[ConsentRecordRead]:
     """Consent records: requested, given, refused, withdrawn; by whom, when, how, scope."""
     return await casework.consent_records(
-        pool, principal=principal, reference=reference, purpose=purpose
+        pool, keyring, principal=principal, reference=reference, purpose=purpose
     )
 
 
@@ -187,12 +203,14 @@ async def request_consent(
     body: ConsentRequestCreate,
     principal: ConsentAsker,
     pool: PoolDep,
+    keyring: KeyringDep,
     temporal: TemporalDep,
 ) -> CaseStatus:
     """Ask the person (18+), a parent or guardian, or record the best-interests route."""
     return await act(
         pool,
         temporal,
+        keyring=keyring,
         principal=principal,
         reference=reference,
         update=ReferralWorkflow.request_consent,
@@ -207,11 +225,12 @@ async def record_consent(
     body: ConsentAnswerCreate,
     principal: ConsentTaker,
     pool: PoolDep,
+    keyring: KeyringDep,
     temporal: TemporalDep,
 ) -> CaseStatus:
     """Consent given (with its scope) or refused, by the person or guardian or on their behalf."""
     return await cases.record_consent(
-        pool, temporal, principal=principal, reference=reference, body=body
+        pool, temporal, keyring=keyring, principal=principal, reference=reference, body=body
     )
 
 
@@ -221,22 +240,29 @@ async def withdraw_consent(
     body: ConsentWithdrawalCreate,
     principal: ConsentTaker,
     pool: PoolDep,
+    keyring: KeyringDep,
     temporal: TemporalDep,
 ) -> CaseStatus:
     """Consent withdrawn: support stops and the panel reassesses later."""
     return await cases.withdraw_consent(
-        pool, temporal, principal=principal, reference=reference, body=body
+        pool, temporal, keyring=keyring, principal=principal, reference=reference, body=body
     )
 
 
 @cases_router.post("/{reference}/consent/reassessment")
 async def reassess_after_refusal(
-    reference: str, body: ReassessmentCreate, principal: Chair, pool: PoolDep, temporal: TemporalDep
+    reference: str,
+    body: ReassessmentCreate,
+    principal: Chair,
+    pool: PoolDep,
+    keyring: KeyringDep,
+    temporal: TemporalDep,
 ) -> CaseStatus:
     """Without consent: ask again, signpost or close."""
     return await act(
         pool,
         temporal,
+        keyring=keyring,
         principal=principal,
         reference=reference,
         update=ReferralWorkflow.reassess_after_refusal,
@@ -247,11 +273,16 @@ async def reassess_after_refusal(
 
 @cases_router.post("/{reference}/decision")
 async def record_panel_decision(
-    reference: str, body: DecisionCreate, principal: Chair, pool: PoolDep, temporal: TemporalDep
+    reference: str,
+    body: DecisionCreate,
+    principal: Chair,
+    pool: PoolDep,
+    keyring: KeyringDep,
+    temporal: TemporalDep,
 ) -> CaseStatus:
     """The panel's decision at a meeting; attendees and conflicts come from its record."""
     attendees, conflicts = await meetings.decision_context(
-        pool, principal=principal, meeting_id=body.meeting_id, reference=reference
+        pool, keyring, principal=principal, meeting_id=body.meeting_id, reference=reference
     )
     fields = body.model_dump(exclude={"meeting_id", "plan"})
 
@@ -268,6 +299,7 @@ async def record_panel_decision(
     return await act(
         pool,
         temporal,
+        keyring=keyring,
         principal=principal,
         reference=reference,
         update=ReferralWorkflow.record_panel_decision,
@@ -279,12 +311,18 @@ async def record_panel_decision(
 
 @cases_router.post("/{reference}/information")
 async def add_information(
-    reference: str, body: InformationCreate, principal: Chair, pool: PoolDep, temporal: TemporalDep
+    reference: str,
+    body: InformationCreate,
+    principal: Chair,
+    pool: PoolDep,
+    keyring: KeyringDep,
+    temporal: TemporalDep,
 ) -> CaseStatus:
     """New information: the police reassess the case."""
     return await act(
         pool,
         temporal,
+        keyring=keyring,
         principal=principal,
         reference=reference,
         update=ReferralWorkflow.add_information,
@@ -295,12 +333,18 @@ async def add_information(
 
 @cases_router.post("/{reference}/transfer")
 async def transfer_case(
-    reference: str, body: TransferCreate, principal: Chair, pool: PoolDep, temporal: TemporalDep
+    reference: str,
+    body: TransferCreate,
+    principal: Chair,
+    pool: PoolDep,
+    keyring: KeyringDep,
+    temporal: TemporalDep,
 ) -> CaseStatus:
     """Move the case, with its history, to another area."""
     return await act(
         pool,
         temporal,
+        keyring=keyring,
         principal=principal,
         reference=reference,
         update=ReferralWorkflow.transfer_case,

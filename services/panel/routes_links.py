@@ -46,7 +46,9 @@ public_links_router = APIRouter(prefix="/public/v1/consent-links", tags=["consen
 def _links(
     request: Request, pool: PoolDep, temporal: TemporalDep, settings: SettingsDep
 ) -> ConsentLinks:
-    return ConsentLinks(pool, temporal, request.app.state.referrals, settings.panel)
+    return ConsentLinks(
+        pool, temporal, request.app.state.referrals, settings.panel, request.app.state.keyring
+    )
 
 
 LinksDep = Annotated[ConsentLinks, Depends(_links)]

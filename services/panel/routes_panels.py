@@ -8,6 +8,7 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, Path
 
 from safeguard.access_log import stated_purpose
+from safeguard.fieldcrypt.setup import KeyringDep
 from safeguard.web import PoolDep
 from services.panel import meetings
 from services.panel.access import Chair, Reader
@@ -75,11 +76,12 @@ async def list_meetings(panel_id: UUID, principal: Reader, pool: PoolDep) -> lis
 
 @panels_router.post("/{panel_id}/meetings", status_code=201)
 async def create_meeting(
-    panel_id: UUID, body: MeetingCreate, principal: Chair, pool: PoolDep
+    panel_id: UUID, body: MeetingCreate, principal: Chair, pool: PoolDep, keyring: KeyringDep
 ) -> MeetingRead:
     """Schedule a meeting with the cases on its agenda."""
     return await meetings.create_meeting(
         pool,
+        keyring,
         principal=principal,
         panel_id=panel_id,
         scheduled_for=body.scheduled_for,
@@ -89,35 +91,37 @@ async def create_meeting(
 
 @meetings_router.get("/{meeting_id}")
 async def get_meeting(
-    meeting_id: UUID, principal: Reader, purpose: Purpose, pool: PoolDep
+    meeting_id: UUID, principal: Reader, purpose: Purpose, pool: PoolDep, keyring: KeyringDep
 ) -> MeetingRead:
     """A meeting: agenda, attendees and declared conflicts (the read is logged)."""
     return await meetings.read_meeting(
-        pool, principal=principal, meeting_id=meeting_id, purpose=purpose
+        pool, keyring, principal=principal, meeting_id=meeting_id, purpose=purpose
     )
 
 
 @meetings_router.post("/{meeting_id}/agenda")
 async def add_to_agenda(
-    meeting_id: UUID, body: AgendaAdd, principal: Chair, pool: PoolDep
+    meeting_id: UUID, body: AgendaAdd, principal: Chair, pool: PoolDep, keyring: KeyringDep
 ) -> MeetingRead:
     """Put a case of the panel's area on the agenda."""
     return await meetings.add_to_agenda(
-        pool, principal=principal, meeting_id=meeting_id, reference=body.reference
+        pool, keyring, principal=principal, meeting_id=meeting_id, reference=body.reference
     )
 
 
 @meetings_router.post("/{meeting_id}/agenda/publish")
-async def publish_agenda(meeting_id: UUID, principal: Chair, pool: PoolDep) -> MeetingRead:
+async def publish_agenda(
+    meeting_id: UUID, principal: Chair, pool: PoolDep, keyring: KeyringDep
+) -> MeetingRead:
     """Publish the agenda: the panel is told of each case on it (ids only, by notification)."""
-    return await meetings.publish_agenda(pool, principal=principal, meeting_id=meeting_id)
+    return await meetings.publish_agenda(pool, keyring, principal=principal, meeting_id=meeting_id)
 
 
 @meetings_router.put("/{meeting_id}/attendance")
 async def record_attendance(
-    meeting_id: UUID, body: AttendanceCreate, principal: Chair, pool: PoolDep
+    meeting_id: UUID, body: AttendanceCreate, principal: Chair, pool: PoolDep, keyring: KeyringDep
 ) -> MeetingRead:
     """Who attended, for which agency, and the conflicts of interest they declared."""
     return await meetings.record_attendance(
-        pool, principal=principal, meeting_id=meeting_id, body=body
+        pool, keyring, principal=principal, meeting_id=meeting_id, body=body
     )

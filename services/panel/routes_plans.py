@@ -8,6 +8,7 @@ from uuid import UUID
 from fastapi import APIRouter, Depends
 
 from safeguard.access_log import stated_purpose
+from safeguard.fieldcrypt.setup import KeyringDep
 from safeguard.web import PoolDep, TemporalDep
 from services.panel import casework, providers
 from services.panel.access import Chair, Provider, Reader
@@ -32,22 +33,28 @@ provider_router = APIRouter(prefix="/v1/provider", tags=["providers"])
 
 @plans_router.get("/{reference}/support-plan")
 async def get_support_plan(
-    reference: str, principal: Reader, purpose: Purpose, pool: PoolDep
+    reference: str, principal: Reader, purpose: Purpose, pool: PoolDep, keyring: KeyringDep
 ) -> list[PlanRevisionRead]:
     """Every revision of the support plan, with each item's provider, frequency and dates."""
     return await casework.support_plan(
-        pool, principal=principal, reference=reference, purpose=purpose
+        pool, keyring, principal=principal, reference=reference, purpose=purpose
     )
 
 
 @plans_router.post("/{reference}/support-plan")
 async def revise_support_plan(
-    reference: str, body: PlanCreate, principal: Chair, pool: PoolDep, temporal: TemporalDep
+    reference: str,
+    body: PlanCreate,
+    principal: Chair,
+    pool: PoolDep,
+    keyring: KeyringDep,
+    temporal: TemporalDep,
 ) -> CaseStatus:
     """Agree a new revision of the plan while support is active."""
     return await act(
         pool,
         temporal,
+        keyring=keyring,
         principal=principal,
         reference=reference,
         update=ReferralWorkflow.revise_support_plan,
@@ -62,6 +69,7 @@ async def record_support_review(
     body: SupportReviewCreate,
     principal: Chair,
     pool: PoolDep,
+    keyring: KeyringDep,
     temporal: TemporalDep,
 ) -> CaseStatus:
     """Review the plan: continue, revise (with the new plan) or exit."""
@@ -75,6 +83,7 @@ async def record_support_review(
     return await act(
         pool,
         temporal,
+        keyring=keyring,
         principal=principal,
         reference=reference,
         update=ReferralWorkflow.record_support_review,
@@ -89,12 +98,14 @@ async def record_post_exit_review(
     body: PostExitReviewCreate,
     principal: Chair,
     pool: PoolDep,
+    keyring: KeyringDep,
     temporal: TemporalDep,
 ) -> CaseStatus:
     """A 6- or 12-month review after exit; concerns re-open the case, the last one closes it."""
     return await act(
         pool,
         temporal,
+        keyring=keyring,
         principal=principal,
         reference=reference,
         update=ReferralWorkflow.record_post_exit_review,
@@ -105,25 +116,33 @@ async def record_post_exit_review(
 
 @provider_router.get("/items")
 async def list_my_items(
-    principal: Provider, purpose: Purpose, pool: PoolDep, include_superseded: bool = False
+    principal: Provider,
+    purpose: Purpose,
+    pool: PoolDep,
+    keyring: KeyringDep,
+    include_superseded: bool = False,
 ) -> list[ProviderItemRead]:
     """The plan items assigned to you (current revisions), with your contacts."""
     return await providers.my_items(
-        pool, principal=principal, include_superseded=include_superseded, purpose=purpose
+        pool, keyring, principal=principal, include_superseded=include_superseded, purpose=purpose
     )
 
 
 @provider_router.get("/items/{item_id}")
 async def get_my_item(
-    item_id: UUID, principal: Provider, purpose: Purpose, pool: PoolDep
+    item_id: UUID, principal: Provider, purpose: Purpose, pool: PoolDep, keyring: KeyringDep
 ) -> ProviderItemRead:
     """One of your plan items and its contacts."""
-    return await providers.my_item(pool, principal=principal, item_id=item_id, purpose=purpose)
+    return await providers.my_item(
+        pool, keyring, principal=principal, item_id=item_id, purpose=purpose
+    )
 
 
 @provider_router.post("/items/{item_id}/contacts", status_code=201)
 async def record_contact(
-    item_id: UUID, body: ContactCreate, principal: Provider, pool: PoolDep
+    item_id: UUID, body: ContactCreate, principal: Provider, pool: PoolDep, keyring: KeyringDep
 ) -> ProviderItemRead:
     """Record a contact or session (attended or missed) against one of your items."""
-    return await providers.record_contact(pool, principal=principal, item_id=item_id, body=body)
+    return await providers.record_contact(
+        pool, keyring, principal=principal, item_id=item_id, body=body
+    )

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import asyncpg
 
 from safeguard.db.pool import Connection
+from safeguard.fieldcrypt.keyring import Keyring
 from services.panel import records
 from services.panel.access import POLICE_ONLY_FIELDS
 from services.panel.factors import FACTORS, Dimension
@@ -22,6 +23,9 @@ from services.panel.models import (
 from workflows.referral.state import DecisionRecord
 
 CONSENT_ACTIONS = ("request_consent", "record_consent", "withdraw_consent")
+# A stored row, or one with its sealed free text opened (services/panel/records.py).
+Row = Mapping[str, Any] | asyncpg.Record
+
 PLAN_ACTIONS = ("record_panel_decision", "revise_support_plan", "record_support_review")
 
 
@@ -31,7 +35,7 @@ def without_police_fields(record: DecisionRecord) -> dict[str, Any]:
     return record.model_dump() | {"detail": detail}
 
 
-def consent_records(rows: Sequence[asyncpg.Record]) -> list[ConsentRecordRead]:
+def consent_records(rows: Sequence[Row]) -> list[ConsentRecordRead]:
     """Consent steps in order; an answer or withdrawal names the route last requested."""
     route = None
     found = []
@@ -61,9 +65,7 @@ def consent_records(rows: Sequence[asyncpg.Record]) -> list[ConsentRecordRead]:
     return found
 
 
-def plan_revisions(
-    items: Sequence[asyncpg.Record], actions: Sequence[asyncpg.Record]
-) -> list[PlanRevisionRead]:
+def plan_revisions(items: Sequence[Row], actions: Sequence[Row]) -> list[PlanRevisionRead]:
     """Revisions as the workflow numbered them, with what the chair submitted for each."""
     submitted = {row["plan_revision"]: row for row in actions if row["detail"].get("plan")}
     by_revision: dict[int, list[PlanItemRead]] = {}
@@ -81,7 +83,7 @@ def plan_revisions(
     ]
 
 
-def plan_item(row: asyncpg.Record, submitted: dict[int, asyncpg.Record]) -> PlanItemRead:
+def plan_item(row: Row, submitted: Mapping[int, Row]) -> PlanItemRead:
     """A plan item with its frequency and dates, where the panel submitted the plan."""
     interventions = _plan(submitted.get(row["revision"])).get("interventions", [])
     planned = interventions[row["position"]] if row["position"] < len(interventions) else {}
@@ -100,18 +102,18 @@ def plan_item(row: asyncpg.Record, submitted: dict[int, asyncpg.Record]) -> Plan
     )
 
 
-def _plan(action: asyncpg.Record | None) -> dict[str, Any]:
+def _plan(action: Row | None) -> dict[str, Any]:
     plan: dict[str, Any] = (action["detail"].get("plan") or {}) if action else {}
     return plan
 
 
-def information_requests(rows: Sequence[asyncpg.Record]) -> list[InformationRequestRead]:
+def information_requests(rows: Sequence[Row]) -> list[InformationRequestRead]:
     """Requests as stored."""
     return [InformationRequestRead.model_validate(dict(row)) for row in rows]
 
 
 def assessments(
-    found: Sequence[tuple[asyncpg.Record, list[asyncpg.Record]]],
+    found: Sequence[tuple[Row, Sequence[Row]]],
 ) -> list[AssessmentRead]:
     """Assessments with their ratings grouped by dimension, in the framework's order."""
     order = list(FACTORS)
@@ -143,8 +145,10 @@ def assessments(
     return views
 
 
-async def plan_of_case(conn: Connection, referral_id: Any) -> list[PlanRevisionRead]:
+async def plan_of_case(
+    conn: Connection, keyring: Keyring, referral_id: Any
+) -> list[PlanRevisionRead]:
     """Every revision of a case's support plan."""
     items = await records.items_for_case(conn, referral_id)
-    actions = await records.actions_for_case(conn, referral_id, PLAN_ACTIONS)
+    actions = await records.actions_for_case(conn, keyring, referral_id, PLAN_ACTIONS)
     return plan_revisions(items, actions)

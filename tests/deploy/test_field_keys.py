@@ -1,4 +1,4 @@
-"""The deployments give intake, and only intake, what field encryption needs in production."""
+"""The deployments give intake and the panel, and no other process, the field keys they use."""
 
 from __future__ import annotations
 
@@ -13,36 +13,43 @@ from tests.deploy.test_compose import _environment as compose_environment
 from tests.deploy.test_compose import _ours
 from tests.deploy.test_kubernetes import _environment, _ids, _labels, _policies, _workloads
 
-# What would let a process open personal fields: nobody but intake holds it.
-FIELD_SECRETS = {"SAFEGUARD_FIELDS__VAULT_TOKEN", "SAFEGUARD_FIELDS__BLIND_INDEX_KEY"}
+# What would let a process open personal fields or link people: who holds which.
+TOKEN = "SAFEGUARD_FIELDS__VAULT_TOKEN"
+BLIND_INDEX = "SAFEGUARD_FIELDS__BLIND_INDEX_KEY"
+HOLDERS = {"intake": {TOKEN, BLIND_INDEX}, "panel": {TOKEN}}
 
 
 def _check(name: str, env: dict[str, str]) -> None:
     settings = settings_from(env)
-    if name == "intake":
-        settings.fields.refuse_development()
+    held = {TOKEN, BLIND_INDEX} & set(env)
+    assert held == HOLDERS.get(name, set()), f"{name} holds {held}"
+    if name in HOLDERS:
+        settings.fields.refuse_development_keys()
         assert settings.fields.provider == "vault"
-    else:
-        assert not FIELD_SECRETS & set(env), f"{name} holds field keys it never uses"
+    if name == "intake":
+        settings.fields.refuse_development_blind_index()
+    if name not in HOLDERS:
         with pytest.raises(DevelopmentKeyError):
             settings.fields.refuse_development()
 
 
 @pytest.mark.parametrize("name", sorted(_ours()))
-def test_compose_gives_the_field_keys_to_intake_alone(name: str, tmp_path: Path) -> None:
+def test_compose_gives_the_field_keys_to_their_holders_alone(name: str, tmp_path: Path) -> None:
     _check(name, compose_environment(_ours()[name], tmp_path))
 
 
 @pytest.mark.parametrize("overlay", OVERLAYS, ids=_ids(OVERLAYS))
-def test_kubernetes_gives_the_field_keys_to_intake_alone(overlay: Path, tmp_path: Path) -> None:
+def test_kubernetes_gives_the_field_keys_to_their_holders_alone(
+    overlay: Path, tmp_path: Path
+) -> None:
     docs = kustomize(overlay)
     for doc in _workloads(docs):
         _check(doc["metadata"]["name"], _environment(docs, doc, tmp_path))
-        if doc["metadata"]["name"] == "intake":
+        if doc["metadata"]["name"] in HOLDERS:
             opened = {
                 port["port"]
                 for policy in _policies(docs, _labels(doc), "Egress")
                 for rule in policy["spec"].get("egress", [])
                 for port in rule.get("ports", [])
             }
-            assert 8200 in opened, "intake must reach Vault"
+            assert 8200 in opened, f"{doc['metadata']['name']} must reach Vault"
