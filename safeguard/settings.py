@@ -107,6 +107,29 @@ class TelemetrySettings(BaseModel):
     temporal_metrics_port: int = 9102
 
 
+class ServiceAuthSettings(BaseModel):
+    """This process's credentials for other services' internal APIs (`SAFEGUARD_SERVICE_AUTH__*`).
+
+    OAuth2 client credentials at the staff issuer (`staff_oidc_issuer`): each deployment of a
+    calling service (assessment, panel, notifications) has its own client, granted only what it
+    needs (safeguard.auth.service_identity). Without a secret, outside production, a service
+    signs its own development tokens with the local development key; production refuses to.
+    """
+
+    # Unset: the service's client in the development realm (`svc-panel`, ...).
+    client_id: str | None = None
+    client_secret: SecretStr | None = None
+    # Unset: the `token_endpoint` of the issuer's discovery document.
+    token_url: str | None = None
+    # Entra ID needs the API's scope (`api://<app id>/.default`); Keycloak needs none.
+    scope: str | None = None
+    # Every service token must name this audience, and no staff token does.
+    audience: str = "safeguard-internal"
+    # A token is renewed this long before it expires, so none expires on its way.
+    renew_seconds: float = Field(30.0, ge=0)
+    timeout_seconds: float = 5.0
+
+
 class WebSettings(BaseModel):
     """The staff web front end (`SAFEGUARD_WEB__*`): its OpenID Connect client and sessions."""
 
@@ -171,6 +194,7 @@ class Settings(BaseSettings):
     # Services' internal APIs, called with the shared bearer token (never exposed publicly).
     intake_internal_url: str | None = None
     panel_internal_url: str | None = None
+    service_auth: ServiceAuthSettings = Field(default_factory=ServiceAuthSettings)
     internal_api_token: SecretStr = SecretStr(DEV_INTERNAL_API_TOKEN)
     notifications: NotificationSettings = Field(default_factory=NotificationSettings)
     panel: PanelSettings = Field(default_factory=PanelSettings)

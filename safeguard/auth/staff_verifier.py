@@ -47,18 +47,22 @@ class StaffVerifier:
     async def verify(self, token: str) -> StaffPrincipal:
         """The principal a token speaks for; `StaffTokenError` (or its subclass
         `IssuerUnavailableError`) says why not."""
+        return principal_from(await self.verified_claims(token), self._claims)
+
+    async def verified_claims(self, token: str) -> dict[str, Any]:
+        """A token's claims once signature, issuer, audience and times are checked; service
+        tokens are read from here (`safeguard.auth.service_identity`)."""
         try:
             issuer, kid = _unverified(token)
             source = self.trusts.get(issuer)
             if source is None:
                 raise StaffTokenError("token from an untrusted issuer")
             key = await source.key(kid)
-            claims = self._decode(token, key, issuer)
+            return self._decode(token, key, issuer)
         except jwt.ExpiredSignatureError as error:
             raise StaffTokenError("token expired") from error
         except jwt.PyJWTError as error:
             raise StaffTokenError(f"token rejected: {type(error).__name__}") from error
-        return principal_from(claims, self._claims)
 
     def _decode(self, token: str, key: PyJWK, issuer: str) -> dict[str, Any]:
         algorithms = _ALGORITHMS.get(key.key_type or "", [])

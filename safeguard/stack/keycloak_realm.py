@@ -39,7 +39,8 @@ def render_realm(*, web_base: str, client_secret: str) -> str:
 
 
 def development_users() -> list[DevUser]:
-    """The realm file's users, in file order."""
+    """The realm file's people, in file order (not the services' accounts: nobody signs in
+    as those)."""
     users: list[dict[str, Any]] = _load().get("users", [])
     return [
         DevUser(
@@ -48,6 +49,7 @@ def development_users() -> list[DevUser]:
             roles=tuple(user.get("realmRoles", [])),
         )
         for user in users
+        if "serviceAccountClientId" not in user
     ]
 
 
