@@ -51,11 +51,16 @@ _QUEUE_COLUMNS = (
 )
 # A closed (or erased) case leaves panel members' sight: they see cases while they are open.
 _ENDED_STAGES = [Stage.CLOSED.value, Stage.REDACTED.value]
-# Panel members see the cases on the agendas of the panels they sit on.
+# Panel members see an open case while they sit on a panel of the case's area (a transfer
+# ends it) that has it on the agenda of a meeting to come or held in the last 90 days.
+# Monthly reviews keep an adopted case on agendas; a case the panel no longer discusses
+# leaves members' view (the README's panel section states the rule).
 ON_MY_AGENDAS = (
     "EXISTS (SELECT 1 FROM panel.agenda_items ai JOIN panel.meetings m ON m.id = ai.meeting_id"
+    " JOIN panel.panels p ON p.id = m.panel_id AND p.area = c.area"
     " JOIN panel.members pm ON pm.panel_id = m.panel_id"
-    " WHERE ai.referral_id = c.referral_id AND pm.subject = {})"
+    " WHERE ai.referral_id = c.referral_id AND pm.subject = {}"
+    " AND m.scheduled_for > now() - interval '90 days')"
 )
 
 

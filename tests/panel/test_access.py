@@ -45,6 +45,40 @@ async def test_panel_members_see_only_cases_on_their_panels_agendas(system: Pipe
     assert (await d.call("GET", f"/v1/cases/{listed}", headers=member)).status_code == 404
 
 
+async def test_members_lose_sight_of_a_case_the_panel_stopped_discussing_or_transferred(
+    system: Pipeline,
+) -> None:
+    d = system.driver
+    stale, moved = await _in_panel(system), await _in_panel(system)
+    old_meeting = await d.meeting(stale)
+    await d.meeting(moved)
+    member = system.staff.member("school-9")
+    for reference in (stale, moved):
+        assert (await d.call("GET", f"/v1/cases/{reference}", headers=member)).status_code == 200
+
+    # Its only meeting was four months ago: the case has left the members' view.
+    async with system.pool.acquire() as conn:
+        await conn.execute(
+            "UPDATE panel.meetings SET scheduled_for = now() - interval '120 days' WHERE id = $1",
+            old_meeting,
+        )
+    assert (await d.call("GET", f"/v1/cases/{stale}", headers=member)).status_code == 404
+    queue = await d.ok("GET", "/v1/queue", headers=member)
+    assert stale not in [item["reference"] for item in queue["items"]]
+
+    # Transferred to another area: its old panel's members no longer see it.
+    transfer = {"to_area": OTHER_AREA, "reason": "The family moved."}
+    await d.ok("POST", f"/v1/cases/{moved}/transfer", json=transfer)
+
+    async def moved_away() -> int:
+        answer = await d.call("GET", f"/v1/cases/{moved}", headers=member)
+        return answer.status_code
+
+    await assert_eventually(moved_away, lambda status: status == 404, within=30)
+    queue = await d.ok("GET", "/v1/queue", headers=member)
+    assert queue["items"] == []
+
+
 async def test_a_chair_sees_only_their_areas(system: Pipeline) -> None:
     d = system.driver
     reference = await _in_panel(system)
