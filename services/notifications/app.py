@@ -11,9 +11,11 @@ from fastapi import FastAPI
 
 from safeguard.background import running
 from safeguard.events.topics import REFERRAL_EVENTS
+from safeguard.fieldcrypt.setup import service_keyring
 from safeguard.lifespan import Subscription, service_lifespan
 from safeguard.settings import Settings, get_settings
 from safeguard.web import Lifespan, build_app
+from services.notifications import directory
 from services.notifications.contacts import ContactsClient
 from services.notifications.delivery import DeliveryChannel, Sender
 from services.notifications.dispatch import Dispatcher
@@ -56,7 +58,13 @@ def senders(settings: Settings, http: httpx.AsyncClient) -> dict[DeliveryChannel
 def _with_dispatcher(settings: Settings, base: Lifespan) -> Lifespan:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        async with base(app), AsyncExitStack() as stack:
+        async with (
+            base(app),
+            AsyncExitStack() as stack,
+            service_keyring(settings, service=directory.SERVICE) as keyring,
+        ):
+            app.state.keyring = keyring
+            await directory.seal_legacy_entries(app.state.pool, keyring)
             if _runs_local_sink(settings):
                 await stack.enter_async_context(_local_sink(settings))
             if settings.notifications.dispatch_enabled:
@@ -64,7 +72,11 @@ def _with_dispatcher(settings: Settings, base: Lifespan) -> Lifespan:
                 dispatcher = Dispatcher(
                     settings=settings.notifications,
                     pool=app.state.pool,
-                    resolver=Resolver(pool=app.state.pool, contacts=ContactsClient(settings, http)),
+                    resolver=Resolver(
+                        pool=app.state.pool,
+                        contacts=ContactsClient(settings, http),
+                        keyring=keyring,
+                    ),
                     senders=senders(settings, http),
                     links=ConsentLinkClient(settings, http),
                 )

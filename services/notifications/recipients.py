@@ -5,6 +5,7 @@ from __future__ import annotations
 from uuid import UUID
 
 from safeguard.db.pool import Pool
+from safeguard.fieldcrypt.keyring import Keyring
 from services.notifications import directory
 from services.notifications.contacts import ContactsClient, ReferralContacts
 from services.notifications.delivery import DeliveryError, Destination
@@ -13,9 +14,10 @@ from services.notifications.delivery import DeliveryError, Destination
 class Resolver:
     """Resolves recipients when a notification is sent, so contact changes are honoured."""
 
-    def __init__(self, *, pool: Pool, contacts: ContactsClient) -> None:
+    def __init__(self, *, pool: Pool, contacts: ContactsClient, keyring: Keyring) -> None:
         self._pool = pool
         self._contacts = contacts
+        self._keyring = keyring
 
     async def resolve(self, *, referral_id: UUID, recipient: str) -> Destination:
         """The one destination of `recipient`; `DeliveryError` if there is none."""
@@ -39,7 +41,7 @@ class Resolver:
 
     async def _lookup(self, role: str, scope: str) -> list[Destination]:
         async with self._pool.acquire() as conn:
-            return await directory.lookup(conn, role=role, scope=scope)
+            return await directory.lookup(conn, self._keyring, role=role, scope=scope)
 
 
 def _consent_contact(contacts: ReferralContacts) -> Destination:

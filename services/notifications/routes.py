@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Header, Query, Response
 from safeguard.access_log import stated_purpose
 from safeguard.auth.service_token import token_matches
 from safeguard.errors import ProblemError
+from safeguard.fieldcrypt.setup import KeyringDep
 from safeguard.web import PoolDep, SettingsDep
 from services.notifications import directory, reads
 from services.notifications.access import Reader
@@ -77,21 +78,28 @@ directory_router = APIRouter(
 
 
 @directory_router.get("")
-async def list_directory(pool: PoolDep) -> list[DirectoryEntryRead]:
+async def list_directory(pool: PoolDep, keyring: KeyringDep) -> list[DirectoryEntryRead]:
     """Every directory entry (webhook secrets are never shown)."""
     async with pool.acquire() as conn:
-        return await directory.list_entries(conn)
+        return await directory.list_entries(conn, keyring)
 
 
 @directory_router.put("/{role}/{scope}/{channel}")
 async def put_directory_entry(
-    role: str, scope: str, channel: Channel, entry: DirectoryEntryWrite, pool: PoolDep
+    role: str,
+    scope: str,
+    channel: Channel,
+    entry: DirectoryEntryWrite,
+    pool: PoolDep,
+    keyring: KeyringDep,
 ) -> DirectoryEntryRead:
     """Add or replace where `role` is reached in `scope` (`*` for every scope)."""
     if channel == "webhook" and entry.webhook_secret is None:
         raise ProblemError(422, "A webhook needs a webhook_secret to sign with")
     async with pool.acquire() as conn:
-        return await directory.put_entry(conn, role=role, scope=scope, channel=channel, entry=entry)
+        return await directory.put_entry(
+            conn, keyring, role=role, scope=scope, channel=channel, entry=entry
+        )
 
 
 @directory_router.delete("/{role}/{scope}/{channel}", status_code=204)

@@ -1,4 +1,5 @@
-"""The deployments give intake and the panel, and no other process, the field keys they use."""
+"""The deployments give intake, the panel and notifications, and no other process, the field
+keys they use."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from tests.deploy.test_kubernetes import _environment, _ids, _labels, _policies,
 # What would let a process open personal fields or link people: who holds which.
 TOKEN = "SAFEGUARD_FIELDS__VAULT_TOKEN"
 BLIND_INDEX = "SAFEGUARD_FIELDS__BLIND_INDEX_KEY"
-HOLDERS = {"intake": {TOKEN, BLIND_INDEX}, "panel": {TOKEN}}
+HOLDERS = {"intake": {TOKEN, BLIND_INDEX}, "panel": {TOKEN}, "notifications": {TOKEN}}
 
 
 def _check(name: str, env: dict[str, str]) -> None:

@@ -18,11 +18,12 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from safeguard.background import running
 from safeguard.db.pool import Pool
 from safeguard.events.topics import REFERRAL_EVENTS
+from safeguard.fieldcrypt.setup import service_keyring
 from safeguard.outbox import OutboxRelay, enqueue, pending_count
 from safeguard.settings import Settings
 from services.notifications.app import senders
 from services.notifications.contacts import ContactsClient
-from services.notifications.directory import put_entry
+from services.notifications.directory import SERVICE, put_entry
 from services.notifications.dispatch import Dispatcher
 from services.notifications.events import CONSUMER
 from services.notifications.links import ConsentLinkClient
@@ -135,14 +136,19 @@ async def test_a_killed_consumer_loses_and_doubles_nothing(
 async def _dispatch_everything(
     settings: Settings, pool: Pool, smtp: SmtpSink
 ) -> list[EmailMessage]:
-    async with pool.acquire() as conn:
-        entry = DirectoryEntryWrite(address="prevent-team@north.police.example")
-        await put_entry(conn, role="prevent_officers", scope="*", channel="email", entry=entry)
-    async with httpx.AsyncClient() as http:
+    async with (
+        service_keyring(settings, service=SERVICE) as keyring,
+        httpx.AsyncClient() as http,
+    ):
+        async with pool.acquire() as conn:
+            entry = DirectoryEntryWrite(address="prevent-team@north.police.example")
+            await put_entry(
+                conn, keyring, role="prevent_officers", scope="*", channel="email", entry=entry
+            )
         dispatcher = Dispatcher(
             settings=settings.notifications,
             pool=pool,
-            resolver=Resolver(pool=pool, contacts=ContactsClient(settings, http)),
+            resolver=Resolver(pool=pool, contacts=ContactsClient(settings, http), keyring=keyring),
             senders=senders(settings, http),
             links=ConsentLinkClient(settings, http),
         )
