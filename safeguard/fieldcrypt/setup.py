@@ -41,6 +41,8 @@ def blind_index_for(settings: Settings) -> BlindIndex:
 @asynccontextmanager
 async def key_provider(settings: Settings) -> AsyncIterator[KeyProvider]:
     """The configured provider, with its HTTP client open while it is in use."""
+    # Checked where keys are used rather than in Settings, so only the processes that hold
+    # field keys (intake, panel, notifications, `safeguard keys`) need them configured.
     if settings.environment == "production":
         settings.fields.refuse_development_keys()
     fields = settings.fields
