@@ -18,6 +18,7 @@ from safeguard.audit.payloads import decoded_history
 from safeguard.audit.replay import RunReplay, replay_runs, replayer_for
 from safeguard.audit.timeline import TimelineEntry, timeline
 from safeguard.db.pool import Connection
+from safeguard.police_only import without_police_only
 
 Source = Literal["archive", "temporal", "auto"]
 
@@ -53,32 +54,49 @@ async def case_history(
     return CaseHistory(reference, case, runs, "temporal")
 
 
-async def decoded_runs(history: CaseHistory, converter: DataConverter) -> list[History]:
-    """Each run with its payloads decrypted (auditors only)."""
+async def decoded_runs(
+    history: CaseHistory, converter: DataConverter, *, police_only: bool
+) -> list[History]:
+    """Each run with its payloads decrypted (auditors only), police-only fields if allowed."""
     assert converter.payload_codec is not None  # noqa: S101 - every converter here has one
     return [
-        await decoded_history(History(events=run.events), converter.payload_codec)
+        await decoded_history(
+            History(events=run.events), converter.payload_codec, police_only=police_only
+        )
         for run in history.runs
     ]
 
 
-async def export(history: CaseHistory, converter: DataConverter) -> dict[str, Any]:
+async def export(
+    history: CaseHistory, converter: DataConverter, *, police_only: bool
+) -> dict[str, Any]:
     """The decrypted history as Temporal's JSON, one document per run."""
+    runs = await decoded_runs(history, converter, police_only=police_only)
     return {
         "reference": history.reference,
         "source": history.source,
         "runs": [
             {"workflow_id": run.workflow_id, "run_id": run.run_id, "history": MessageToDict(proto)}
-            for run, proto in zip(history.runs, await decoded_runs(history, converter), strict=True)
+            for run, proto in zip(history.runs, runs, strict=True)
         ],
     }
 
 
-async def case_timeline(history: CaseHistory, converter: DataConverter) -> list[TimelineEntry]:
+async def case_timeline(
+    history: CaseHistory, converter: DataConverter, *, police_only: bool
+) -> list[TimelineEntry]:
     """Who decided what, when and why, from the history alone (or the erased timeline)."""
     if history.source == "erased" and history.case and history.case.erased_timeline:
-        return [TimelineEntry.model_validate(e) for e in history.case.erased_timeline]
-    return timeline([list(proto.events) for proto in await decoded_runs(history, converter)])
+        entries = [TimelineEntry.model_validate(e) for e in history.case.erased_timeline]
+    else:
+        runs = await decoded_runs(history, converter, police_only=True)
+        entries = timeline([list(proto.events) for proto in runs])
+    if police_only:
+        return entries
+    return [
+        TimelineEntry.model_validate(without_police_only(e.model_dump(mode="json"))[0])
+        for e in entries
+    ]
 
 
 @dataclass

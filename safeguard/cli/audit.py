@@ -26,6 +26,7 @@ from safeguard.auth.staff import StaffPrincipal, StaffTokenError
 from safeguard.auth.staff_verifier import verifier_for
 from safeguard.codes import Role
 from safeguard.db.pool import Connection, Pool, create_pool
+from safeguard.police_only import sees_police_only
 from safeguard.settings import Settings, get_settings
 from safeguard.temporal import connect_temporal, data_converter_for
 
@@ -110,7 +111,9 @@ def export_command(reference: str, token: Token, purpose: Purpose, source: Sourc
     async def go() -> None:
         async with _session(token, temporal=True) as s, s.pool.acquire() as conn:
             history = await _history(s, conn, reference, source, purpose, "history")
-            document = await casebook.export(history, data_converter_for(s.settings))
+            document = await casebook.export(
+                history, data_converter_for(s.settings), police_only=sees_police_only(s.auditor)
+            )
             typer.echo(json.dumps(document, indent=2))
 
     _run(go)
@@ -147,7 +150,9 @@ def timeline_command(
     async def go() -> None:
         async with _session(token, temporal=True) as s, s.pool.acquire() as conn:
             history = await _history(s, conn, reference, source, purpose, "timeline")
-            entries = await casebook.case_timeline(history, data_converter_for(s.settings))
+            entries = await casebook.case_timeline(
+                history, data_converter_for(s.settings), police_only=sees_police_only(s.auditor)
+            )
         for e in entries:
             who = f"{e.actor_id} ({e.actor_role})" if e.actor_id else (e.actor_role or "-")
             moved = f" {e.stage_before} -> {e.stage_after}" if e.stage_after else ""

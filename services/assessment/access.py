@@ -17,7 +17,6 @@ from workflows.referral.actions import Actor
 SERVICE = "assessment"
 
 # Fields of a gateway assessment that only the police may ever see.
-POLICE_ONLY_FIELDS = frozenset({"deconfliction", "database_checks"})
 
 # Prevent officers act; auditors read and never write; operators see counts, never cases.
 Officer = Annotated[StaffPrincipal, Depends(require_roles(Role.PREVENT_OFFICER))]
@@ -74,11 +73,6 @@ def requested_areas(principal: StaffPrincipal, wanted: Sequence[str]) -> tuple[s
             403, "Area not permitted", f"Your token does not cover {', '.join(outside)}."
         )
     return tuple(wanted)
-
-
-def sees_police_only(principal: StaffPrincipal) -> bool:
-    """Deconfliction results and database checks go to Prevent officers only."""
-    return principal.role is Role.PREVENT_OFFICER
 
 
 def actor_for(principal: StaffPrincipal) -> Actor:

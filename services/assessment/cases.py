@@ -17,15 +17,9 @@ from safeguard.case_updates import run_query, run_update
 from safeguard.db.pool import Pool
 from safeguard.errors import FieldError, ProblemError
 from safeguard.intake_client import Fetched, ReferralClient
+from safeguard.police_only import POLICE_ONLY_FIELDS, sees_police_only
 from services.assessment import store
-from services.assessment.access import (
-    POLICE_ONLY_FIELDS,
-    SERVICE,
-    actor_for,
-    sees_area,
-    sees_case,
-    sees_police_only,
-)
+from services.assessment.access import SERVICE, actor_for, sees_area, sees_case
 from services.assessment.models import CaseSummary, CaseView, DecisionView, LinkedReferralView
 from workflows.referral.actions import ActionInput, Actor
 from workflows.referral.chronology import chronology

@@ -20,6 +20,7 @@ from safeguard.auth.staff_deps import require_roles
 from safeguard.codes import Role
 from safeguard.errors import ProblemError
 from safeguard.errors import documented_problem as problem
+from safeguard.police_only import POLICE_ONLY_FIELDS, sees_police_only
 from safeguard.temporal import data_converter_for
 from safeguard.web import PoolDep, SettingsDep, TemporalDep
 
@@ -55,6 +56,11 @@ async def _history(
     return history
 
 
+def _shown(what: str, police: bool) -> list[str]:
+    """What a read shows, as the access log records it: police-only fields named when shown."""
+    return [what] + (sorted(f"{what}.{name}" for name in POLICE_ONLY_FIELDS) if police else [])
+
+
 @router.get("/cases/{reference}/history")
 async def export_history(
     reference: str,
@@ -66,10 +72,17 @@ async def export_history(
     source: SourceQuery = "auto",
 ) -> dict[str, Any]:
     """The case's workflow history, every payload decrypted, as Temporal's JSON."""
+    police = sees_police_only(auditor)
     history = await _history(
-        pool, temporal, reference, source, auditor=auditor, purpose=purpose, fields=["history"]
+        pool,
+        temporal,
+        reference,
+        source,
+        auditor=auditor,
+        purpose=purpose,
+        fields=_shown("history", police),
     )
-    return await casebook.export(history, data_converter_for(settings))
+    return await casebook.export(history, data_converter_for(settings), police_only=police)
 
 
 @router.get("/cases/{reference}/replay")
@@ -118,11 +131,18 @@ async def case_timeline(
     source: SourceQuery = "auto",
 ) -> list[TimelineEntry]:
     """Who decided what, when and with which reasons, from the history alone."""
+    police = sees_police_only(auditor)
     history = await _history(
-        pool, temporal, reference, source, auditor=auditor, purpose=purpose, fields=["timeline"]
+        pool,
+        temporal,
+        reference,
+        source,
+        auditor=auditor,
+        purpose=purpose,
+        fields=_shown("timeline", police),
     )
     response.headers["x-history-source"] = history.source
-    return await casebook.case_timeline(history, data_converter_for(settings))
+    return await casebook.case_timeline(history, data_converter_for(settings), police_only=police)
 
 
 @router.get("/replays")

@@ -15,9 +15,6 @@ from workflows.referral.actions import Actor
 
 SERVICE = "panel"
 
-# Police-only parts of a gateway assessment: nobody in the panel service ever sees them.
-POLICE_ONLY_FIELDS = frozenset({"deconfliction", "database_checks"})
-
 # A person or guardian acts through the consent portal, whose token names the one case it is
 # for: subject `consent:<reference>` (the portal issues it with the consent request).
 CONSENT_SUBJECT_PREFIX = "consent:"

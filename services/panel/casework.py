@@ -121,7 +121,7 @@ async def case_view(
             status=status,
             decisions=None
             if decisions is None
-            else [DecisionView.model_validate(views.without_police_fields(d)) for d in decisions],
+            else [DecisionView.model_validate(views.decision_for(principal, d)) for d in decisions],
             chronology=chronology(await store.case_events(conn, referral_id), decisions or []),
             consent=views.consent_records(
                 await records.actions_for_case(conn, keyring, referral_id, views.CONSENT_ACTIONS)

@@ -7,10 +7,11 @@ from typing import Any
 
 import asyncpg
 
+from safeguard.auth.staff import StaffPrincipal
 from safeguard.db.pool import Connection
 from safeguard.fieldcrypt.keyring import Keyring
+from safeguard.police_only import POLICE_ONLY_FIELDS, sees_police_only
 from services.panel import records
-from services.panel.access import POLICE_ONLY_FIELDS
 from services.panel.factors import FACTORS, Dimension
 from services.panel.models import (
     AssessmentRead,
@@ -29,8 +30,10 @@ Row = Mapping[str, Any] | asyncpg.Record
 PLAN_ACTIONS = ("record_panel_decision", "revise_support_plan", "record_support_review")
 
 
-def without_police_fields(record: DecisionRecord) -> dict[str, Any]:
-    """A decision with its police-only detail (deconfliction, database checks) removed."""
+def decision_for(principal: StaffPrincipal, record: DecisionRecord) -> dict[str, Any]:
+    """A decision as `principal` may see it: police-only detail removed unless police."""
+    if sees_police_only(principal):
+        return record.model_dump()
     detail = {k: v for k, v in record.detail.items() if k not in POLICE_ONLY_FIELDS}
     return record.model_dump() | {"detail": detail}
 

@@ -48,10 +48,16 @@ class Staff:
     key: dict[str, Any]
 
     def headers(
-        self, role: Role, subject: str | None = None, areas: tuple[str, ...] = (AREA,)
+        self,
+        role: Role,
+        subject: str | None = None,
+        areas: tuple[str, ...] = (AREA,),
+        agency: str | None = None,
     ) -> dict[str, str]:
         """Authorization (and a stated purpose) for one staff member."""
-        principal = StaffPrincipal(subject=subject or f"{role.value}-1", role=role, areas=areas)
+        principal = StaffPrincipal(
+            subject=subject or f"{role.value}-1", role=role, areas=areas, agency=agency
+        )
         token = mint(
             self.key,
             principal=principal,

@@ -9,11 +9,13 @@ from typing import Any
 from temporalio.client import Client
 from temporalio.service import RetryConfig
 
+from safeguard.auth.service_identity import ServiceClient
 from safeguard.codes import Role, Stage
 from services.intake import store as intake_store
 from tests.assessment.conftest import AREA, OTHER_AREA, Assessment, serve_assessment
 from tests.assessment.proxy import proxy_to
 from tests.helpers import assert_eventually, free_port
+from tests.service_auth import service_headers
 
 ASSESSMENT: dict[str, Any] = {
     "outcome": "POLICE_LED",
@@ -80,6 +82,11 @@ async def test_auditor_reads_without_police_only_fields_and_cannot_write(
     assert ASSESSMENT["database_checks"] not in view.text
     assert "live_interest" not in view.text
 
+    # A police auditor (agency "police") is under the police-only rule's other arm.
+    police = system.staff.headers(Role.AUDITOR, "auditor-7", areas=(), agency="police")
+    seen = await system.http.get(f"{system.url}/v1/cases/{reference}", headers=police)
+    assert seen.json()["decisions"][0]["detail"]["database_checks"] == ASSESSMENT["database_checks"]
+
     refused = await system.http.post(
         f"{system.url}/v1/cases/{reference}/police-reviews",
         json={"decision": "close", "notes": "n/a"},
@@ -106,12 +113,17 @@ async def test_every_read_of_case_data_is_logged_with_its_fields(system: Assessm
     assert missing.status_code == 400
 
     rows = (await system.access_log())[before:]
+    # Each case view reads the form from intake with assessment's own token: intake logs that.
     assert [(r["subject"], r["role"], r["service"]) for r in rows] == [
+        ("svc-assessment", "service", "intake"),
         ("officer-17", "prevent_officer", "assessment"),
+        ("svc-assessment", "service", "intake"),
         ("auditor-2", "auditor", "assessment"),
         ("officer-17", "prevent_officer", "assessment"),
     ]
-    officer_row, auditor_row, inbox_row = rows
+    intake_row, officer_row, _, auditor_row, inbox_row = rows
+    assert intake_row["referral_id"] == officer_row["referral_id"]
+    assert "form.person" in intake_row["fields"]
     tasks = await system.tasks_of(reference)
     assert officer_row["referral_id"] == auditor_row["referral_id"] == tasks[0]["referral_id"]
     assert officer_row["purpose"] == "gateway assessment"
@@ -268,7 +280,7 @@ async def test_intake_down_leaves_a_named_gap(system: Assessment, temporal_clien
 async def test_intakes_internal_referral_answers_services_only(system: Assessment) -> None:
     earlier = await system.submit(given_names="Ali", family_name="Hart")
     reference = await system.submit(given_names="Ali", family_name="Hart")
-    token = {"Authorization": f"Bearer {system.settings.internal_api_token.get_secret_value()}"}
+    token = service_headers(system.settings, ServiceClient.ASSESSMENT)
     tasks = {ref: (await system.tasks_of(ref))[0]["referral_id"] for ref in (earlier, reference)}
     url = f"{system.intake}/internal/v1/referrals/{tasks[reference]}"
 

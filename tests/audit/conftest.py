@@ -47,11 +47,13 @@ class Audit:
     task_queue: str
     key: dict[str, Any]
 
-    def headers(self, role: Role = Role.AUDITOR, subject: str = "auditor-1") -> dict[str, str]:
-        """A staff token of `role`, with a stated purpose."""
+    def headers(
+        self, role: Role = Role.AUDITOR, subject: str = "auditor-1", agency: str | None = None
+    ) -> dict[str, str]:
+        """A staff token of `role` (of `agency`), with a stated purpose."""
         token = mint(
             self.key,
-            principal=StaffPrincipal(subject=subject, role=role),
+            principal=StaffPrincipal(subject=subject, role=role, agency=agency),
             issuer="safeguard-dev",
             audience="safeguard",
             ttl_seconds=600,

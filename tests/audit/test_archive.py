@@ -85,3 +85,42 @@ async def test_only_auditors_read_histories_and_every_read_is_logged(audit: Audi
         ("auditor-1", "auditor", ["history"], "annual audit of closed cases")
     ]
     assert chained == 1
+
+
+def _payload_text(document: Any) -> str:
+    """Every payload of an exported history, decoded, as one text."""
+    if isinstance(document, dict):
+        data = document.get("data") if "metadata" in document else None
+        inner = "".join(_payload_text(v) for v in document.values())
+        return inner + (base64.b64decode(data).decode() if isinstance(data, str) else "")
+    if isinstance(document, list):
+        return "".join(_payload_text(v) for v in document)
+    return ""
+
+
+async def test_police_only_fields_reach_police_auditors_alone(audit: Audit) -> None:
+    reference, handle = await audit.open_case()
+    await audit.close_with_no_further_action(handle)
+    cases = f"{audit.url}/v1/cases/{reference}"
+    police = audit.headers(subject="auditor-9", agency="police")
+    for who, headers, shown in (("auditor", audit.headers(), False), ("police", police, True)):
+        timeline = (await audit.http.get(f"{cases}/timeline", headers=headers)).json()
+        decision = next(entry for entry in timeline if entry["kind"] == "decision")
+        recorded = decision["detail"] | decision["reasons"]  # free text is among the reasons
+        assert ("database_checks" in recorded) is shown, who
+        assert ("deconfliction" in recorded) is shown, who
+        exported = (await audit.http.get(f"{cases}/history", headers=headers)).json()
+        payloads = _payload_text(exported)
+        assert ("database_checks" in payloads) is shown, who
+        assert ("PNC and local intelligence" in payloads) is shown, who
+    async with audit.pool.acquire() as conn:
+        fields = await conn.fetch(
+            "SELECT subject, fields FROM audit.access_log WHERE service = 'audit' ORDER BY id"
+        )
+    police_reads = [row["fields"] for row in fields if row["subject"] == "auditor-9"]
+    assert police_reads[0] == [
+        "timeline",
+        "timeline.database_checks",
+        "timeline.deconfliction",
+    ]
+    assert [row["fields"] for row in fields if row["subject"] == "auditor-1"][0] == ["timeline"]

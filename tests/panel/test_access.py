@@ -111,6 +111,12 @@ async def test_police_only_fields_never_reach_panel_roles(system: Pipeline) -> N
         for hidden in ("deconfliction", "database_checks", "live_interest", "PNC"):
             assert hidden not in text, (role, hidden)
 
+    # The one rule's other arm: a police auditor sees them (a police panel member does not).
+    police = system.staff.headers(Role.AUDITOR, "auditor-7", areas=(), agency="police")
+    view = await d.ok("GET", f"/v1/cases/{reference}", headers=police)
+    gateway = next(x for x in view["decisions"] if x["action"] == "record_gateway_assessment")
+    assert gateway["detail"]["database_checks"] == GATEWAY["database_checks"]
+
 
 async def test_providers_see_and_update_only_their_items(system: Pipeline) -> None:
     d = system.driver
