@@ -5,12 +5,17 @@ service under uvicorn in its own process, as `safeguard run` does. For each conc
 it drives POST /v1/referrals for a fixed time, then raw `start_workflow` calls with the same
 input on the same Temporal server; the ratio of the two throughputs is intake's overhead.
 No worker runs, so both measure accepting and starting a case, not running it.
+
+`--encryption both` (the default) runs a second intake process with personal-field encryption
+off (SAFEGUARD_FIELDS__ENCRYPT=false, its own database in the same PostgreSQL) and drives both
+at each level in the same run, so the table shows what field encryption costs beside the rest.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import random
 import shutil
@@ -41,6 +46,8 @@ from workflows.referral.models import ReferralWorkflowInput
 from workflows.referral.workflows import ReferralWorkflow
 
 TASK_QUEUE = "bench-intake"
+# Slices per measurement of each intake (see `alternating`).
+ROUNDS = 4
 
 
 @dataclass(frozen=True)
@@ -133,9 +140,14 @@ def raw_call(client: Client, settings: Settings, run: str) -> Callable[[int], Aw
     return call
 
 
-async def start_intake(settings: Settings, port: int, logs: Path) -> asyncio.subprocess.Process:
+async def start_intake(
+    settings: Settings, port: int, logs: Path, *, encrypt: bool = True
+) -> asyncio.subprocess.Process:
     """The intake service in its own process, as `safeguard run` starts it."""
     env = os.environ | {
+        "SAFEGUARD_DATABASE_URL": settings.database_dsn(),
+        "SAFEGUARD_FIELDS__ENCRYPT": str(encrypt).lower(),
+        "SAFEGUARD_KAFKA_CONSUMER_GROUP_PREFIX": f"bench-{'sealed' if encrypt else 'plain'}",
         "SAFEGUARD_DATA_DIR": str(settings.data_dir),
         "SAFEGUARD_STACK__POSTGRES": str(settings.stack.postgres),
         "SAFEGUARD_STACK__KAFKA": str(settings.stack.kafka),
@@ -184,40 +196,133 @@ async def register_bench_client(settings: Settings) -> str:
     return key.token
 
 
-def report(level: int, api: Result, raw: Result) -> None:
-    """One line of the results table."""
-    print(
-        f"{level:>5} | {api.rate:8.1f} {api.percentile(50):8.1f} {api.percentile(99):8.1f}"
-        f" | {raw.rate:8.1f} {raw.percentile(50):8.1f} {raw.percentile(99):8.1f}"
-        f" | {api.rate / raw.rate:6.2f}"
-    )
+@dataclass(frozen=True)
+class Target:
+    """One running intake: its label in the table, address and partner key."""
+
+    label: str
+    url: str
+    token: str
+
+
+def _cells(result: Result) -> str:
+    return f"{result.rate:8.1f} {result.percentile(50):8.1f} {result.percentile(99):8.1f}"
+
+
+def report(level: int, apis: list[Result], raw: Result) -> None:
+    """One line of the results table; with two intakes, the first's rate over the second's."""
+    cells = " | ".join(_cells(api) for api in [*apis, raw])
+    ratios = f"{apis[0].rate / raw.rate:6.2f}"
+    if len(apis) == 2:
+        ratios += f" {apis[0].rate / apis[1].rate:6.2f}"
+    print(f"{level:>5} | {cells} | {ratios}")
+
+
+def header(targets: list[Target]) -> None:
+    """The table's two header lines."""
+    titles = [f"intake API, {t.label}" for t in targets] + ["raw start_workflow"]
+    print(f"{'':>5} | " + " | ".join(f"{title:^26}" for title in titles) + " |")
+    columns = [f"{'ref/s':>8} {'p50 ms':>8} {'p99 ms':>8}" for _ in targets]
+    columns.append(f"{'wf/s':>8} {'p50 ms':>8} {'p99 ms':>8}")
+    ratios = f"{'ratio':>6}" + (f" {'on/off':>6}" if len(targets) == 2 else "")
+    print(f"{'conc':>5} | " + " | ".join(columns) + f" | {ratios}")
 
 
 async def measure(
-    settings: Settings, url: str, token: str, levels: list[int], seconds: float
+    settings: Settings, targets: list[Target], levels: list[int], seconds: float
 ) -> None:
-    """The table: API and raw start_workflow at each concurrency level."""
+    """The table: each intake's API and raw start_workflow at each concurrency level."""
     client = await connect_temporal(settings)
     limits = httpx.Limits(max_connections=max(levels) * 2)
-    async with httpx.AsyncClient(base_url=url, limits=limits, timeout=30) as http:
-        await drive(api_call(http, token, "warm"), workers=4, seconds=2)
+    async with contextlib.AsyncExitStack() as stack:
+        https = [
+            await stack.enter_async_context(
+                httpx.AsyncClient(base_url=target.url, limits=limits, timeout=30)
+            )
+            for target in targets
+        ]
+        for http, target in zip(https, targets, strict=True):
+            await drive(api_call(http, target.token, f"warm{target.label}"), workers=4, seconds=2)
         await drive(raw_call(client, settings, "warm"), workers=4, seconds=1)
-        print(f"{'':>5} | {'intake API':^26} | {'raw start_workflow':^26} |")
-        print(
-            f"{'conc':>5} | {'ref/s':>8} {'p50 ms':>8} {'p99 ms':>8} | {'wf/s':>8} {'p50 ms':>8}"
-            f" {'p99 ms':>8} | {'ratio':>6}"
-        )
+        header(targets)
         for level in levels:
-            api = await drive(api_call(http, token, f"c{level}"), workers=level, seconds=seconds)
+            apis = await alternating(https, targets, level=level, seconds=seconds)
             raw = await drive(
                 raw_call(client, settings, f"c{level}"), workers=level, seconds=seconds
             )
-            report(level, api, raw)
+            report(level, apis, raw)
 
 
-async def main(levels: list[int], seconds: float) -> None:
+async def alternating(
+    https: list[httpx.AsyncClient], targets: list[Target], *, level: int, seconds: float
+) -> list[Result]:
+    """Each intake driven in ROUNDS slices, which goes first alternating, so a load that drifts
+    on a shared machine falls on both alike."""
+    parts: list[list[Result]] = [[] for _ in targets]
+    for number in range(ROUNDS):
+        order = list(range(len(targets)))
+        for index in order if number % 2 == 0 else order[::-1]:
+            run = f"c{level}{targets[index].label}r{number}"
+            call = api_call(https[index], targets[index].token, run)
+            parts[index].append(await drive(call, workers=level, seconds=seconds / ROUNDS))
+    return [merged(found) for found in parts]
+
+
+def merged(results: list[Result]) -> Result:
+    """Slices of one measurement as one."""
+    return Result(
+        calls=sum(r.calls for r in results),
+        seconds=sum(r.seconds for r in results),
+        latencies=[latency for r in results for latency in r.latencies],
+    )
+
+
+async def plain_database(settings: Settings) -> Settings:
+    """A second database for the intake without encryption, its references apart from the first.
+
+    Both intakes start workflows on one Temporal server, whose ids come from references.
+    """
+    admin = await asyncpg.connect(settings.database_dsn())
+    try:
+        await admin.execute("CREATE DATABASE bench_plain")
+    finally:
+        await admin.close()
+    plain = settings.model_copy(
+        update={"database_url": settings.database_dsn().rsplit("/", 1)[0] + "/bench_plain"}
+    )
+    await migrate(plain.database_dsn())
+    conn = await asyncpg.connect(plain.database_dsn())
+    try:
+        year = datetime.now(UTC).year
+        await conn.executemany(
+            "INSERT INTO intake.reference_counters (year, last_serial) VALUES ($1, 500000)",
+            [(year,), (year + 1,)],
+        )
+    finally:
+        await conn.close()
+    return plain
+
+
+async def start_targets(
+    settings: Settings, encryption: str, ports: list[int], root: Path
+) -> tuple[list[Target], list[asyncio.subprocess.Process]]:
+    """The intake processes `--encryption` asks for, each with a partner key."""
+    modes = {"both": [True, False], "on": [True], "off": [False]}[encryption]
+    targets, processes = [], []
+    for encrypt, port in zip(modes, ports, strict=False):
+        label = "encrypted" if encrypt else "plain"
+        own = settings if encrypt else await plain_database(settings)
+        token = await register_bench_client(own)
+        processes.append(
+            await start_intake(own, port, root / f"intake-{label}.log", encrypt=encrypt)
+        )
+        targets.append(Target(label, f"http://127.0.0.1:{port}", token))
+    return targets, processes
+
+
+async def main(levels: list[int], seconds: float, encryption: str) -> None:
     root = Path(tempfile.mkdtemp(prefix="safeguard-bench-intake-"))
-    pg, kafka, controller, temporal, ui, intake_port = free_ports(6)
+    pg, kafka, controller, temporal, ui, intake_port, plain_port = free_ports(7)
     ports = StackPorts(
         postgres=pg, kafka=kafka, kafka_controller=controller, temporal=temporal, temporal_ui=ui
     )
@@ -226,21 +331,23 @@ async def main(levels: list[int], seconds: float) -> None:
     stack = Stack(
         data_dir=settings.data_dir, ports=ports, components=("postgres", "kafka", "temporal")
     )
-    process = None
+    processes: list[asyncio.subprocess.Process] = []
     try:
         started = time.perf_counter()
         await stack.up()
         await migrate(settings.database_dsn())
         await create_topics(settings)
-        token = await register_bench_client(settings)
-        process = await start_intake(settings, intake_port, root / "intake.log")
+        targets, processes = await start_targets(
+            settings, encryption, [intake_port, plain_port], root
+        )
         print(
             f"stack and intake up in {time.perf_counter() - started:.1f} s;"
-            f" {seconds:.0f} s per measurement; ratio = API ref/s / raw wf/s\n"
+            f" {seconds:.0f} s per measurement; ratio = API ref/s / raw wf/s;"
+            " on/off = encrypted ref/s / plain ref/s\n"
         )
-        await measure(settings, f"http://127.0.0.1:{intake_port}", token, levels, seconds)
+        await measure(settings, targets, levels, seconds)
     finally:
-        if process is not None:
+        for process in processes:
             process.terminate()
             await process.wait()
         await stack.down()
@@ -251,5 +358,12 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--levels", default="1,8,32", help="concurrency levels, comma-separated")
     parser.add_argument("--seconds", type=float, default=10.0, help="length of each measurement")
+    parser.add_argument(
+        "--encryption",
+        choices=["both", "on", "off"],
+        default="both",
+        help="personal-field encryption: both (side by side, same run), on or off",
+    )
     options = parser.parse_args()
-    asyncio.run(main([int(n) for n in options.levels.split(",")], options.seconds))
+    levels = [int(n) for n in options.levels.split(",")]
+    asyncio.run(main(levels, options.seconds, options.encryption))
