@@ -9,6 +9,7 @@ from temporalio.common import SearchAttributeKey
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.converter import DataConverter
 from temporalio.runtime import Runtime
+from temporalio.service import TLSConfig
 
 from safeguard.case_tracing import CaseTracingInterceptor
 from safeguard.codec import EncryptionCodec, decode_key
@@ -34,6 +35,21 @@ def data_converter_for(settings: Settings) -> DataConverter:
     return dataclasses.replace(pydantic_data_converter, payload_codec=codec_for(settings))
 
 
+def tls_config_for(settings: Settings) -> TLSConfig | bool:
+    """Mutual TLS from `temporal_tls` (False: plain text, refused in production)."""
+    if settings.environment == "production":
+        settings.temporal_tls.refuse_plaintext()
+    files = settings.temporal_tls.read()
+    if files is None:
+        return False
+    return TLSConfig(
+        client_cert=files.client_cert,
+        client_private_key=files.client_key,
+        server_root_ca_cert=files.server_ca,
+        domain=files.server_name,
+    )
+
+
 async def connect_temporal(settings: Settings, *, runtime: Runtime | None = None) -> Client:
     """Connect to the configured Temporal frontend; workers inherit the interceptors.
 
@@ -44,5 +60,6 @@ async def connect_temporal(settings: Settings, *, runtime: Runtime | None = None
         namespace=settings.temporal_namespace,
         data_converter=data_converter_for(settings),
         interceptors=[CaseTracingInterceptor()],
+        tls=tls_config_for(settings),
         runtime=runtime,
     )
