@@ -39,6 +39,8 @@ sys.path.insert(0, str(Path(__file__).parent))
 sys.path.insert(0, str(Path(__file__).parent.parent))
 from inbox_data import Case, areas, load, make_cases  # noqa: E402
 
+from safeguard.auth.service_identity import ServiceClient  # noqa: E402
+from safeguard.auth.service_tokens import bearer, mint_service_token  # noqa: E402
 from safeguard.auth.staff import StaffPrincipal, development_signing_key, mint, public_key_set  # noqa: E402
 from safeguard.codes import Role  # noqa: E402
 from safeguard.db.migrate import migrate  # noqa: E402
@@ -265,12 +267,13 @@ async def measure_case_view(
     pool: asyncpg.Pool[asyncpg.Record],
     client: Client,
     intake_url: str,
-    key: dict[str, Any],
+    keys: tuple[dict[str, Any], dict[str, Any]],
     live: list[Case],
     count: int,
 ) -> None:
     """The case view through HTTP beside its parts: read-model SELECTs, intake, Temporal."""
     rng = random.Random(7)
+    key, service_key = keys
     headers = {case.area: staff_token(key, Role.PREVENT_OFFICER, (case.area,)) for case in live}
 
     def pick() -> Case:
@@ -297,7 +300,15 @@ async def measure_case_view(
                 "SELECT * FROM assessment.tasks WHERE referral_id = $1", case.referral_id
             )
 
-    intake_headers = {"Authorization": "Bearer dev-internal-token"}
+    # Assessment's own development token, signed by the key of the services' data dir.
+    intake_headers = bearer(
+        mint_service_token(
+            service_key,
+            client=ServiceClient.ASSESSMENT,
+            audience="safeguard-internal",
+            ttl_seconds=3600,
+        )
+    )
 
     async def intake() -> None:
         answer = await http.get(
@@ -408,7 +419,13 @@ async def main(cases_count: int, requests: int, live_count: int) -> None:
             await timed(lambda: _get(http, "/v1/tasks", officer), 50)  # warm up
             await measure_inbox(http, pool, key, requests)
             await measure_case_view(
-                http, pool, client, f"http://127.0.0.1:{intake_port}", key, live, requests
+                http,
+                pool,
+                client,
+                f"http://127.0.0.1:{intake_port}",
+                (key, development_signing_key(settings.data_dir)),
+                live,
+                requests,
             )
         await pool.close()
     finally:

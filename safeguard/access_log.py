@@ -9,6 +9,7 @@ from uuid import UUID
 from fastapi import Header
 
 from safeguard.audit.chain import Entry, append
+from safeguard.auth.service_identity import SERVICE_ROLE, ServicePrincipal
 from safeguard.auth.staff import StaffPrincipal
 from safeguard.db.pool import Connection
 from safeguard.errors import ProblemError
@@ -38,12 +39,39 @@ async def record_read(
     purpose: str,
 ) -> None:
     """Record a read in the caller's transaction (so no data leaves unlogged), and chain it."""
+    reader = (principal.subject, principal.role.value)
+    await _record(conn, service, reader, referral_id, fields, purpose)
+
+
+async def record_service_read(
+    conn: Connection,
+    *,
+    service: str,
+    caller: ServicePrincipal,
+    referral_id: UUID,
+    fields: Sequence[str],
+    purpose: str,
+) -> None:
+    """Record another service's read through `service`'s internal API: the reader is the
+    calling service's client, its role `service`."""
+    await _record(conn, service, (caller.client_id, SERVICE_ROLE), referral_id, fields, purpose)
+
+
+async def _record(
+    conn: Connection,
+    service: str,
+    reader: tuple[str, str],
+    referral_id: UUID | None,
+    fields: Sequence[str],
+    purpose: str,
+) -> None:
+    subject, role = reader
     await conn.execute(
         "INSERT INTO audit.access_log (service, subject, role, referral_id, fields, purpose)"
         " VALUES ($1, $2, $3, $4, $5, $6)",
         service,
-        principal.subject,
-        principal.role,
+        subject,
+        role,
         referral_id,
         list(fields),
         purpose,
@@ -54,8 +82,8 @@ async def record_read(
         Entry(
             kind="read",
             action=f"{service}.read",
-            actor=principal.subject,
-            role=principal.role,
+            actor=subject,
+            role=role,
             referral_id=referral_id,
             detail={"fields": list(fields), "purpose": purpose},
         ),

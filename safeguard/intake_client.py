@@ -14,6 +14,7 @@ from uuid import UUID
 import httpx
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from safeguard.auth.service_tokens import ServiceTokenUnavailableError, TokenSource, bearer
 from safeguard.settings import Settings
 
 
@@ -49,21 +50,25 @@ class Fetched:
 
 
 class ReferralClient:
-    """Calls intake's internal API with the shared service token."""
+    """Calls intake's internal API with the calling service's own token (`referral-forms.read`)."""
 
-    def __init__(self, settings: Settings, http: httpx.AsyncClient) -> None:
+    def __init__(self, settings: Settings, http: httpx.AsyncClient, tokens: TokenSource) -> None:
         self._base = settings.intake_internal_base().rstrip("/")
-        self._token = settings.internal_api_token
+        self._tokens = tokens
         self._http = http
 
     async def fetch(self, referral_id: UUID) -> Fetched:
         """The stored referral; a gap (never an exception) if intake cannot give it."""
         url = f"{self._base}/internal/v1/referrals/{referral_id}"
-        headers = {"Authorization": f"Bearer {self._token.get_secret_value()}"}
         try:
-            answer = await self._http.get(url, headers=headers)
+            token = await self._tokens.token()
+            answer = await self._http.get(url, headers=bearer(token))
+        except ServiceTokenUnavailableError:
+            return Fetched(None, "intake unavailable (no service token from the identity provider)")
         except httpx.HTTPError as error:
             return Fetched(None, f"intake unavailable ({type(error).__name__})")
+        if answer.status_code == 401:
+            self._tokens.forget(token)
         if answer.status_code == 410:
             return Fetched(None, "redacted: retention ended and the form was erased")
         if answer.status_code != 200:

@@ -14,12 +14,10 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from safeguard.auth.claims import StaffClaimNames
 from safeguard.fieldcrypt.settings import FieldSettings
 from safeguard.policy import LifecyclePolicy
-from safeguard.temporal_tls import TemporalTlsSettings
 
 # Development only: a well-known key is no secret, so production refuses it.
 DEV_PAYLOAD_KEY_ID = "dev-1"
 DEV_PAYLOAD_KEY = "ZGV2ZWxvcG1lbnQta2V5LW5vdC1hLXNlY3JldC0wMDA="
-DEV_INTERNAL_API_TOKEN = "dev-internal-token"  # noqa: S105 - public by design; refused in production
 DEV_AUDIT_CHAIN_KEY = "dev-audit-chain-key"  # noqa: S105 - public by design; refused in production
 DEV_WEB_CLIENT_SECRET = "dev-web-client-secret"  # noqa: S105 - refused in production
 DEV_WEB_SESSION_KEY = "ZGV2ZWxvcG1lbnQtd2ViLXNlc3Npb24ta2V5LTAwMDA="  # noqa: S105 - refused in production
@@ -176,8 +174,6 @@ class Settings(BaseSettings):
     temporal_address: str | None = None
     temporal_namespace: str = "default"
     temporal_task_queue: str = "referrals"
-    # Mutual TLS to the frontend: each process's own certificate (production requires it).
-    temporal_tls: TemporalTlsSettings = Field(default_factory=TemporalTlsSettings)
     lifecycle: LifecyclePolicy = Field(default_factory=LifecyclePolicy)
     # Base64 AES-256 keys by id; payloads are encrypted under the active one. Rotate by adding
     # a key, making it active, and keeping the old one until no history needs it.
@@ -194,11 +190,13 @@ class Settings(BaseSettings):
     kafka_handler_max_attempts: int = 5
     kafka_handler_retry_seconds: float = 0.2
 
-    # Services' internal APIs, called with the shared bearer token (never exposed publicly).
+    # Services' internal APIs (never exposed publicly), called with each service's own token.
     intake_internal_url: str | None = None
     panel_internal_url: str | None = None
     service_auth: ServiceAuthSettings = Field(default_factory=ServiceAuthSettings)
-    internal_api_token: SecretStr = SecretStr(DEV_INTERNAL_API_TOKEN)
+    # Retired: one token shared by every service. Production refuses it, so a deployment that
+    # still sets it is told to give each calling service its own client credentials instead.
+    internal_api_token: SecretStr | None = None
     notifications: NotificationSettings = Field(default_factory=NotificationSettings)
     panel: PanelSettings = Field(default_factory=PanelSettings)
     telemetry: TelemetrySettings = Field(default_factory=TelemetrySettings)
@@ -233,11 +231,11 @@ class Settings(BaseSettings):
     def _no_placeholder_secrets_in_production(self) -> Settings:
         if self.environment == "production" and self._has_dev_payload_key():
             raise PlaceholderSecretError("the development payload key is not allowed in production")
-        if (
-            self.environment == "production"
-            and self.internal_api_token.get_secret_value() == DEV_INTERNAL_API_TOKEN
-        ):
-            raise PlaceholderSecretError("set SAFEGUARD_INTERNAL_API_TOKEN: the default is public")
+        if self.environment == "production" and self.internal_api_token is not None:
+            raise PlaceholderSecretError(
+                "SAFEGUARD_INTERNAL_API_TOKEN is retired: remove it and give each calling service "
+                "its own client credentials (SAFEGUARD_SERVICE_AUTH__CLIENT_ID and __CLIENT_SECRET)"
+            )
         if (
             self.environment == "production"
             and self.audit_chain_key.get_secret_value() == DEV_AUDIT_CHAIN_KEY

@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 import jwt
 import pytest
-from pydantic import SecretStr
+from pydantic import SecretStr, ValidationError
 
 from safeguard.auth.service_deps import service_verifier_for
 from safeguard.auth.service_identity import (
@@ -136,6 +136,19 @@ async def test_production_never_trusts_nor_mints_development_service_tokens(
             async with service_tokens(settings, ServiceClient.PANEL):
                 pass
     assert not (tmp_path / "keys").exists()
+
+
+def test_production_refuses_the_retired_shared_token(tmp_path: Path) -> None:
+    production = {
+        "environment": "production",
+        "data_dir": tmp_path,
+        "payload_keys": {"prod-1": "cHJvZHVjdGlvbi1wYXlsb2FkLWtleS0wMDAwMDAwMDA="},
+        "payload_active_key": "prod-1",
+        "audit_chain_key": "a-real-chain-key",
+    }
+    assert Settings.model_validate(production).internal_api_token is None
+    with pytest.raises(ValidationError, match="SAFEGUARD_INTERNAL_API_TOKEN is retired"):
+        Settings.model_validate(production | {"internal_api_token": "a-long-random-secret"})
 
 
 def test_permissions_come_from_roles_or_scope_and_nothing_else_counts() -> None:

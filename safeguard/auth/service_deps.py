@@ -8,7 +8,7 @@ production the development key also signs them, as `DEV_SERVICE_ISSUER`.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Header, Request
 
@@ -22,10 +22,22 @@ from safeguard.auth.staff import (
 )
 from safeguard.auth.staff_keys import StaticKeys
 from safeguard.auth.staff_verifier import StaffVerifier, verifier_for
-from safeguard.errors import ProblemError
+from safeguard.errors import ProblemError, documented_problem
 from safeguard.settings import Settings
 
 _CHALLENGE = {"WWW-Authenticate": 'Bearer realm="safeguard-internal"'}
+# For routes in an OpenAPI document: what `require_permission` answers with.
+SERVICE_TOKEN_PROBLEMS: dict[int | str, dict[str, Any]] = {
+    401: documented_problem(
+        "No service bearer token, or one that is invalid or expired (a staff token is none).",
+        {"WWW-Authenticate": {"schema": {"type": "string"}, "description": "`Bearer`"}},
+    ),
+    403: documented_problem("The service token does not grant this route's permission."),
+    503: documented_problem(
+        "The token's issuer cannot be asked for its keys right now; try again shortly.",
+        {"Retry-After": {"schema": {"type": "integer"}, "description": "Seconds to wait."}},
+    ),
+}
 
 
 def service_verifier_for(settings: Settings) -> StaffVerifier:

@@ -9,6 +9,8 @@ import httpx
 from fastapi import FastAPI
 from temporalio.client import Client
 
+from safeguard.auth.service_identity import ServiceClient
+from safeguard.auth.service_tokens import service_tokens
 from safeguard.events.topics import REFERRAL_EVENTS
 from safeguard.intake_client import ReferralClient
 from safeguard.lifespan import Subscription, service_lifespan
@@ -56,8 +58,12 @@ def create_app(
 def _with_intake(settings: Settings, base: Lifespan) -> Lifespan:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        async with base(app), httpx.AsyncClient(timeout=INTAKE_TIMEOUT_SECONDS) as http:
-            app.state.referrals = ReferralClient(settings, http)
+        async with (
+            base(app),
+            httpx.AsyncClient(timeout=INTAKE_TIMEOUT_SECONDS) as http,
+            service_tokens(settings, ServiceClient.ASSESSMENT) as tokens,
+        ):
+            app.state.referrals = ReferralClient(settings, http, tokens)
             yield
 
     return lifespan

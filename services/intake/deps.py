@@ -9,9 +9,8 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from safeguard.auth import ratelimit
 from safeguard.auth.credentials import Caller, CredentialError, authenticate
-from safeguard.auth.service_token import token_matches
 from safeguard.errors import ProblemError
-from safeguard.web import PoolDep, SettingsDep
+from safeguard.web import PoolDep
 from services.intake.starter import WorkflowStarter
 
 _bearer = HTTPBearer(
@@ -67,9 +66,3 @@ def _starter(request: Request) -> WorkflowStarter:
 
 
 StarterDep = Annotated[WorkflowStarter, Depends(_starter)]
-
-
-async def require_service_token(request: Request, settings: SettingsDep) -> None:
-    """Internal routes answer only services holding the internal API token."""
-    if not token_matches(request.headers.get("authorization"), settings.internal_api_token):
-        raise _unauthorised("Invalid service token", "Internal routes need the service token.")

@@ -9,6 +9,8 @@ from contextlib import AsyncExitStack, asynccontextmanager
 import httpx
 from fastapi import FastAPI
 
+from safeguard.auth.service_identity import ServiceClient
+from safeguard.auth.service_tokens import service_tokens
 from safeguard.background import running
 from safeguard.events.topics import REFERRAL_EVENTS
 from safeguard.fieldcrypt.setup import service_keyring
@@ -69,16 +71,19 @@ def _with_dispatcher(settings: Settings, base: Lifespan) -> Lifespan:
                 await stack.enter_async_context(_local_sink(settings))
             if settings.notifications.dispatch_enabled:
                 http = await stack.enter_async_context(httpx.AsyncClient(timeout=10.0))
+                tokens = await stack.enter_async_context(
+                    service_tokens(settings, ServiceClient.NOTIFICATIONS)
+                )
                 dispatcher = Dispatcher(
                     settings=settings.notifications,
                     pool=app.state.pool,
                     resolver=Resolver(
                         pool=app.state.pool,
-                        contacts=ContactsClient(settings, http),
+                        contacts=ContactsClient(settings, http, tokens),
                         keyring=keyring,
                     ),
                     senders=senders(settings, http),
-                    links=ConsentLinkClient(settings, http),
+                    links=ConsentLinkClient(settings, http, tokens),
                 )
                 await stack.enter_async_context(running(dispatcher.run()))
             yield

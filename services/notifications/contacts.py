@@ -8,6 +8,7 @@ from uuid import UUID
 import httpx
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from safeguard.auth.service_tokens import ServiceTokenUnavailableError, TokenSource, bearer
 from safeguard.settings import Settings
 from services.notifications.delivery import DeliveryError
 
@@ -42,21 +43,25 @@ class ReferralContacts(BaseModel):
 
 
 class ContactsClient:
-    """Calls intake's internal API with the shared service token."""
+    """Calls intake's internal API with the service's own token (`contacts.read`)."""
 
-    def __init__(self, settings: Settings, http: httpx.AsyncClient) -> None:
+    def __init__(self, settings: Settings, http: httpx.AsyncClient, tokens: TokenSource) -> None:
         self._base = settings.intake_internal_base().rstrip("/")
-        self._token = settings.internal_api_token
+        self._tokens = tokens
         self._http = http
 
     async def contacts(self, referral_id: UUID) -> ReferralContacts:
         """The referral's contacts; `DeliveryError` if they cannot be had."""
         url = f"{self._base}/internal/v1/referrals/{referral_id}/contacts"
-        headers = {"Authorization": f"Bearer {self._token.get_secret_value()}"}
         try:
-            answer = await self._http.get(url, headers=headers)
+            token = await self._tokens.token()
+            answer = await self._http.get(url, headers=bearer(token))
+        except ServiceTokenUnavailableError:
+            raise DeliveryError("no service token from the identity provider") from None
         except httpx.HTTPError as error:
             raise DeliveryError(f"intake contacts unavailable ({type(error).__name__})") from None
+        if answer.status_code == 401:
+            self._tokens.forget(token)
         if answer.status_code in (404, 410):
             # Unknown or erased: there is nobody left to tell.
             raise DeliveryError(f"intake has no contacts ({answer.status_code})", permanent=True)

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 import httpx
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from safeguard.auth.service_tokens import ServiceTokenUnavailableError, TokenSource, bearer
 from safeguard.settings import Settings
 from services.notifications.delivery import DeliveryError
 
@@ -45,24 +46,28 @@ class ConsentLink:
 
 
 class ConsentLinkClient:
-    """Calls the panel's internal API with the shared service token."""
+    """Calls the panel's internal API with the service's own token (`consent-links.issue`)."""
 
-    def __init__(self, settings: Settings, http: httpx.AsyncClient) -> None:
+    def __init__(self, settings: Settings, http: httpx.AsyncClient, tokens: TokenSource) -> None:
         self._base = settings.panel_internal_base().rstrip("/")
         self._public = settings.web_public_base()
-        self._token = settings.internal_api_token
+        self._tokens = tokens
         self._http = http
 
     async def issue(self, referral_id: UUID) -> ConsentLink:
         """A new link for the case; `DeliveryError` (retried) if the panel cannot give one."""
         url = f"{self._base}/internal/v1/consent-links"
-        headers = {"Authorization": f"Bearer {self._token.get_secret_value()}"}
         try:
+            token = await self._tokens.token()
             answer = await self._http.post(
-                url, json={"referral_id": str(referral_id)}, headers=headers
+                url, json={"referral_id": str(referral_id)}, headers=bearer(token)
             )
+        except ServiceTokenUnavailableError:
+            raise DeliveryError("no service token from the identity provider") from None
         except httpx.HTTPError as error:
             raise DeliveryError(f"consent links unavailable ({type(error).__name__})") from None
+        if answer.status_code == 401:
+            self._tokens.forget(token)
         if answer.status_code != 201:
             raise DeliveryError(f"consent links answered {answer.status_code}")
         try:

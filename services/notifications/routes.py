@@ -5,13 +5,14 @@ from __future__ import annotations
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Header, Query, Response
+from fastapi import APIRouter, Depends, Header, Query, Request, Response
 
 from safeguard.access_log import stated_purpose
-from safeguard.auth.service_token import token_matches
+from safeguard.auth.service_deps import SERVICE_TOKEN_PROBLEMS, require_permission
+from safeguard.auth.service_identity import Permission
 from safeguard.errors import ProblemError
 from safeguard.fieldcrypt.setup import KeyringDep
-from safeguard.web import PoolDep, SettingsDep
+from safeguard.web import PoolDep
 from services.notifications import directory, reads
 from services.notifications.access import Reader
 from services.notifications.models import (
@@ -27,6 +28,7 @@ from services.notifications.openapi import DETAIL_RESPONSES, LIST_RESPONSES
 from services.notifications.reads import LogQuery
 
 router = APIRouter(prefix="/v1/notifications", tags=["notifications"])
+_MANAGES_DIRECTORY = require_permission(Permission.DIRECTORY_MANAGE)
 Purpose = Annotated[str, Depends(stated_purpose)]
 
 
@@ -66,14 +68,19 @@ async def get_notification(
     )
 
 
-def _operator(settings: SettingsDep, authorization: Annotated[str | None, Header()] = None) -> None:
-    """Directory changes need the internal service token (operators and admin tooling)."""
-    if not token_matches(authorization, settings.internal_api_token):
-        raise ProblemError(401, "Unauthorized", "This route needs the internal service token.")
+async def _operator(
+    request: Request, authorization: Annotated[str | None, Header()] = None
+) -> None:
+    """Directory changes need a service token granting `directory.manage` (operators' tooling:
+    the `svc-admin` client in the development realm)."""
+    await _MANAGES_DIRECTORY(request, authorization)
 
 
 directory_router = APIRouter(
-    prefix="/v1/directory", tags=["directory"], dependencies=[Depends(_operator)]
+    prefix="/v1/directory",
+    tags=["directory"],
+    dependencies=[Depends(_operator)],
+    responses=SERVICE_TOKEN_PROBLEMS,
 )
 
 

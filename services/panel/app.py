@@ -9,6 +9,8 @@ import httpx
 from fastapi import FastAPI
 from temporalio.client import Client
 
+from safeguard.auth.service_identity import ServiceClient
+from safeguard.auth.service_tokens import service_tokens
 from safeguard.events.topics import REFERRAL_EVENTS
 from safeguard.fieldcrypt.setup import service_keyring
 from safeguard.intake_client import ReferralClient
@@ -88,9 +90,10 @@ def _with_intake(settings: Settings, base: Lifespan) -> Lifespan:
         async with (
             base(app),
             httpx.AsyncClient(timeout=INTAKE_TIMEOUT_SECONDS) as http,
+            service_tokens(settings, ServiceClient.PANEL) as tokens,
             service_keyring(settings, service=SERVICE) as keyring,
         ):
-            app.state.referrals = ReferralClient(settings, http)
+            app.state.referrals = ReferralClient(settings, http, tokens)
             app.state.keyring = keyring
             await seal_legacy_text(app.state.pool, keyring)
             yield

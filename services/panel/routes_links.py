@@ -6,8 +6,9 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Request
 
-from safeguard.auth.service_token import token_matches
-from safeguard.errors import PROBLEM_JSON, Problem, ProblemError
+from safeguard.auth.service_deps import require_permission
+from safeguard.auth.service_identity import Permission
+from safeguard.errors import PROBLEM_JSON, Problem
 from safeguard.errors import documented_problem as problem
 from safeguard.web import PoolDep, SettingsDep, TemporalDep
 from services.panel import consent_links
@@ -24,21 +25,10 @@ from services.panel.consent_links import (
 Responses = dict[int | str, dict[str, Any]]
 
 
-async def require_service_token(request: Request, settings: SettingsDep) -> None:
-    """Internal routes answer only services holding the internal API token."""
-    if not token_matches(request.headers.get("authorization"), settings.internal_api_token):
-        raise ProblemError(
-            401,
-            "Invalid service token",
-            "Internal routes need the service token.",
-            headers={"WWW-Authenticate": 'Bearer realm="panel-internal"'},
-        )
-
-
 internal_links_router = APIRouter(
     prefix="/internal/v1/consent-links",
     include_in_schema=False,
-    dependencies=[Depends(require_service_token)],
+    dependencies=[Depends(require_permission(Permission.CONSENT_LINKS_ISSUE))],
 )
 public_links_router = APIRouter(prefix="/public/v1/consent-links", tags=["consent links"])
 

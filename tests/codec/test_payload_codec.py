@@ -82,7 +82,6 @@ def production(**keys: str) -> Settings:
         environment="production",
         payload_keys={key_id: SecretStr(value) for key_id, value in keys.items()},
         payload_active_key=next(iter(keys)),
-        internal_api_token=SecretStr("a-real-internal-token"),
         audit_chain_key=SecretStr("a-real-audit-chain-key"),
     )
 

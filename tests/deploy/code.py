@@ -23,6 +23,7 @@ from fastapi import FastAPI
 from pydantic import BaseModel, PostgresDsn, SecretStr
 from starlette.routing import BaseRoute
 
+from safeguard.auth.service_identity import ServiceClient
 from safeguard.auth.staff import development_signing_key, public_key_set
 from safeguard.cli.main import app as cli_app
 from safeguard.settings import Settings
@@ -117,10 +118,24 @@ def web_addresses(settings: Settings) -> dict[str, str]:
 
 
 def talks_to_the_issuer(service: str) -> bool:
-    """Whether a service fetches from the staff issuer: it checks staff tokens (keys by
-    discovery) or signs staff in."""
+    """Whether a service fetches from the staff issuer: it checks staff or service tokens (keys
+    by discovery), signs staff in, or gets its own service tokens there."""
     app = (ROOT / "services" / service / "app.py").read_text()
-    return "staff=True" in app or "OidcClient(" in app
+    code = "".join(path.read_text() for path in (ROOT / "services" / service).glob("*.py"))
+    checks_service_tokens = "require_permission(" in code
+    return (
+        "staff=True" in app
+        or "OidcClient(" in app
+        or checks_service_tokens
+        or bool(calling_client(service))
+    )
+
+
+def calling_client(service: str) -> ServiceClient | None:
+    """The client a service calls others' internal APIs as (its app's token source), if any."""
+    app = (ROOT / "services" / service / "app.py").read_text()
+    found = re.search(r"service_tokens\(settings, ServiceClient\.(\w+)\)", app)
+    return ServiceClient[found.group(1)] if found else None
 
 
 @cache

@@ -10,12 +10,14 @@ from typing import Any
 import pytest
 import yaml
 
+from safeguard.auth.service_tokens import ClientCredentials, service_tokens
 from safeguard.auth.staff_verifier import verifier_for
 from safeguard.cli.run import SERVICES
 from safeguard.temporal import SEARCH_ATTRIBUTES, codec_for
 from tests.deploy.code import (
     LOOPBACK,
     PREFIX,
+    calling_client,
     check_command,
     endpoints,
     is_secret,
@@ -39,8 +41,8 @@ def _services() -> dict[str, Service]:
 
 
 def _ours() -> dict[str, Service]:
-    """The services built from the project's Dockerfile."""
-    return {name: s for name, s in _services().items() if "build" in s}
+    """The services built from the project's Dockerfile (Temporal's image is built elsewhere)."""
+    return {name: s for name, s in _services().items() if s.get("build") == "."}
 
 
 def _port(service: Service) -> int:
@@ -286,3 +288,22 @@ def test_staff_sign_in_and_the_apis_use_the_organisations_issuer_from_the_env_fi
     (web,) = [s for s in _http_services().values() if check_command(s["command"]) == "web"]
     settings = settings_from(_environment(web, tmp_path))
     assert web_addresses(settings)["issuer"] == settings.staff_oidc_issuer
+
+
+async def test_each_calling_service_has_client_credentials_of_its_own(tmp_path: Path) -> None:
+    raw = COMPOSE_FILE.read_text()
+    assert "SAFEGUARD_INTERNAL_API_TOKEN" not in raw, "the shared token is retired"
+    secrets_of: dict[str, str] = {}
+    for name, service in _ours().items():
+        served = check_command(service["command"])
+        client = calling_client(served) if served else None
+        if client is None:
+            assert "SAFEGUARD_SERVICE_AUTH__CLIENT_SECRET" not in service["environment"], name
+            continue
+        secrets_of[client.value] = service["environment"]["SAFEGUARD_SERVICE_AUTH__CLIENT_SECRET"]
+        settings = settings_from(_environment(service, tmp_path))
+        assert settings.service_auth.client_id == client.value
+        async with service_tokens(settings, client) as tokens:
+            assert isinstance(tokens, ClientCredentials)
+    assert set(secrets_of) == {"svc-assessment", "svc-panel", "svc-notifications"}
+    assert len(set(secrets_of.values())) == len(secrets_of), "one secret per client"

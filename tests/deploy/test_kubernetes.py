@@ -12,11 +12,13 @@ from urllib.parse import urlsplit
 import pytest
 import yaml
 
+from safeguard.auth.service_tokens import ClientCredentials, service_tokens
 from safeguard.auth.staff_verifier import verifier_for
 from safeguard.cli.run import SERVICES
 from safeguard.temporal import codec_for
 from tests.deploy.code import (
     LOOPBACK,
+    calling_client,
     check_command,
     endpoints,
     is_secret,
@@ -375,3 +377,27 @@ def test_staff_sign_in_is_at_the_issuer_the_apis_trust(overlay: Path, tmp_path: 
     web = _container(_web(docs))
     refs = {e["name"] for e in web["env"] if "valueFrom" in e}
     assert {"SAFEGUARD_WEB__OIDC_CLIENT_SECRET", "SAFEGUARD_WEB__SESSION_KEY"} <= refs
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS, ids=_ids(OVERLAYS))
+async def test_each_calling_service_has_client_credentials_of_its_own(
+    overlay: Path, tmp_path: Path
+) -> None:
+    docs = kustomize(overlay)
+    secret_keys: dict[str, str] = {}
+    for doc in _workloads(docs):
+        env = {entry["name"]: entry for entry in _container(doc).get("env", [])}
+        assert "SAFEGUARD_INTERNAL_API_TOKEN" not in env, "the shared token is retired"
+        service = check_command(_container(doc)["command"])
+        client = calling_client(service) if service else None
+        if client is None:
+            assert "SAFEGUARD_SERVICE_AUTH__CLIENT_SECRET" not in env, service
+            continue
+        secret = env["SAFEGUARD_SERVICE_AUTH__CLIENT_SECRET"]["valueFrom"]["secretKeyRef"]
+        secret_keys[client.value] = secret["key"]
+        settings = settings_from(_environment(docs, doc, tmp_path))
+        assert settings.service_auth.client_id == client.value
+        async with service_tokens(settings, client) as tokens:
+            assert isinstance(tokens, ClientCredentials)
+    assert set(secret_keys) == {"svc-assessment", "svc-panel", "svc-notifications"}
+    assert len(set(secret_keys.values())) == len(secret_keys), "one secret per client"

@@ -126,6 +126,5 @@ def _production(fields: dict[str, object]) -> dict[str, object]:
         "fields": fields,
         "payload_keys": {"prod-1": key},
         "payload_active_key": "prod-1",
-        "internal_api_token": "a-real-token",
         "audit_chain_key": "a-real-chain-key",
     }

@@ -24,6 +24,7 @@ import httpx
 import pytest
 from temporalio.client import Client
 
+from safeguard.auth.service_identity import ServiceClient
 from safeguard.codes import Stage
 from safeguard.db.pool import Pool
 from safeguard.events.contracts import CaseRedacted
@@ -44,6 +45,7 @@ from tests.intake.clients import register_client
 from tests.intake.conftest import Intake
 from tests.intake.forms import school_form
 from tests.servers import serve
+from tests.service_auth import service_headers
 
 
 def _marked_form() -> tuple[dict[str, Any], list[str]]:
@@ -182,8 +184,9 @@ async def test_rotation_rewraps_keys_and_leaves_the_forms_alone(
         after = await _sealed_and_wrapped(pool)
         # The running service opens the forms through the re-wrapped keys.
         ids = [await _id_of(pool, reference) for reference in references]
+        notifications = service_headers(own_settings, ServiceClient.NOTIFICATIONS)
         contacts = [
-            await intake.http.get(f"/internal/v1/referrals/{i}/contacts", headers=_SERVICE)
+            await intake.http.get(f"/internal/v1/referrals/{i}/contacts", headers=notifications)
             for i in ids
         ]
     assert [a.status_code for a in contacts] == [200, 200], contacts[0].text
@@ -223,9 +226,6 @@ async def test_forms_stored_before_encryption_are_sealed_and_still_linked(
     assert row is not None and row["form"] is None and row["form_sealed"] is not None
     assert row["person_key"] != plain_key
     assert [link["referral_id"] for link in linked] == [legacy_id]
-
-
-_SERVICE = {"Authorization": "Bearer dev-internal-token"}
 
 
 async def _sealed_and_wrapped(pool: Pool) -> list[tuple[bytes, str]]:

@@ -8,9 +8,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
+import httpx
 import pytest
 from aiokafka import AIOKafkaProducer
 
+from safeguard.auth.service_identity import ServiceClient
 from safeguard.codes import ClosureReason, Stage
 from safeguard.events.contracts import CaseClosed, CaseRedacted, DomainEvent
 from safeguard.events.topics import REFERRAL_EVENTS
@@ -18,8 +20,16 @@ from safeguard.settings import Settings
 from tests.helpers import assert_eventually
 from tests.intake.conftest import Intake
 from tests.intake.forms import public_form, school_form
+from tests.service_auth import service_headers
 
-TOKEN = {"Authorization": "Bearer dev-internal-token"}
+
+def _notifications(settings: Settings) -> dict[str, str]:
+    return service_headers(settings, ServiceClient.NOTIFICATIONS)
+
+
+async def _contacts(intake: Intake, settings: Settings, referral_id: UUID) -> httpx.Response:
+    url = f"/internal/v1/referrals/{referral_id}/contacts"
+    return await intake.http.get(url, headers=_notifications(settings))
 
 
 async def _publish(settings: Settings, event: DomainEvent) -> None:
@@ -81,14 +91,14 @@ async def test_closed_then_redacted(intake: Intake, settings: Settings) -> None:
     assert row["reference"] == reference and row["sector"] == "education"
     assert row["concern_type"] == "mixed_unclear_unstable" and row["received_at"]
     assert await intake.count("SELECT count(*) FROM intake.idempotency_keys") == 0
-    gone = await intake.http.get(f"/internal/v1/referrals/{referral_id}/contacts", headers=TOKEN)
+    gone = await _contacts(intake, settings, referral_id)
     assert gone.status_code == 410
     assert await status() == "closed"
 
 
-async def test_contacts_of_a_child_go_to_a_guardian(intake: Intake) -> None:
+async def test_contacts_of_a_child_go_to_a_guardian(intake: Intake, settings: Settings) -> None:
     _, referral_id = await _submit(intake, school_form())
-    answer = await intake.http.get(f"/internal/v1/referrals/{referral_id}/contacts", headers=TOKEN)
+    answer = await _contacts(intake, settings, referral_id)
     assert answer.status_code == 200, answer.text
     assert answer.json() == {
         "referral_id": str(referral_id),
@@ -101,11 +111,11 @@ async def test_contacts_of_a_child_go_to_a_guardian(intake: Intake) -> None:
     }
 
 
-async def test_contacts_of_an_adult_go_to_the_person(intake: Intake) -> None:
+async def test_contacts_of_an_adult_go_to_the_person(intake: Intake, settings: Settings) -> None:
     form = public_form()
     form["person"].update(email="taylor@example.org", phone="07700 900789")
     _, referral_id = await _submit(intake, form)
-    answer = await intake.http.get(f"/internal/v1/referrals/{referral_id}/contacts", headers=TOKEN)
+    answer = await _contacts(intake, settings, referral_id)
     assert answer.json()["consent_contact"] == {
         "route_hint": "person",
         "email": "taylor@example.org",
@@ -124,19 +134,21 @@ async def test_contacts_need_the_service_token(intake: Intake, headers: dict[str
         assert answer.status_code == 401
 
 
-async def test_contacts_are_not_in_the_partner_openapi(intake: Intake) -> None:
+async def test_contacts_are_not_in_the_partner_openapi(intake: Intake, settings: Settings) -> None:
     spec = (await intake.http.get("/openapi.json")).json()
     assert not [path for path in spec["paths"] if "internal" in path]
     missing = await intake.http.get(
-        f"/internal/v1/referrals/{uuid.uuid4()}/contacts", headers=TOKEN
+        f"/internal/v1/referrals/{uuid.uuid4()}/contacts", headers=_notifications(settings)
     )
     assert missing.status_code == 404
 
 
-async def test_no_personal_data_in_logs(intake: Intake, caplog: pytest.LogCaptureFixture) -> None:
+async def test_no_personal_data_in_logs(
+    intake: Intake, settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
     caplog.set_level(logging.DEBUG)
     _, referral_id = await _submit(intake, school_form())
-    await intake.http.get(f"/internal/v1/referrals/{referral_id}/contacts", headers=TOKEN)
+    await _contacts(intake, settings, referral_id)
     bad = school_form(date_of_birth="2999-01-01")
     await intake.http.post("/v1/referrals", json=bad, headers=intake.agency_a)
     logged = caplog.text

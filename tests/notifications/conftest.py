@@ -17,7 +17,7 @@ from safeguard.db.pool import Pool, create_pool
 from safeguard.settings import NotificationSettings, Settings
 from services.notifications.sink import SmtpSink
 from tests.helpers import free_port
-from tests.notifications.standins import TOKEN, Contacts
+from tests.notifications.standins import Contacts
 from tests.servers import serve
 
 PURPOSE = {"X-Purpose": "checking the family was told"}
@@ -83,15 +83,18 @@ def contacts() -> Contacts:
 
 @pytest.fixture
 async def notifying(
-    settings: Settings, smtp: SmtpSink, contacts: Contacts, staff: Staff
+    settings: Settings, smtp: SmtpSink, contacts: Contacts, staff: Staff, tmp_path: Path
 ) -> AsyncIterator[Settings]:
-    """Settings sending mail to `smtp` and asking the contacts stand-in, retrying quickly."""
-    async with serve(contacts.app()) as intake:
-        yield staff.trusted_by(settings).model_copy(
+    """Settings sending mail to `smtp` and asking the contacts stand-in, retrying quickly.
+
+    The test's data dir holds the development key: the service signs its own tokens with it
+    and the stand-in trusts it, as services sharing a data dir do under `safeguard run`."""
+    own = settings.model_copy(update={"data_dir": tmp_path})
+    async with serve(contacts.app(own)) as intake:
+        yield staff.trusted_by(own).model_copy(
             update={
                 "intake_internal_url": intake,
                 "panel_internal_url": intake,
-                "internal_api_token": SecretStr(TOKEN),
                 "notifications": NotificationSettings(
                     smtp_host=smtp.host,
                     smtp_port=smtp.port,

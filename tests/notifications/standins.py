@@ -1,7 +1,8 @@
 """Loopback stand-ins for the HTTP services the notifications service calls.
 
 Only HTTP neighbours are stood in for: intake's internal contacts API (built in parallel), a
-partner agency's webhook receiver, and GOV.UK Notify. Kafka, PostgreSQL and SMTP are real.
+partner agency's webhook receiver, and GOV.UK Notify. Kafka, PostgreSQL and SMTP are real, and
+so is the check of the service token the internal APIs take (`require_permission`).
 """
 
 from __future__ import annotations
@@ -13,17 +14,19 @@ from typing import Any
 from uuid import UUID
 
 import jwt
-from fastapi import FastAPI, Header, Request, Response
+from fastapi import Depends, FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 
+from safeguard.auth.service_deps import require_permission
+from safeguard.auth.service_identity import Permission
+from safeguard.errors import install_problem_handlers
+from safeguard.settings import Settings
 from services.notifications.webhook import (
     DELIVERY_HEADER,
     SIGNATURE_HEADER,
     TIMESTAMP_HEADER,
     verify,
 )
-
-TOKEN = "test-internal-token"  # noqa: S105 - a test-only token
 
 
 @dataclass
@@ -52,28 +55,24 @@ class Contacts:
             "consent_contact": consent,
         }
 
-    def app(self) -> FastAPI:
-        """The stand-in app."""
+    def app(self, settings: Settings) -> FastAPI:
+        """The stand-in app, trusting service tokens as services with `settings` do."""
         app = FastAPI()
+        app.state.settings = settings
+        install_problem_handlers(app)
+        reads = Depends(require_permission(Permission.CONTACTS_READ))
+        issues = Depends(require_permission(Permission.CONSENT_LINKS_ISSUE))
 
-        @app.get("/internal/v1/referrals/{referral_id}/contacts")
-        async def contacts(
-            referral_id: UUID, authorization: str | None = Header(default=None)
-        ) -> Response:
+        @app.get("/internal/v1/referrals/{referral_id}/contacts", dependencies=[reads])
+        async def contacts(referral_id: UUID) -> Response:
             self.calls += 1
-            if authorization != f"Bearer {TOKEN}":
-                return JSONResponse({"title": "Unauthorized"}, status_code=401)
             found = self.by_referral.get(referral_id)
             if found is None:
                 return JSONResponse({"title": "Unknown referral"}, status_code=404)
             return JSONResponse(found)
 
-        @app.post("/internal/v1/consent-links")
-        async def consent_link(
-            request: Request, authorization: str | None = Header(default=None)
-        ) -> Response:
-            if authorization != f"Bearer {TOKEN}":
-                return JSONResponse({"title": "Unauthorized"}, status_code=401)
+        @app.post("/internal/v1/consent-links", dependencies=[issues])
+        async def consent_link(request: Request) -> Response:
             referral_id = UUID((await request.json())["referral_id"])
             token = secrets.token_urlsafe(32)
             self.links.append((referral_id, token))

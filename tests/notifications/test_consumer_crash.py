@@ -15,6 +15,8 @@ from pathlib import Path
 import httpx
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
+from safeguard.auth.service_identity import ServiceClient
+from safeguard.auth.service_tokens import service_tokens
 from safeguard.background import running
 from safeguard.db.pool import Pool
 from safeguard.events.topics import REFERRAL_EVENTS
@@ -139,6 +141,7 @@ async def _dispatch_everything(
     async with (
         service_keyring(settings, service=SERVICE) as keyring,
         httpx.AsyncClient() as http,
+        service_tokens(settings, ServiceClient.NOTIFICATIONS) as tokens,
     ):
         async with pool.acquire() as conn:
             entry = DirectoryEntryWrite(address="prevent-team@north.police.example")
@@ -148,9 +151,11 @@ async def _dispatch_everything(
         dispatcher = Dispatcher(
             settings=settings.notifications,
             pool=pool,
-            resolver=Resolver(pool=pool, contacts=ContactsClient(settings, http), keyring=keyring),
+            resolver=Resolver(
+                pool=pool, contacts=ContactsClient(settings, http, tokens), keyring=keyring
+            ),
             senders=senders(settings, http),
-            links=ConsentLinkClient(settings, http),
+            links=ConsentLinkClient(settings, http, tokens),
         )
         async with running(dispatcher.run(poll_seconds=0.2)):
             await assert_eventually(

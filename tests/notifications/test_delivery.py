@@ -9,6 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
+from safeguard.auth.service_identity import ServiceClient
 from safeguard.background import running
 from safeguard.codes import Role
 from safeguard.db.pool import Pool
@@ -21,10 +22,10 @@ from services.notifications.sink import SmtpSink
 from tests.events.factories import envelope_for, sample_event
 from tests.helpers import assert_eventually
 from tests.notifications.conftest import Staff
-from tests.notifications.standins import TOKEN, Contacts, PartnerSystem
+from tests.notifications.standins import Contacts, PartnerSystem
 from tests.servers import serve
+from tests.service_auth import service_headers
 
-ADMIN = {"Authorization": f"Bearer {TOKEN}"}
 OFFICERS = "prevent-team@north.police.example"
 MENTOR = "referrals@mentor.example"
 REFERRER = "dsl@riverside.example.org"
@@ -45,7 +46,10 @@ async def _publish(pool: Pool, envelopes: list[EventEnvelope]) -> None:
             await enqueue(conn, envelope, topic=REFERRAL_EVENTS)
 
 
-async def _directory(http: httpx.AsyncClient, base: str, agency: str, hub: str) -> None:
+async def _directory(
+    http: httpx.AsyncClient, base: str, admin: dict[str, str], hooks: tuple[str, str]
+) -> None:
+    agency, hub = hooks
     entries = [
         ("prevent_officers/*/email", {"address": OFFICERS}),
         ("intervention_provider/mentor-co/email", {"address": MENTOR}),
@@ -53,7 +57,7 @@ async def _directory(http: httpx.AsyncClient, base: str, agency: str, hub: str) 
         ("partner_agency/riverside/webhook", {"address": agency, "webhook_secret": "a" * 32}),
     ]
     for path, body in entries:
-        answer = await http.put(f"{base}/v1/directory/{path}", json=body, headers=ADMIN)
+        answer = await http.put(f"{base}/v1/directory/{path}", json=body, headers=admin)
         assert answer.status_code == 200, answer.text
         assert "webhook_secret" not in answer.json()
 
@@ -97,9 +101,8 @@ async def test_every_audience_is_told_on_its_channel(
         running(relay.run(poll_seconds=0.2)),
         httpx.AsyncClient() as http,
     ):
-        await _directory(
-            http, service, f"{agency_url}/hooks/safeguard", f"{hub_url}/hooks/safeguard"
-        )
+        hooks = (f"{agency_url}/hooks/safeguard", f"{hub_url}/hooks/safeguard")
+        await _directory(http, service, service_headers(notifying, ServiceClient.ADMIN), hooks)
         await _publish(pool, events)
 
         async def log() -> list[dict[str, Any]]:
@@ -128,6 +131,10 @@ async def test_every_audience_is_told_on_its_channel(
             )
         ).json()
         unauthorised = await http.get(f"{service}/v1/directory")
+        # The directory is operators' tooling's: not the service's own client, not staff.
+        notifications = service_headers(notifying, ServiceClient.NOTIFICATIONS)
+        not_granted = await http.get(f"{service}/v1/directory", headers=notifications)
+        as_staff = await http.get(f"{service}/v1/directory", headers=operator)
 
     mail = {(m["X-Envelope-To"], m["Subject"]) for m in smtp.received}
     assert mail == {
@@ -172,5 +179,6 @@ async def test_every_audience_is_told_on_its_channel(
     ]
     assert len(for_a) == 7
     assert unauthorised.status_code == 401
+    assert not_granted.status_code == 403 and as_staff.status_code == 401
     logged = caplog.text
     assert not [address for address in ADDRESSES if address in logged]

@@ -8,9 +8,11 @@ from uuid import UUID
 
 import httpx
 
+from safeguard.auth.service_identity import ServiceClient
 from safeguard.codes import Role
 from services.intake.openapi import SCHOOL_REFERRAL
 from tests.panel.conftest import Pipeline
+from tests.service_auth import service_headers
 from workflows.referral.workflows import ReferralWorkflow, workflow_id_for
 
 BORN = SCHOOL_REFERRAL["person"]["date_of_birth"]
@@ -28,11 +30,10 @@ async def consent_pending(system: Pipeline) -> tuple[str, UUID]:
 
 async def issue(system: Pipeline, referral_id: UUID) -> dict[str, Any]:
     """A link, as the notifications service asks for one."""
-    token = system.settings.internal_api_token.get_secret_value()
     answer = await system.http.post(
         f"{system.driver.url}/internal/v1/consent-links",
         json={"referral_id": str(referral_id)},
-        headers={"Authorization": f"Bearer {token}"},
+        headers=service_headers(system.settings, ServiceClient.NOTIFICATIONS),
     )
     assert answer.status_code == 201, answer.text
     issued: dict[str, Any] = answer.json()
@@ -179,12 +180,19 @@ async def test_wrong_details_lock_the_link_and_expired_links_do_not_answer(
 
     unknown = await use(system, "x" * 43, "verify", reference)
     assert unknown.status_code == 404
-    refused = await system.http.post(
-        f"{system.driver.url}/internal/v1/consent-links",
-        json={"referral_id": str(referral_id)},
-        headers={"Authorization": "Bearer not-the-token"},
-    )
-    assert refused.status_code == 401
+    for headers, status in (
+        ({"Authorization": "Bearer not-the-token"}, 401),
+        (system.driver.staff.chair(), 401),
+        # Only notifications is granted consent-links.issue; the case services read forms.
+        (service_headers(system.settings, ServiceClient.PANEL), 403),
+        (service_headers(system.settings, ServiceClient.ASSESSMENT), 403),
+    ):
+        refused = await system.http.post(
+            f"{system.driver.url}/internal/v1/consent-links",
+            json={"referral_id": str(referral_id)},
+            headers=headers,
+        )
+        assert refused.status_code == status, refused.text
     assert (await system.rows("SELECT stage FROM panel.cases WHERE reference = $1", reference))[0][
         "stage"
     ] == "CONSENT_PENDING"

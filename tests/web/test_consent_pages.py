@@ -16,8 +16,10 @@ from typing import Any
 import httpx
 import pytest
 
+from safeguard.auth.service_identity import ServiceClient
 from tests.helpers import assert_eventually
 from tests.panel.driver import new_key, referral_form
+from tests.service_auth import service_headers
 from tests.web.conftest import Site
 from tests.web.panel_cases import GATEWAY, Channel, channel
 
@@ -85,11 +87,10 @@ async def consent_case(site: Site, chair: Channel) -> ConsentCase:
 
 async def issue_link(site: Site, referral_id: str) -> str:
     """A new link for the case, from the internal API (as the notifications service asks)."""
-    token = site.settings.internal_api_token.get_secret_value()
     answer = await site.http.post(
         f"{site.panel}/internal/v1/consent-links",
         json={"referral_id": referral_id},
-        headers={"Authorization": f"Bearer {token}"},
+        headers=service_headers(site.settings, ServiceClient.NOTIFICATIONS),
     )
     assert answer.status_code == 201, answer.text
     link: str = answer.json()["token"]
