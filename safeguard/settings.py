@@ -14,6 +14,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from safeguard.auth.claims import StaffClaimNames
 from safeguard.fieldcrypt.settings import FieldSettings
 from safeguard.policy import LifecyclePolicy
+from safeguard.temporal_tls import TemporalTlsSettings
 
 # Development only: a well-known key is no secret, so production refuses it.
 DEV_PAYLOAD_KEY_ID = "dev-1"
@@ -174,6 +175,8 @@ class Settings(BaseSettings):
     temporal_address: str | None = None
     temporal_namespace: str = "default"
     temporal_task_queue: str = "referrals"
+    # Mutual TLS to the frontend: each process's own certificate (production requires it).
+    temporal_tls: TemporalTlsSettings = Field(default_factory=TemporalTlsSettings)
     lifecycle: LifecyclePolicy = Field(default_factory=LifecyclePolicy)
     # Base64 AES-256 keys by id; payloads are encrypted under the active one. Rotate by adding
     # a key, making it active, and keeping the old one until no history needs it.
