@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import jwt
 import pytest
@@ -87,3 +90,18 @@ async def test_configured_key_set_is_used_and_a_trust_required_in_production(
                 staff_token_audience="safeguard",
             )
         )
+
+
+def _key_id(data_dir: Path, start: Any) -> str:
+    start.wait()
+    return str(development_signing_key(data_dir)["kid"])
+
+
+def test_processes_starting_at_once_on_a_fresh_data_dir_agree_on_one_key(tmp_path: Path) -> None:
+    # `safeguard run` starts every service at once: one signs service tokens with the key,
+    # another verifies them with it, so they must all end up with the same one.
+    with multiprocessing.Manager() as manager, ProcessPoolExecutor(8) as pool:
+        start = manager.Barrier(8)
+        kids = set(pool.map(_key_id, [tmp_path] * 8, [start] * 8))
+    assert kids == {development_signing_key(tmp_path)["kid"]}
+    assert [p.name for p in (tmp_path / "keys").iterdir()] == ["staff-signing-key.json"]

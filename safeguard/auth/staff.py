@@ -7,7 +7,10 @@ with the local development signing key; `safeguard.auth.staff_verifier` checks b
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
+import tempfile
 import time
 import uuid
 from pathlib import Path
@@ -50,16 +53,28 @@ class IssuerUnavailableError(StaffTokenError):
 def development_signing_key(data_dir: Path) -> dict[str, Any]:
     """The local signing key (a private JWK), created on first use, readable by owner only."""
     path = data_dir / _DEV_KEY_FILE
-    if path.exists():
-        key: dict[str, Any] = json.loads(path.read_text())
-        return key
+    if not path.exists():
+        _create_signing_key(path)
+    key: dict[str, Any] = json.loads(path.read_text())
+    return key
+
+
+def _create_signing_key(path: Path) -> None:
+    # Every service of `safeguard run` may start on a fresh data dir at once, and one verifies
+    # what another signs: the key is written aside and linked into place, so exactly one wins
+    # and all read the same complete key.
     private = ec.generate_private_key(ec.SECP256R1())
     jwk: dict[str, Any] = json.loads(jwt.algorithms.ECAlgorithm.to_jwk(private))
     jwk |= {"kid": f"dev-{uuid.uuid4().hex[:8]}", "alg": ALGORITHM, "use": "sig"}
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.touch(mode=0o600)
-    path.write_text(json.dumps(jwk))
-    return jwk
+    handle, aside = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")  # mode 0600
+    try:
+        with os.fdopen(handle, "w") as file:
+            file.write(json.dumps(jwk))
+        with contextlib.suppress(FileExistsError):
+            os.link(aside, path)
+    finally:
+        os.unlink(aside)
 
 
 def public_key_set(private_jwk: dict[str, Any]) -> dict[str, Any]:
