@@ -32,6 +32,7 @@ from safeguard.auth.service_tokens import (
     service_tokens,
 )
 from safeguard.auth.staff import StaffPrincipal, StaffTokenError, development_signing_key, mint
+from safeguard.auth.staff_verifier import verifier_for
 from safeguard.codes import Role
 from safeguard.settings import ServiceAuthSettings, Settings, StackPorts
 from safeguard.stack.keycloak_realm import REALM_FILE, development_users
@@ -87,6 +88,23 @@ async def test_staff_tokens_are_no_service_tokens(tmp_path: Path) -> None:
     )
     with pytest.raises(StaffTokenError, match="InvalidAudienceError"):
         await _caller(settings, staff)
+
+
+async def test_service_tokens_are_no_staff_tokens(tmp_path: Path) -> None:
+    settings = _settings(tmp_path)
+    token = mint_service_token(
+        development_signing_key(tmp_path),
+        client=ServiceClient.NOTIFICATIONS,
+        audience=settings.service_auth.audience,
+    )
+    with pytest.raises(StaffTokenError, match="untrusted issuer"):
+        await verifier_for(settings).verify(token)
+    # Signed by a trusted staff issuer's key, a service token still names no staff audience.
+    claims = jwt.decode(token, options={"verify_signature": False}) | {"iss": "safeguard-dev"}
+    key = jwt.PyJWK.from_dict(development_signing_key(tmp_path))
+    restamped = jwt.encode(claims, key, algorithm="ES256", headers={"kid": key.key_id})
+    with pytest.raises(StaffTokenError, match="InvalidAudienceError"):
+        await verifier_for(settings).verify(restamped)
 
 
 async def test_a_service_token_for_the_staff_audience_or_by_another_key_is_refused(
