@@ -18,7 +18,7 @@ from safeguard.db.pool import Pool
 from safeguard.errors import FieldError, ProblemError
 from safeguard.intake_client import Fetched, ReferralClient
 from safeguard.police_only import POLICE_ONLY_FIELDS, sees_police_only
-from services.assessment import store
+from services.assessment import service, store
 from services.assessment.access import SERVICE, actor_for, sees_area, sees_case
 from services.assessment.models import CaseSummary, CaseView, DecisionView, LinkedReferralView
 from workflows.referral.actions import ActionInput, Actor
@@ -90,6 +90,7 @@ def fields_shown(view: CaseView, *, police: bool) -> list[str]:
 
 
 async def act(
+    pool: Pool,
     temporal: Client,
     *,
     principal: StaffPrincipal,
@@ -97,7 +98,9 @@ async def act(
     update: Any,
     build: Callable[[Actor], ActionInput],
 ) -> CaseStatus:
-    """Run an officer's decision as a workflow update: 409 if the case moved on, 503 if down."""
+    """Run an officer's decision as a workflow update: 409 if the case moved on or another
+    officer holds its task, 503 if the engine is down."""
+    await service.check_holder(pool, principal=principal, reference=reference)
     workflow_id = workflow_id_for(reference)
     status: CaseStatus = await run_query(temporal, workflow_id, ReferralWorkflow.status)
     # The workflow's own area decides, so a case just transferred away is no longer ours.

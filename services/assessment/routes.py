@@ -206,10 +206,15 @@ async def get_case(
 
 @cases_router.post("/{reference}/gateway-assessment")
 async def record_gateway_assessment(
-    reference: str, body: GatewayAssessmentCreate, principal: Officer, temporal: TemporalDep
+    reference: str,
+    body: GatewayAssessmentCreate,
+    principal: Officer,
+    pool: PoolDep,
+    temporal: TemporalDep,
 ) -> CaseStatus:
     """Record the gateway assessment; 409 with the current stage if the case has moved on."""
     return await cases.act(
+        pool,
         temporal,
         principal=principal,
         reference=reference,
@@ -220,10 +225,15 @@ async def record_gateway_assessment(
 
 @cases_router.post("/{reference}/police-reviews")
 async def record_police_review(
-    reference: str, body: PoliceReviewCreate, principal: Officer, temporal: TemporalDep
+    reference: str,
+    body: PoliceReviewCreate,
+    principal: Officer,
+    pool: PoolDep,
+    temporal: TemporalDep,
 ) -> CaseStatus:
     """Review a police-led case: continue, close or refer to Channel."""
     return await cases.act(
+        pool,
         temporal,
         principal=principal,
         reference=reference,
@@ -234,10 +244,15 @@ async def record_police_review(
 
 @cases_router.post("/{reference}/information")
 async def add_information(
-    reference: str, body: InformationCreate, principal: Officer, temporal: TemporalDep
+    reference: str,
+    body: InformationCreate,
+    principal: Officer,
+    pool: PoolDep,
+    temporal: TemporalDep,
 ) -> CaseStatus:
     """New information: the case goes back to gateway assessment (a reassessment)."""
     return await cases.act(
+        pool,
         temporal,
         principal=principal,
         reference=reference,
@@ -248,10 +263,15 @@ async def add_information(
 
 @cases_router.post("/{reference}/transfer")
 async def transfer_case(
-    reference: str, body: TransferCreate, principal: Officer, temporal: TemporalDep
+    reference: str,
+    body: TransferCreate,
+    principal: Officer,
+    pool: PoolDep,
+    temporal: TemporalDep,
 ) -> CaseStatus:
     """Move the case, with its history, to another area."""
     return await cases.act(
+        pool,
         temporal,
         principal=principal,
         reference=reference,

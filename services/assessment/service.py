@@ -12,7 +12,7 @@ from safeguard.access_log import record_read
 from safeguard.auth.staff import StaffPrincipal
 from safeguard.db.pool import Connection, Pool
 from safeguard.errors import ProblemError
-from services.assessment import store
+from services.assessment import officers, store
 from services.assessment.access import SERVICE, sees_area, sees_case, visible_areas
 from services.assessment.models import InboxMetrics, TaskPage, TaskRead, TaskStatus
 
@@ -42,6 +42,7 @@ async def inbox(
     # Read committed, not repeatable read: the access log's writes must not fail with
     # serialisation errors when officers read at the same moment.
     async with pool.acquire() as conn, conn.transaction():
+        await officers.seen(conn, principal)
         items, total = await store.list_tasks(conn, query, limit=limit, offset=offset)
         await record_read(
             conn,
@@ -85,6 +86,7 @@ async def claim(
 ) -> TaskRead:
     """Take an unheld task; 409 if another officer holds it (claiming twice is harmless)."""
     async with pool.acquire() as conn, conn.transaction():
+        await officers.seen(conn, principal)
         task = await _open_task(conn, principal, task_id, expected)
         if task.assignee == principal.subject:
             return task
@@ -104,10 +106,35 @@ async def assign(
             428, "Precondition required", "Send If-Match with the task's version to assign it."
         )
     async with pool.acquire() as conn, conn.transaction():
+        await officers.seen(conn, principal)
         task = await _open_task(conn, principal, task_id, expected)
         if task.assignee == assignee:
             return task
-        return await _hand(conn, task, actor=principal.subject, action="assign", to=assignee)
+        if not await officers.known_in(conn, assignee, task.area):
+            raise _unknown_officer(assignee, task.area)
+        # Giving yourself a task another officer holds is a take-over: recorded as one.
+        taken = assignee == principal.subject and task.assignee is not None
+        action = "take_over" if taken else "assign"
+        return await _hand(conn, task, actor=principal.subject, action=action, to=assignee)
+
+
+async def check_holder(pool: Pool, *, principal: StaffPrincipal, reference: str) -> None:
+    """Refuse a decision on a case whose open task another officer holds (409): the caller
+    takes the task over first (assigns it to themselves with If-Match), which is recorded."""
+    async with pool.acquire() as conn:
+        case = await store.case_by_reference(conn, reference)
+        tasks = await store.tasks_for_case(conn, case["referral_id"]) if case else []
+    for task in tasks:
+        if task.status is TaskStatus.OPEN and task.assignee not in (None, principal.subject):
+            raise ProblemError(
+                409,
+                "Task held by another officer",
+                f"{task.assignee} holds this case's task: ask them, or take it over first"
+                " (assign it to yourself with If-Match), which is recorded.",
+                task_id=str(task.id),
+                assignee=task.assignee,
+                version=task.version,
+            )
 
 
 async def release(
@@ -161,6 +188,16 @@ async def _open_task(
     return task
 
 
+def _unknown_officer(assignee: str, area: str) -> ProblemError:
+    return ProblemError(
+        422,
+        "Unknown officer",
+        f"{assignee} is not a known Prevent officer of {area}: an officer becomes known when"
+        " they sign in, and a task goes only to an officer of its area.",
+        assignee=assignee,
+    )
+
+
 def _held(task: TaskRead) -> ProblemError:
     return ProblemError(
         409,
@@ -176,6 +213,12 @@ async def _hand(
 ) -> TaskRead:
     updated = await store.set_assignee(conn, task_id=task.id, assignee=to)
     await store.add_history(
-        conn, task_id=task.id, actor=actor, action=action, assignee=to, version=updated.version
+        conn,
+        task_id=task.id,
+        actor=actor,
+        action=action,
+        assignee=to,
+        version=updated.version,
+        previous=task.assignee,
     )
     return updated

@@ -145,17 +145,25 @@ async def set_assignee(conn: Connection, *, task_id: UUID, assignee: str | None)
 
 
 async def add_history(
-    conn: Connection, *, task_id: UUID, actor: str, action: str, assignee: str | None, version: int
+    conn: Connection,
+    *,
+    task_id: UUID,
+    actor: str,
+    action: str,
+    assignee: str | None,
+    version: int,
+    previous: str | None = None,
 ) -> None:
-    """Record who claimed, assigned or released a task."""
+    """Record who claimed, assigned, took over or released a task (and from whom)."""
     await conn.execute(
-        "INSERT INTO assessment.task_history (task_id, actor, action, assignee, version)"
-        " VALUES ($1, $2, $3, $4, $5)",
+        "INSERT INTO assessment.task_history (task_id, actor, action, assignee, version,"
+        " previous) VALUES ($1, $2, $3, $4, $5, $6)",
         task_id,
         actor,
         action,
         assignee,
         version,
+        previous,
     )
 
 

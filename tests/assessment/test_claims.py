@@ -7,7 +7,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from safeguard.codes import ClosureReason, Stage
+from safeguard.codes import ClosureReason, Role, Stage
 from safeguard.events import contracts as ev
 from tests.assessment.conftest import AREA, OTHER_AREA, ReadModel, project
 
@@ -73,8 +73,16 @@ async def test_concurrent_claims_give_the_task_to_exactly_one(read_model: ReadMo
     assert [(h["action"], h["actor"]) for h in history] == [("claim", winner)]
 
 
+async def _signs_in(model: ReadModel, subject: str, area: str = AREA) -> None:
+    """An officer uses the service once (their inbox): the service knows them from then on."""
+    headers = model.staff.headers(Role.PREVENT_OFFICER, subject, areas=(area,))
+    assert (await model.http.get("/v1/tasks", headers=headers)).status_code == 200
+
+
 async def test_assign_needs_a_current_if_match(read_model: ReadModel) -> None:
     task_id, _ = await _task(read_model)
+    for subject in ("officer-5", "officer-6"):
+        await _signs_in(read_model, subject)
     boss = read_model.staff.officer("officer-sgt")
     read = await read_model.http.get(f"/v1/tasks/{task_id}", headers=boss)
     etag = read.headers["etag"]
@@ -148,3 +156,48 @@ async def test_closed_and_foreign_tasks_cannot_be_taken(read_model: ReadModel) -
     nothing = await _post(read_model, str(uuid.uuid4()), "claim", officer)
     assert nothing.status_code == 404
     assert unknown.json()["title"] == nothing.json()["title"]
+
+
+async def test_a_task_goes_only_to_a_known_officer_of_its_area(read_model: ReadModel) -> None:
+    task_id, _ = await _task(read_model)
+    boss = read_model.staff.officer("officer-sgt")
+    await _signs_in(read_model, "officer-far", area=OTHER_AREA)
+
+    for stranger in ("officer-never-seen", "officer-far"):
+        etag = (await read_model.http.get(f"/v1/tasks/{task_id}", headers=boss)).headers["etag"]
+        refused = await _post(
+            read_model, task_id, "assign", boss | {"If-Match": etag}, json={"assignee": stranger}
+        )
+        assert refused.status_code == 422, (stranger, refused.text)
+        assert refused.json()["title"] == "Unknown officer"
+
+    await _signs_in(read_model, "officer-near")
+    etag = (await read_model.http.get(f"/v1/tasks/{task_id}", headers=boss)).headers["etag"]
+    given = await _post(
+        read_model, task_id, "assign", boss | {"If-Match": etag}, json={"assignee": "officer-near"}
+    )
+    assert given.status_code == 200 and given.json()["assignee"] == "officer-near"
+
+
+async def test_taking_over_another_officers_task_is_recorded(read_model: ReadModel) -> None:
+    task_id, _ = await _task(read_model)
+    holder, other = read_model.staff.officer("officer-1"), read_model.staff.officer("officer-2")
+    claimed = (await _post(read_model, task_id, "claim", holder)).json()
+    await _signs_in(read_model, "officer-2")
+
+    taken = await _post(
+        read_model,
+        task_id,
+        "assign",
+        other | {"If-Match": f'"{claimed["version"]}"'},
+        json={"assignee": "officer-2"},
+    )
+    assert taken.status_code == 200 and taken.json()["assignee"] == "officer-2"
+    async with read_model.pool.acquire() as conn:
+        history = await conn.fetch(
+            "SELECT action, actor, assignee, previous FROM assessment.task_history ORDER BY id"
+        )
+    assert [tuple(h.values()) for h in history] == [
+        ("claim", "officer-1", "officer-1", None),
+        ("take_over", "officer-2", "officer-2", "officer-1"),
+    ]

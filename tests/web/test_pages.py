@@ -200,18 +200,43 @@ async def test_an_officer_gives_a_task_to_another_from_the_case_page(
 ) -> None:
     reference = await pages.refer()
     await _in_inbox(officer, reference)
-    case = (await officer.get(f"/cases/{reference}?purpose=gateway-assessment")).text
+    path = f"/cases/{reference}?purpose=gateway-assessment"
+    case = (await officer.get(path)).text
     action = re.search(r'action="(/tasks/[^/]+/assign)"', case)
     version = re.search(r'name="version" value="(\d+)"', case)
     assert action and version
-    given = await officer.post(
-        action.group(1), {"assignee": "officer-18", "version": version.group(1)}
-    )
+    # Nobody has seen officer-18 yet: the service refuses, and the page says why.
+    form = {"assignee": "officer-18", "version": version.group(1), "return_to": path}
+    refused = await officer.post(action.group(1), form)
+    assert refused.status_code == 303
+    assert "not a known Prevent officer" in (await officer.get(path)).text
+
+    second = await visitor(pages, "officer-18", Role.PREVENT_OFFICER, (AREA,))
+    async with second.http:
+        assert (await second.get("/tasks")).status_code == 200  # known from now on
+    given = await officer.post(action.group(1), form)
     assert given.status_code == 303
     held = await pages.pool.fetchval(
         "SELECT assignee FROM assessment.tasks WHERE reference = $1", reference
     )
     assert held == "officer-18"
+
+    # officer-18 holds it: officer-17's case page offers to take it over, which is recorded.
+    case = (await officer.get(path)).text
+    assert "Take over this task" in case and "officer-18 holds the gateway assessment task" in case
+    version = re.search(r'name="version" value="(\d+)"', case)
+    assert version
+    taken = await officer.post(
+        action.group(1), {"assignee": "officer-17", "version": version.group(1), "return_to": path}
+    )
+    assert taken.status_code == 303
+    assert "You took over the task for" in (await officer.get(path)).text
+    history = await pages.pool.fetch(
+        "SELECT h.action, h.previous FROM assessment.task_history h"
+        " JOIN assessment.tasks t ON t.id = h.task_id WHERE t.reference = $1 ORDER BY h.id",
+        reference,
+    )
+    assert [tuple(h.values()) for h in history][-1] == ("take_over", "officer-18")
 
 
 async def test_assets_are_compressed_and_cached_but_pages_are_not_compressed(

@@ -157,11 +157,13 @@ async def release(
 async def assign(
     request: Request, task_id: str, session: SessionDep, api: AssessmentDep, form: FormDep
 ) -> Response:
-    """Give a task to another officer."""
+    """Give a task to another officer, or take over one another officer holds."""
     assignee, version = form.get("assignee", "").strip(), form.get("version", "")
+    me = session.data.user is not None and session.data.user.subject == assignee
+    done = "You took over the task for {reference}" if me else "You gave the task for {reference}"
     return await _task_action(
         session,
         form,
         lambda: api.assign(task_id, assignee=assignee, version=version),
-        f"You gave the task for {{reference}} to {assignee}",
+        done if me else f"{done} to {assignee}",
     )
