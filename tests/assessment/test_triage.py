@@ -85,12 +85,14 @@ async def test_an_officer_of_any_area_may_open_a_triage_case_and_its_task(
     claim = await system.http.post(f"{system.url}/v1/tasks/{task['id']}/claim", headers=theirs)
     assert claim.status_code == 404
 
+    # The officer's reads, each beside intake's row for the form the assessment service read.
     rows = (await system.access_log())[before:]
     assert [(r["subject"], r["referral_id"]) for r in rows] == [
+        ("svc-assessment", task["referral_id"]),
         ("officer-40", task["referral_id"]),
         ("officer-40", task["referral_id"]),
     ]
-    assert "referral.form" in rows[0]["fields"]
+    assert "referral.form" in rows[1]["fields"]
 
 
 async def test_placing_the_case_moves_it_from_triage_to_the_areas_inbox(
