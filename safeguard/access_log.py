@@ -12,12 +12,28 @@ from safeguard.audit.chain import Entry, append
 from safeguard.auth.service_identity import SERVICE_ROLE, ServicePrincipal
 from safeguard.auth.staff import StaffPrincipal
 from safeguard.db.pool import Connection
-from safeguard.errors import ProblemError
+from safeguard.errors import ProblemError, documented_problem
+from safeguard.openapi import may_answer
+
+# 3 to 200 characters once surrounding white space is stripped, none of them a control character.
+_TEXT = r"[^\u0000-\u001F\u007F-\u009F]"
+_SPACE = r"[^\S\u0000-\u001F\u007F-\u009F]*"
+_EDGE = r"[^\s\u0000-\u001F\u007F-\u009F]"
+_PURPOSE = f"^{_SPACE}{_EDGE}{_TEXT}{{1,198}}{_EDGE}{_SPACE}$"
 
 
+@may_answer(
+    {400: documented_problem("No `X-Purpose`: every read of case data states why (it is logged).")},
+    requires=("X-Purpose",),
+)
 def stated_purpose(
     x_purpose: Annotated[
-        str | None, Header(description="Why case data is being read, for the access log.")
+        str | None,
+        Header(
+            description="Why case data is being read, for the access log (3 to 200 characters).",
+            # Documentation of the check below, which answers 400 (not FastAPI's 422).
+            json_schema_extra={"pattern": _PURPOSE},
+        ),
     ] = None,
 ) -> str:
     """The purpose the caller gave in `X-Purpose`; reads of case data require one."""

@@ -9,6 +9,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import iter_route_contexts
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -53,14 +54,29 @@ class ProblemError(Exception):
         self.extra = extra
 
 
+class ProblemException(StarletteHTTPException):
+    """A problem raised where only HTTP exceptions get through to the problem handlers: from a
+    middleware's `receive` while FastAPI reads the request body."""
+
+    def __init__(self, problem: Problem) -> None:
+        super().__init__(problem.status, problem.title)
+        self.problem = problem
+
+
+def problem_json(
+    problem: Problem, *, headers: Mapping[str, str] | None = None, **extra: Any
+) -> JSONResponse:
+    """Serialise a problem as it is, with its media type."""
+    body = problem.model_dump(exclude_none=True) | extra
+    return JSONResponse(body, status_code=problem.status, media_type=PROBLEM_JSON, headers=headers)
+
+
 def problem_response(
     problem: Problem, request: Request, *, headers: Mapping[str, str] | None = None, **extra: Any
 ) -> JSONResponse:
-    """Serialise a problem with its media type."""
-    body = problem.model_copy(update={"instance": request.url.path}).model_dump(exclude_none=True)
-    return JSONResponse(
-        body | extra, status_code=problem.status, media_type=PROBLEM_JSON, headers=headers
-    )
+    """Serialise a problem about `request` (its path is the instance) with its media type."""
+    located = problem.model_copy(update={"instance": request.url.path})
+    return problem_json(located, headers=headers, **extra)
 
 
 def _field_path(location: tuple[int | str, ...]) -> str:
@@ -94,8 +110,24 @@ def _malformed_json(error: Any) -> Problem:
 async def _on_http(request: Request, exc: Exception) -> JSONResponse:
     if not isinstance(exc, StarletteHTTPException):
         raise exc
+    if isinstance(exc, ProblemException):
+        return problem_response(exc.problem, request, headers=exc.headers)
     problem = Problem(status=exc.status_code, title=str(exc.detail))
-    return problem_response(problem, request, headers=exc.headers)
+    headers = exc.headers
+    if exc.status_code == 405:
+        headers = {**(headers or {}), "Allow": ", ".join(sorted(_allowed(request)))}
+    return problem_response(problem, request, headers=headers)
+
+
+def _allowed(request: Request) -> set[str]:
+    """Every method some route answers at this path: Starlette names only the first route's,
+    and a path's methods are often spread over routes (a list's GET, its POST elsewhere)."""
+    methods: set[str] = set()
+    for context in iter_route_contexts(request.app.routes):
+        regex = getattr(context, "path_regex", None)
+        if regex is not None and regex.match(request.url.path) and context.methods:
+            methods |= context.methods
+    return methods
 
 
 async def _on_problem(request: Request, exc: Exception) -> JSONResponse:

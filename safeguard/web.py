@@ -11,7 +11,9 @@ from fastapi import APIRouter, Depends, FastAPI, Request
 from pydantic import BaseModel
 from temporalio.client import Client
 
+from safeguard import openapi
 from safeguard.case_updates import IdempotencyKeyMiddleware
+from safeguard.control_chars import ControlCharacterGuard
 from safeguard.db.pool import Pool
 from safeguard.errors import install_problem_handlers
 from safeguard.logs import configure_logging
@@ -72,18 +74,23 @@ def build_app(
     lifespan: Lifespan,
     routers: list[APIRouter],
 ) -> FastAPI:
-    """A FastAPI app with problem-details errors, health routes and the given routers."""
+    """A FastAPI app with problem-details errors, health routes and the given routers; strings
+    with control characters refused everywhere, and an OpenAPI that documents it."""
     configure_logging()
     service = _service_name(sys._getframe(1).f_globals.get("__name__", ""))
     configure_tracing(f"safeguard-{service}", settings)
     app = FastAPI(title=title, description=description, version="1", lifespan=lifespan)
     app.state.settings = settings
     app.add_middleware(IdempotencyKeyMiddleware)
+    # Inside the telemetry and any limit a service adds, so refusals are counted and limits
+    # answer first; before every route, so no string with a control character reaches one.
+    app.add_middleware(ControlCharacterGuard)
     instrument_app(app, service=service)
     install_problem_handlers(app)
     app.include_router(health_router)
     for router in routers:
         app.include_router(router)
+    openapi.install(app)
     return app
 
 

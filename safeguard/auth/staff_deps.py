@@ -10,9 +10,20 @@ from fastapi import Depends, Header, Request
 from safeguard.auth.staff import IssuerUnavailableError, StaffPrincipal, StaffTokenError
 from safeguard.auth.staff_verifier import StaffVerifier
 from safeguard.codes import Role
-from safeguard.errors import ProblemError
+from safeguard.errors import ProblemError, documented_problem
+from safeguard.openapi import may_answer
 
 _CHALLENGE = {"WWW-Authenticate": 'Bearer realm="safeguard"'}
+_STAFF_PROBLEMS = {
+    401: documented_problem(
+        "No staff bearer token, or one that is invalid or expired.",
+        {"WWW-Authenticate": {"schema": {"type": "string"}, "description": "`Bearer`"}},
+    ),
+    503: documented_problem(
+        "The token's issuer cannot be asked for its keys right now; try again shortly.",
+        {"Retry-After": {"schema": {"type": "integer"}, "description": "Seconds to wait."}},
+    ),
+}
 
 
 def _verifier(request: Request) -> StaffVerifier:
@@ -20,6 +31,7 @@ def _verifier(request: Request) -> StaffVerifier:
     return verifier
 
 
+@may_answer(_STAFF_PROBLEMS)
 async def current_staff(
     request: Request, authorization: Annotated[str | None, Header()] = None
 ) -> StaffPrincipal:
@@ -48,7 +60,9 @@ StaffDep = Annotated[StaffPrincipal, Depends(current_staff)]
 def require_roles(*roles: Role) -> Callable[[StaffPrincipal], StaffPrincipal]:
     """A dependency admitting only the given roles (403 for the others)."""
     allowed = frozenset(roles)
+    names = ", ".join(f"`{role.value}`" for role in roles)
 
+    @may_answer({403: documented_problem(f"The token's role is not one of {names}.")})
     def check(principal: StaffDep) -> StaffPrincipal:
         if principal.role not in allowed:
             raise ProblemError(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
 from typing import Annotated
 from uuid import UUID
 
@@ -12,7 +11,10 @@ from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from safeguard.access_log import stated_purpose
 from safeguard.codes import Stage
 from safeguard.errors import ProblemError
+from safeguard.errors import documented_problem as problem
 from safeguard.intake_client import ReferralClient
+from safeguard.openapi import may_answer
+from safeguard.timestamps import IsoDateTime
 from safeguard.web import PoolDep, TemporalDep
 from services.assessment import cases, service, store, triage
 from services.assessment.access import Monitor, Officer, Reader, requested_areas, triage_areas
@@ -46,11 +48,22 @@ metrics_router = APIRouter(prefix="/v1/metrics", tags=["metrics"])
 _ETAG = re.compile(r'^(?:W/)?"?(\d+)"?$')
 
 
-def expected_version(
-    if_match: Annotated[
-        str | None, Header(description='The task\'s ETag (its version), e.g. "3".')
-    ] = None,
-) -> int | None:
+# The pattern is documentation: the dependency checks it, answering 400 rather than 422.
+IfMatch = Annotated[
+    str | None,
+    Header(
+        description='The task\'s ETag (its version), e.g. "3".',
+        json_schema_extra={"pattern": '^ *(W/)?"?[0-9]+"? *$'},
+    ),
+]
+_IF_MATCH_PROBLEMS = {
+    400: problem('`If-Match` is not a task\'s ETag (e.g. "3").'),
+    412: problem("`If-Match` names a version the task has moved on from."),
+}
+
+
+@may_answer(_IF_MATCH_PROBLEMS)
+def expected_version(if_match: IfMatch = None) -> int | None:
     """The version the caller last saw, from `If-Match`."""
     if if_match is None:
         return None
@@ -60,7 +73,22 @@ def expected_version(
     return int(found.group(1))
 
 
+@may_answer(
+    _IF_MATCH_PROBLEMS | {428: problem("No `If-Match`: giving a task away needs its version.")},
+    requires=("If-Match",),
+)
+def required_version(if_match: IfMatch = None) -> int:
+    """The version the caller last saw, which they must send (428 without)."""
+    expected = expected_version(if_match)
+    if expected is None:
+        raise ProblemError(
+            428, "Precondition required", "Send If-Match with the task's version to assign it."
+        )
+    return expected
+
+
 Expected = Annotated[int | None, Depends(expected_version)]
+Required = Annotated[int, Depends(required_version)]
 
 
 def _referrals(request: Request) -> ReferralClient:
@@ -85,8 +113,8 @@ async def list_tasks(
     kind: Annotated[list[TaskKind], Query()] = [],  # noqa: B006
     status: Annotated[list[TaskStatus], Query()] = [TaskStatus.OPEN],  # noqa: B006
     area: Annotated[list[str], Query(max_length=100)] = [],  # noqa: B006
-    due_after: datetime | None = None,
-    due_before: datetime | None = None,
+    due_after: IsoDateTime | None = None,
+    due_before: IsoDateTime | None = None,
     overdue: bool | None = None,
     assignee: Annotated[
         str | None, Query(description="An officer id, `me`, or `none` for unheld tasks.")
@@ -140,7 +168,7 @@ async def assign_task(
     task_id: UUID,
     body: TaskAssign,
     principal: Officer,
-    expected: Expected,
+    expected: Required,
     pool: PoolDep,
     response: Response,
 ) -> TaskRead:
@@ -167,8 +195,8 @@ async def list_triage(
     pool: PoolDep,
     stage: Annotated[list[Stage], Query()] = [],  # noqa: B006 - FastAPI copies defaults
     kind: Annotated[list[TaskKind], Query()] = [],  # noqa: B006
-    due_after: datetime | None = None,
-    due_before: datetime | None = None,
+    due_after: IsoDateTime | None = None,
+    due_before: IsoDateTime | None = None,
     overdue: bool | None = None,
     sort: TaskSort = "due_at",
     limit: Annotated[int, Query(ge=1, le=200)] = 50,

@@ -23,11 +23,15 @@ from services.codec.decoding import decode_for
 router = APIRouter(prefix="/codec", tags=["codec"])
 
 
+# Base64, as protobuf JSON spells bytes (the OpenAPI says so; protobuf's parser checks it).
+Base64 = Annotated[str, Field(json_schema_extra={"format": "byte"})]
+
+
 class PayloadJson(BaseModel):
     """One Temporal payload as protobuf JSON: base64 metadata values and data."""
 
-    metadata: dict[str, str] = Field(default_factory=dict)
-    data: str = ""
+    metadata: dict[str, Base64] = Field(default_factory=dict)
+    data: Base64 = ""
 
 
 class PayloadsJson(BaseModel):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated, Literal, Self
 
-from pydantic import BeforeValidator, Field, StrictBool, model_validator
+from pydantic import BeforeValidator, ConfigDict, Field, StrictBool, model_validator
 
 from services.intake.fields import (
     AreaCode,
@@ -86,6 +86,16 @@ GUARDIAN_RELATIONSHIPS = frozenset({Relationship.PARENT, Relationship.GUARDIAN, 
 
 class Referrer(Strict):
     """Who is making the referral, and how to reach them (an email or a phone, or both)."""
+
+    # The OpenAPI states the rule `_reachable` enforces, so a form it calls valid is accepted.
+    model_config = ConfigDict(
+        json_schema_extra={
+            "anyOf": [
+                {"required": [name], "properties": {name: {"type": "string"}}}
+                for name in ("email", "phone")
+            ]
+        }
+    )
 
     name: Name
     role: Text

@@ -12,6 +12,7 @@ from safeguard.auth.service_deps import SERVICE_TOKEN_PROBLEMS, require_permissi
 from safeguard.auth.service_identity import Permission
 from safeguard.errors import ProblemError
 from safeguard.fieldcrypt.setup import KeyringDep
+from safeguard.openapi import may_answer
 from safeguard.web import PoolDep
 from services.notifications import directory, reads
 from services.notifications.access import Reader
@@ -68,6 +69,8 @@ async def get_notification(
     )
 
 
+# Its 401, 403 and 503 are the router's `SERVICE_TOKEN_PROBLEMS`; no token is a 401, not a 422.
+@may_answer({}, requires=("Authorization",))
 async def _operator(
     request: Request, authorization: Annotated[str | None, Header()] = None
 ) -> None:

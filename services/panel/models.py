@@ -197,7 +197,16 @@ class AssessmentCreate(Body):
 
     meeting_id: UUID | None = None
     summary: Notes | None = None
-    factors: dict[str, FactorIn]
+    # The OpenAPI names the 22 factors, so a body it calls valid is one this model accepts.
+    factors: Annotated[
+        dict[str, FactorIn],
+        Field(
+            json_schema_extra={
+                "required": sorted(FACTORS),
+                "propertyNames": {"enum": sorted(FACTORS)},
+            }
+        ),
+    ]
 
     @model_validator(mode="after")
     def _every_factor_once(self) -> AssessmentCreate:

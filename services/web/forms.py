@@ -13,6 +13,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
+from safeguard.control_chars import FREE_TEXT, LINE, first_forbidden
+
 # "date" posts `<name>-day`, `-month`, `-year`; "checkboxes" one value per ticked box (joined
 # with commas by `posted`); "repeated" is a group of `parts` asked `rows` times, each posted as
 # `<name>-<row>-<part>` (rows left blank are dropped, so it needs no JavaScript).
@@ -151,6 +153,11 @@ def validate(fields: Sequence[Field], values: Mapping[str, str]) -> FormErrors:
         elif not value:
             if question.required:
                 errors.add(question.name, question.error_if_empty)
+        elif first_forbidden(value, FREE_TEXT if question.kind == "textarea" else LINE):
+            # Pasted text can carry them; the APIs refuse them, so say so on the field.
+            errors.add(
+                question.name, f"{question.label} must not include hidden control characters"
+            )
         elif question.kind == "checkboxes":
             if any(v not in dict(question.options) for v in value.split(",")):
                 errors.add(question.name, question.error_if_empty)

@@ -8,6 +8,8 @@ from urllib.parse import quote
 
 import httpx
 
+from safeguard.control_chars import first_forbidden
+
 
 @dataclass
 class ApiProblem(Exception):
@@ -71,6 +73,9 @@ class ApiClient:
         extra = dict(self._auth) | (headers or {})
         if purpose is not None:
             extra["x-purpose"] = purpose
+        if any(first_forbidden(value) for value in extra.values()):
+            # A reason typed into a page travels as a header, where HTTP cannot carry them.
+            raise ApiProblem(422, "Invalid request", "Remove the hidden control characters.")
         try:
             answer = await self._http.request(
                 method, f"{self._base}{path}", params=params, json=json, headers=extra

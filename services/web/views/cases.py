@@ -9,6 +9,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
 from safeguard.codes import UNASSIGNED_AREA
+from safeguard.control_chars import first_forbidden
 from services.web.auth import FormDep, SessionDep, UserDep
 from services.web.clients.base import ApiProblem
 from services.web.decisions import DECISIONS
@@ -44,9 +45,9 @@ def purpose_header(key: str | None, other: str | None) -> str | None:
     """The X-Purpose a page sends, from a known purpose or a reason the person gave."""
     if key in PURPOSES:
         return PURPOSES[key]
-    if key == OTHER and other and other.strip():
+    if key == OTHER and other and other.strip() and first_forbidden(other) is None:
         return f"other: {other.strip()[:200]}"
-    return None
+    return None  # asked again: a reason with control characters could not be sent as a header
 
 
 @router.get("/cases")

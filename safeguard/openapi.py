@@ -1,0 +1,143 @@
+"""What every service's OpenAPI says beyond what its routes declare, so that it tells the truth.
+
+* The problems a dependency answers with (no staff token: 401; a role refused: 403; no stated
+  purpose: 400) are documented on every route that depends on it: a dependency lists them with
+  `may_answer`, and a route need only document its own (404, 409, ...).
+* Every route documents the 422 problem (FastAPI's default 422 is neither its shape nor its
+  media type): the control-character guard may answer it on any route. A route with a body
+  documents the 400 of a body that is not JSON, and a route with a path parameter the 404 of
+  an unknown one (the services answer a resource the caller may not see as absent).
+* Strings carry patterns without control characters (`safeguard.openapi_text`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any, TypeVar
+
+from fastapi import FastAPI
+from fastapi.dependencies.models import Dependant
+from fastapi.routing import APIRoute, iter_route_contexts
+
+from safeguard.errors import PROBLEM_JSON
+from safeguard.openapi_text import with_text_rules
+
+Response = dict[str, Any]
+F = TypeVar("F", bound=Callable[..., Any])
+
+_PROBLEMS = "__documented_problems__"
+_REQUIRES = "__required_headers__"
+_FASTAPI_422 = "#/components/schemas/HTTPValidationError"
+_PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
+INVALID: Response = {
+    "description": "A parameter or the body is invalid, or a string in the path, query, headers"
+    " or body holds a control character (each named in `errors`).",
+    "content": {PROBLEM_JSON: {"schema": _PROBLEM_REF}},
+}
+MALFORMED: Response = {
+    "description": "The body is not JSON (`Malformed JSON`).",
+    "content": {PROBLEM_JSON: {"schema": _PROBLEM_REF}},
+}
+# Every resource named in a path is looked up, and one the caller may not see reads as absent.
+NOT_FOUND: Response = {
+    "description": "Nothing at this address that the caller may see (an unknown id or"
+    " reference, or one outside the caller's scope).",
+    "content": {PROBLEM_JSON: {"schema": _PROBLEM_REF}},
+}
+
+
+def may_answer(
+    problems: Mapping[int, Response], *, requires: tuple[str, ...] = ()
+) -> Callable[[F], F]:
+    """Mark a dependency with the problems it answers with (`documented_problem` entries), and
+    the headers it refuses to go without (its own problem, not FastAPI's 422, says so)."""
+
+    def mark(call: F) -> F:
+        setattr(call, _PROBLEMS, dict(problems))
+        setattr(call, _REQUIRES, frozenset(name.lower() for name in requires))
+        return call
+
+    return mark
+
+
+def install(app: FastAPI) -> None:
+    """Make `app.openapi()` document the above (computed once: FastAPI caches its schema)."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = with_text_rules(documented(app, generate()))
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
+def documented(app: FastAPI, schema: dict[str, Any]) -> dict[str, Any]:
+    """`schema` (the app's own) with each operation's shared problem answers added."""
+    paths = schema.get("paths", {})
+    for context in iter_route_contexts(app.routes):
+        route = context.original_route
+        if not isinstance(route, APIRoute) or not context.include_in_schema:
+            continue
+        for method in context.methods or ():
+            operation = paths.get(context.path_format, {}).get(method.lower())
+            if operation is not None:
+                _document(operation, context.dependant, context.path_format or "")
+    _drop_unused_validation_schemas(schema)
+    return schema
+
+
+def _document(operation: dict[str, Any], dependant: Dependant, path: str) -> None:
+    responses = operation.setdefault("responses", {})
+    found: dict[int, list[Response]] = {}
+    required: set[str] = set()
+    for call in _calls(dependant):
+        for status, response in getattr(call, _PROBLEMS, {}).items():
+            found.setdefault(status, []).append(response)
+        required |= getattr(call, _REQUIRES, frozenset())
+    for parameter in operation.get("parameters", []):
+        if parameter.get("in") == "header" and parameter["name"].lower() in required:
+            parameter["required"] = True
+    if "requestBody" in operation:
+        found.setdefault(400, []).append(MALFORMED)
+    if "{" in path:
+        found.setdefault(404, []).append(NOT_FOUND)
+    for status, answers in sorted(found.items()):
+        responses.setdefault(str(status), _merged(answers))
+    # FastAPI's own 422 is neither the shape nor the media type the problem handlers answer,
+    # and a route's own 422 (a business rule) does not stop a malformed request's.
+    if _FASTAPI_422 in str(responses.get("422")) or "422" not in responses:
+        responses["422"] = INVALID
+    else:
+        _or_invalid(responses["422"])
+    operation["responses"] = dict(sorted(responses.items()))
+
+
+def _or_invalid(response: Response) -> None:
+    for media in response.get("content", {}).values():
+        if media.get("schema") != _PROBLEM_REF:
+            media["schema"] = {"anyOf": [media.get("schema", {}), _PROBLEM_REF]}
+
+
+def _calls(dependant: Dependant) -> Iterator[Any]:
+    for sub in dependant.dependencies:
+        yield sub.call
+        yield from _calls(sub)
+
+
+def _merged(answers: list[Response]) -> Response:
+    # Several dependencies may answer one status (a missing purpose, a malformed If-Match): the
+    # description names each, and headers are merged. `model` is for routes, not the schema.
+    merged: Response = {k: v for k, v in answers[0].items() if k != "model"}
+    merged["description"] = " Or: ".join(dict.fromkeys(a["description"] for a in answers))
+    headers = {name: h for a in answers for name, h in a.get("headers", {}).items()}
+    if headers:
+        merged["headers"] = headers
+    return merged
+
+
+def _drop_unused_validation_schemas(schema: dict[str, Any]) -> None:
+    components = schema.get("components", {}).get("schemas", {})
+    if _FASTAPI_422 not in str(schema.get("paths", {})):
+        components.pop("HTTPValidationError", None)
+        components.pop("ValidationError", None)
