@@ -29,6 +29,12 @@ def test_raw_characters_and_keys_are_found_and_named_safely() -> None:
     ]
 
 
+def test_json_in_another_unicode_encoding_is_read_whole() -> None:
+    for encoding in ("utf-16", "utf-16-le", "utf-32", "utf-8-sig"):
+        body = json.dumps({"name": "a\u0000b", "ok": "Zoë"}).encode(encoding)
+        assert [e.field for e in body_errors(body)] == ["body.name"], encoding
+
+
 def test_an_escaped_backslash_is_text_not_an_escape() -> None:
     assert body_errors(b'{"path": "C:\\\\u0000"}') == []  # the characters \, u, 0, 0, 0, 0
 
