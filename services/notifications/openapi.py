@@ -1,4 +1,8 @@
-"""OpenAPI material: the problem answers the delivery log's routes give."""
+"""OpenAPI material: the problem answers the delivery log's routes give of their own.
+
+The token's 401 and 503, the roles' 403, `X-Purpose`'s 400 and the 422 are documented from
+the dependencies that answer them (`safeguard.openapi`).
+"""
 
 from __future__ import annotations
 
@@ -8,24 +12,10 @@ from safeguard.errors import documented_problem as problem
 
 Responses = dict[int | str, dict[str, Any]]
 
-_COMMON: Responses = {
-    400: problem("No `X-Purpose`: every read of the delivery log states why (it is logged)."),
-    401: problem(
-        "No staff bearer token, or one that is invalid or expired.",
-        {"WWW-Authenticate": {"schema": {"type": "string"}, "description": "`Bearer`"}},
-    ),
-    403: problem("The role is not `operator`, `auditor`, `prevent_officer` or `channel_chair`."),
-    422: problem("A parameter is invalid (each named in `errors`)."),
-    503: problem(
-        "The token's issuer cannot be asked for its keys right now.",
-        {"Retry-After": {"schema": {"type": "integer"}, "description": "Seconds to wait."}},
-    ),
-}
-
-LIST_RESPONSES: Responses = _COMMON | {
+LIST_RESPONSES: Responses = {
     404: problem("No case with that `reference` in the caller's areas."),
 }
 
-DETAIL_RESPONSES: Responses = _COMMON | {
+DETAIL_RESPONSES: Responses = {
     404: problem("No such notification in the caller's areas."),
 }

@@ -156,3 +156,13 @@ async def test_each_read_is_in_the_access_log(log: Log) -> None:
         ("notifications", "auditor-1", "auditor", log.a, PURPOSE["X-Purpose"]),
     ]
     assert chained == 3
+
+
+def test_the_openapi_documents_each_refusal() -> None:
+    paths = create_app(Settings(environment="test")).openapi()["paths"]
+    for path in ("/v1/notifications", "/v1/notifications/{notification_id}"):
+        answers = paths[path]["get"]["responses"]
+        assert {"400", "401", "403", "404", "422"} <= set(answers), path
+        assert "`operator`, `auditor`" in answers["403"]["description"]
+        for status in ("401", "403", "422"):
+            assert "application/problem+json" in answers[status]["content"], (path, status)
