@@ -72,10 +72,19 @@ async def test_status_is_minimal(intake: Intake) -> None:
 
 
 async def test_unknown_and_malformed_references_are_404(intake: Intake) -> None:
-    for reference in ("PRV-2026-999999", "nonsense", "PRV-2026-000001%00"):
+    for reference in ("PRV-2026-999999", "nonsense"):
         answer = await intake.http.get(f"/v1/referrals/{reference}", headers=intake.agency_a)
         assert answer.status_code == 404
         assert answer.json()["title"] == "Unknown referral"
+    # A control character is refused before any lookup, as in every service.
+    nul = await intake.http.get("/v1/referrals/PRV-2026-000001%00", headers=intake.agency_a)
+    assert nul.status_code == 422
+    assert nul.json()["errors"] == [
+        {
+            "field": "path",
+            "message": "Contains U+0000, a control character, which is not allowed here.",
+        }
+    ]
 
 
 async def test_an_expired_key_is_refused(intake: Intake) -> None:
