@@ -1,11 +1,15 @@
-"""`safeguard run` in development gives each team a fallback mailbox, once."""
+"""`safeguard run` in development gives each team a fallback mailbox, once, which the
+notifications service seals with the directory's key when it starts."""
 
 from __future__ import annotations
 
 import asyncpg
 
 from safeguard.cli.dev_seed import DEVELOPMENT_MAILBOXES, seed_development_directory
+from safeguard.db.pool import create_pool
+from safeguard.fieldcrypt.setup import service_keyring
 from safeguard.settings import Settings
+from services.notifications.directory import list_entries, seal_legacy_entries
 
 
 async def test_seeding_adds_each_team_once_and_keeps_existing_entries(settings: Settings) -> None:
@@ -14,15 +18,22 @@ async def test_seeding_adds_each_team_once_and_keeps_existing_entries(settings: 
     try:
         await conn.execute(
             "INSERT INTO notifications.directory (role, scope, channel, address)"
-            " VALUES ('prevent_officers', '*', 'email', 'ours@example.org')"
+            " VALUES ('prevent_officers', '*', 'email', '\\x006f757273406578616d706c652e6f7267')"
         )
         assert await seed_development_directory(dsn) == len(DEVELOPMENT_MAILBOXES) - 1
         assert await seed_development_directory(dsn) == 0
-        rows = await conn.fetch(
-            "SELECT role, address FROM notifications.directory WHERE scope = '*' ORDER BY role"
-        )
     finally:
         await conn.close()
-    assert {row["role"]: row["address"] for row in rows} == DEVELOPMENT_MAILBOXES | {
+    pool = await create_pool(settings)
+    try:
+        async with service_keyring(settings, service="notifications") as keyring:
+            assert await seal_legacy_entries(pool, keyring) == len(DEVELOPMENT_MAILBOXES)
+            async with pool.acquire() as pooled:
+                sealed = await pooled.fetch("SELECT address FROM notifications.directory")
+                entries = await list_entries(pooled, keyring)
+    finally:
+        await pool.close()
+    assert not [r for r in sealed if b".invalid" in r["address"] or b"example" in r["address"]]
+    assert {e.role: e.address for e in entries if e.scope == "*"} == DEVELOPMENT_MAILBOXES | {
         "prevent_officers": "ours@example.org"
     }
