@@ -13,6 +13,8 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 DAY = dt.timedelta(days=1)
+# Like the deployment's: longer than the server's expiry warnings look ahead.
+LIFETIME = 30 * DAY
 
 
 def _pem_key(key: ec.EllipticCurvePrivateKey) -> bytes:
@@ -53,7 +55,7 @@ class Authority:
             .public_key(self._key.public_key())
             .serial_number(x509.random_serial_number())
             .not_valid_before(now - DAY)
-            .not_valid_after(now + DAY)
+            .not_valid_after(now + 12 * LIFETIME)
             .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
             .add_extension(
                 x509.KeyUsage(
@@ -77,26 +79,27 @@ class Authority:
         """The CA certificate as PEM."""
         return self._cert.public_bytes(serialization.Encoding.PEM)
 
-    def server(self, *dns_names: str) -> Leaf:
-        """A server certificate for these names and 127.0.0.1."""
+    def server(self, *dns_names: str, client_too: bool = False) -> Leaf:
+        """A server certificate for these names and 127.0.0.1 (and a client one if asked)."""
         names: list[x509.GeneralName] = [x509.DNSName(n) for n in dns_names]
         names.append(x509.IPAddress(ipaddress.ip_address("127.0.0.1")))
-        return self._issue(dns_names[0], ExtendedKeyUsageOID.SERVER_AUTH, names)
+        usages = [ExtendedKeyUsageOID.SERVER_AUTH]
+        if client_too:
+            usages.append(ExtendedKeyUsageOID.CLIENT_AUTH)
+        return self._issue(dns_names[0], usages, names)
 
-    def client(self, common_name: str, *, expired: bool = False) -> Leaf:
+    def client(self, common_name: str) -> Leaf:
         """A client certificate whose subject is `CN=<common_name>`."""
-        return self._issue(common_name, ExtendedKeyUsageOID.CLIENT_AUTH, [], expired=expired)
+        return self._issue(common_name, [ExtendedKeyUsageOID.CLIENT_AUTH], [])
 
     def _issue(
         self,
         common_name: str,
-        usage: x509.ObjectIdentifier,
+        usages: list[x509.ObjectIdentifier],
         names: list[x509.GeneralName],
-        *,
-        expired: bool = False,
     ) -> Leaf:
         key = ec.generate_private_key(ec.SECP256R1())
-        now = dt.datetime.now(dt.UTC) - (3 * DAY if expired else dt.timedelta(0))
+        now = dt.datetime.now(dt.UTC)
         builder = (
             x509.CertificateBuilder()
             .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)]))
@@ -104,9 +107,9 @@ class Authority:
             .public_key(key.public_key())
             .serial_number(x509.random_serial_number())
             .not_valid_before(now - DAY)
-            .not_valid_after(now + DAY)
+            .not_valid_after(now + LIFETIME)
             .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-            .add_extension(x509.ExtendedKeyUsage([usage]), critical=False)
+            .add_extension(x509.ExtendedKeyUsage(usages), critical=False)
         )
         if names:
             builder = builder.add_extension(x509.SubjectAlternativeName(names), critical=False)

@@ -131,15 +131,15 @@ def merge(base: Any, change: Any) -> Any:
             merged[key] = merge(base[key], value) if key in base else copy.deepcopy(value)
         return merged
     if _named_list(base) and _named_list(change):
+        # As kubectl does: items new to the list come first, then the base's, merged.
         merged_list = copy.deepcopy(base)
         by_name = {item["name"]: index for index, item in enumerate(base)}
+        added = [copy.deepcopy(item) for item in change if item["name"] not in by_name]
         for item in change:
             if item["name"] in by_name:
                 index = by_name[item["name"]]
                 merged_list[index] = merge(base[index], item)
-            else:
-                merged_list.append(copy.deepcopy(item))
-        return merged_list
+        return added + merged_list
     return copy.deepcopy(change)
 
 
