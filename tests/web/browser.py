@@ -45,3 +45,14 @@ async def tab_to(page: Page, selector: str, *, limit: int = 120) -> None:
 async def heading(page: Page, text: str) -> None:
     """The page's main heading says `text`."""
     await expect(page.locator("h1")).to_contain_text(text)
+
+
+async def continue_and_send(page: Page, done: str) -> None:
+    """Continue to the check page, then send; each page checked with axe."""
+    await page.click("main form button:text('Continue')")
+    await heading(page, "Check your answers")
+    await assert_accessible(page)
+    await page.click("button:text('Send')")
+    await expect(page.locator(".govuk-panel")).to_contain_text(done)
+    await assert_accessible(page)
+    await page.click("a:text('Go back to the case')")

@@ -7,20 +7,9 @@ from playwright.async_api import Page, expect
 from safeguard.auth.staff import development_signing_key
 from services.panel.factors import FACTORS
 from tests.panel.driver import PanelDriver, Staff
-from tests.web.browser import assert_accessible, heading, sign_in
+from tests.web.browser import assert_accessible, continue_and_send, heading, sign_in
 from tests.web.conftest import Site
 from tests.web.test_casework_pages import channel_case
-
-
-async def _continue_and_send(page: Page, done: str) -> None:
-    """Continue to the check page, then send; each page checked with axe."""
-    await page.click("main form button:text('Continue')")
-    await heading(page, "Check your answers")
-    await assert_accessible(page)
-    await page.click("button:text('Send')")
-    await expect(page.locator(".govuk-panel")).to_contain_text(done)
-    await assert_accessible(page)
-    await page.click("a:text('Go back to the case')")
 
 
 async def _empty_first(page: Page, link: str, message: str) -> None:
@@ -44,14 +33,14 @@ async def test_a_chair_works_a_case_to_adoption_in_the_browser(page: Page, site:
     await _empty_first(page, "Ask for consent", "Select whose consent is asked")
     await page.check("input[name='route'][value='guardian']")
     await page.check("input[name='method'][value='letter']")
-    await _continue_and_send(page, "Consent requested")
+    await continue_and_send(page, "Consent requested")
 
     await _empty_first(page, "Record the answer to the consent request", "Select the answer")
     await page.check("input[name='decision'][value='given']")
     await page.fill("#scope", "Mentoring and college support.")
     await page.check("input[name='method'][value='in_person']")
     await page.check("input[name='answered_by'][value='parent_or_guardian']")
-    await _continue_and_send(page, "Consent answer recorded")
+    await continue_and_send(page, "Consent answer recorded")
     await driver.wait_for_stage(reference, "PANEL_CONSIDERATION")
     await page.reload()
 
@@ -60,7 +49,7 @@ async def test_a_chair_works_a_case_to_adoption_in_the_browser(page: Page, site:
         rating = "high" if dimension == "engagement" else "low"
         await page.check(f"input[name='{name}-rating'][value='{rating}']")
         await page.fill(f"#{name}-notes", f"Rationale for {label.lower()}.")
-    await _continue_and_send(page, "Vulnerability assessment recorded")
+    await continue_and_send(page, "Vulnerability assessment recorded")
 
     meeting = await driver.meeting(reference)
     await page.goto(f"{site.url}/chair/cases/{reference}/decision?meeting={meeting}")
@@ -83,7 +72,7 @@ async def test_a_chair_works_a_case_to_adoption_in_the_browser(page: Page, site:
     await expect(page.locator("#reasons")).to_have_value("Vulnerable; support is proportionate.")
     await assert_accessible(page)
     await page.check("input[name='basis'][value='majority']")
-    await _continue_and_send(page, "Panel decision recorded")
+    await continue_and_send(page, "Panel decision recorded")
 
     await driver.wait_for_stage(reference, "SUPPORT_ACTIVE")
     await page.reload()

@@ -20,7 +20,7 @@ from services.notifications.sink import SmtpSink
 from services.panel.factors import FACTORS
 from tests.helpers import assert_eventually
 from tests.panel.driver import referral_form
-from tests.web.browser import assert_accessible, heading, sign_in
+from tests.web.browser import assert_accessible, continue_and_send, heading, sign_in
 from tests.web.conftest import Site
 from tests.web.test_chair_panels_pages import referred_to_channel
 from workflows.referral.workflows import workflow_id_for
@@ -31,17 +31,6 @@ TODAY = dt.datetime.now(dt.UTC).date()
 BORN = TODAY.replace(year=TODAY.year - 16) + timedelta(days=200)
 MEETING = TODAY + timedelta(days=14)
 MEMBERS = [("chair-03", "local authority"), ("member-05", "education"), ("police-2", "police")]
-
-
-async def _send(page: Page, done: str) -> None:
-    """Continue to the check page, then send; each page checked with axe."""
-    await page.click("main form button:text('Continue')")
-    await heading(page, "Check your answers")
-    await assert_accessible(page)
-    await page.click("button:text('Send')")
-    await expect(page.locator(".govuk-panel")).to_contain_text(done)
-    await assert_accessible(page)
-    await page.click("a:text('Go back to the case')")
 
 
 async def _open(page: Page, task: str) -> None:
@@ -70,7 +59,7 @@ async def _ask_consent(page: Page, site: Site, reference: str) -> str:
     await _open(page, "Ask for consent")
     await page.check("input[name='route'][value='guardian']")
     await page.check("input[name='method'][value='email']")
-    await _send(page, "Consent requested")
+    await continue_and_send(page, "Consent requested")
     assert site.mail is not None
     mail = await assert_eventually(
         lambda: _mail_to(site.mail, GUARDIAN), lambda found: found is not None, within=60
@@ -156,7 +145,7 @@ async def _assess_and_decide(page: Page) -> None:
         rating = "high" if dimension == "engagement" else "low"
         await page.check(f"input[name='{name}-rating'][value='{rating}']")
         await page.fill(f"#{name}-notes", f"Rationale for {label.lower()}.")
-    await _send(page, "Vulnerability assessment recorded")
+    await continue_and_send(page, "Vulnerability assessment recorded")
 
     await _open(page, "Record the panel's decision")
     await page.check("input[name='meeting_id']")  # the case's one meeting
@@ -183,7 +172,7 @@ async def _review(page: Page, decision: str, notes: str, done: str) -> None:
     await _open(page, "Monthly support review")
     await page.check(f"input[name='decision'][value='{decision}']")
     await page.fill("#notes", notes)
-    await _send(page, done)
+    await continue_and_send(page, done)
 
 
 async def _post_exit(page: Page, months: str, notes: str, done: str) -> None:
@@ -191,7 +180,7 @@ async def _post_exit(page: Page, months: str, notes: str, done: str) -> None:
     await page.check(f"input[name='months'][value='{months}']")
     await page.check("input[name='concerns'][value='no']")
     await page.fill("#notes", notes)
-    await _send(page, done)
+    await continue_and_send(page, done)
 
 
 async def test_a_chair_takes_a_case_from_consent_to_closure_in_the_browser(
