@@ -13,7 +13,8 @@ import httpx
 import typer
 
 from safeguard.cli.dev_seed import seed_development_directory
-from safeguard.cli.supervisor import Child, Supervisor
+from safeguard.cli.supervisor import Child, Supervisor, say
+from safeguard.cli.watchdog import StackWatchdog
 from safeguard.db.migrate import migrate
 from safeguard.kafka.admin import create_topics
 from safeguard.settings import Settings, get_settings
@@ -66,7 +67,7 @@ async def _wait_until_live(settings: Settings, supervisor: Supervisor, *, within
     async with httpx.AsyncClient(timeout=2.0) as http:
         for name in SERVICES:
             url = f"http://127.0.0.1:{getattr(settings.services, name)}/health/live"
-            while not supervisor.exited.is_set():
+            while not supervisor.gave_up.is_set():
                 try:
                     if (await http.get(url)).status_code == 200:
                         break
@@ -104,16 +105,23 @@ def _print_sign_in(settings: Settings) -> None:
     typer.echo("")
 
 
-async def _wait_for_stop(supervisor: Supervisor) -> None:
+async def _wait_for_stop(supervisor: Supervisor, watchdog: StackWatchdog) -> None:
+    """Until Ctrl-C (or SIGTERM), or until a process or component keeps dying."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
-    stopped = asyncio.create_task(stop.wait())
-    exited = asyncio.create_task(supervisor.exited.wait())
-    await asyncio.wait({stopped, exited}, return_when=asyncio.FIRST_COMPLETED)
-    if supervisor.exited.is_set() and not stop.is_set():
-        typer.echo(f"{supervisor.failed} exited; stopping everything", err=True)
+    waits = {
+        asyncio.create_task(stop.wait()),
+        asyncio.create_task(supervisor.gave_up.wait()),
+        asyncio.create_task(watchdog.gave_up.wait()),
+    }
+    await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+    for wait in waits:
+        wait.cancel()
+    failed = supervisor.failed or watchdog.failed
+    if failed and not stop.is_set():
+        say(f"{failed}; stopping everything")
 
 
 async def _run(settings: Settings) -> None:
@@ -135,20 +143,31 @@ async def _run(settings: Settings) -> None:
         await create_topics(settings)
         if settings.environment == "development":
             await seed_development_directory(settings.database_dsn())
-        supervisor = Supervisor(_children(settings), env=_child_env(settings))
-        await supervisor.start()
-        await _wait_until_live(settings, supervisor, within=60)
-        _print_urls(settings)
-        if "keycloak" in wanted:
-            _print_sign_in(settings)
-        try:
-            await _wait_for_stop(supervisor)
-        finally:
-            typer.echo("stopping services ...")
-            await supervisor.stop()
+        await _supervise(settings, stack, keycloak="keycloak" in wanted)
     finally:
         typer.echo("stopping the stack ...")
         await ours.down()
+
+
+async def _supervise(settings: Settings, stack: Stack, *, keycloak: bool) -> None:
+    """Run the services and the worker, restarting what dies, until told to stop."""
+    supervisor = Supervisor(
+        _children(settings), env=_child_env(settings), pid_dir=settings.data_dir / "run"
+    )
+    watchdog = StackWatchdog(stack, report=say)
+    watching = asyncio.create_task(watchdog.run())
+    await supervisor.start()
+    try:
+        await _wait_until_live(settings, supervisor, within=60)
+        _print_urls(settings)
+        if keycloak:
+            _print_sign_in(settings)
+        await _wait_for_stop(supervisor, watchdog)
+    finally:
+        watching.cancel()
+        typer.echo("stopping services ...")
+        await supervisor.stop()
+        await asyncio.gather(watching, return_exceptions=True)
 
 
 def _child_env(settings: Settings) -> dict[str, str]:

@@ -103,6 +103,23 @@ class Stack:
             await _gather_or_raise(asyncio.to_thread(_stop, c, pid, timeout) for c, pid in running)
         return [c.name for c, _ in running]
 
+    def exited(self) -> dict[str, str]:
+        """The components whose process is not running, each with how it ended if we know.
+
+        Asking reaps the ones that were our children, so none lingers as a zombie (PostgreSQL
+        would take a zombie's pid in its lock file for a live server and refuse to start).
+        """
+        ended: dict[str, str] = {}
+        for component in self.components:
+            pid = process.read_pid(component.pid_path)
+            if _running_pid(component) is not None:
+                continue
+            if pid is None:
+                ended[component.name] = "is not running"
+            else:
+                ended[component.name] = process.describe_exit(process.exit_status(pid))
+        return ended
+
     async def status(self) -> list[ComponentStatus]:
         """What runs, under which pid, and whether it answers its health check."""
         return list(await asyncio.gather(*(_status(c) for c in self.components)))

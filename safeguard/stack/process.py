@@ -25,6 +25,8 @@ LOG_TAIL_LINES = 20
 # (no zombies while a long-lived process such as pytest runs `up` then `down`) and keeps their
 # finalizers from warning that a subprocess is "still running", which it is, by design.
 _children: dict[int, subprocess.Popen[bytes]] = {}
+# How our children that have been reaped ended (their return codes), until someone asks.
+_ended: dict[int, int] = {}
 
 
 @dataclass(frozen=True)
@@ -74,14 +76,34 @@ def is_alive(pid: int) -> bool:
     """Whether `pid` is a live process (a zombie counts as dead; our own zombies are reaped)."""
     child = _children.get(pid)
     if child is not None:
-        if child.poll() is None:
+        returncode = child.poll()
+        if returncode is None:
             return True
         del _children[pid]
+        _ended[pid] = returncode
         return False
     try:
         return bool(psutil.Process(pid).status() != psutil.STATUS_ZOMBIE)
     except psutil.Error:
         return False
+
+
+def exit_status(pid: int) -> int | None:
+    """How our reaped child `pid` ended (a negative number is the signal), asked once."""
+    return _ended.pop(pid, None)
+
+
+def describe_exit(returncode: int | None) -> str:
+    """'exit code 1' or 'killed by signal SIGKILL' (asyncio and Popen report signals < 0)."""
+    if returncode is None:
+        return "exited (how, we cannot tell: it was not our child)"
+    if returncode < 0:
+        try:
+            name = signal.Signals(-returncode).name
+        except ValueError:
+            name = str(-returncode)
+        return f"was killed by signal {name}"
+    return f"exited with code {returncode}"
 
 
 def cmdline_contains(pid: int, marker: str) -> bool:
