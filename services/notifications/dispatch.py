@@ -1,9 +1,11 @@
 """The dispatcher: sends recorded notifications, retrying with backoff, logging every attempt.
 
-Several dispatchers may run: each claims rows with `FOR UPDATE SKIP LOCKED` under a lease, and
-a row whose dispatcher died is taken over when its lease ends. Delivery is at least once: a
-crash between a send and its record resends it, carrying the same Message-ID, webhook delivery
-id or Notify reference, so receivers can recognise the repeat.
+Several dispatchers may run: each claims rows with `FOR UPDATE SKIP LOCKED` under a short lease
+in its own name, renewed while it sends, and logs each attempt before making it
+(services/notifications/leases.py). A row whose dispatcher died is taken back, its attempt
+marked interrupted, within a lease of the last renewal. Delivery is at least once: a crash
+between a send and its record resends it, carrying the same Message-ID, webhook delivery id or
+Notify reference, so receivers can recognise the repeat.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from safeguard.metrics import NOTIFICATIONS
 from safeguard.settings import NotificationSettings
 from services.notifications import store
 from services.notifications.delivery import DeliveryChannel, DeliveryError, Outgoing, Sender
+from services.notifications.leases import LEASE, Leases
 from services.notifications.links import LINKED_TEMPLATES, ConsentLinkClient
 from services.notifications.models import Claimed
 from services.notifications.recipients import Resolver
@@ -30,7 +33,6 @@ from services.notifications.templates import TemplateError, render
 logger = logging.getLogger(__name__)
 tracer = trace.get_tracer(__name__)
 
-_LEASE = timedelta(minutes=2)
 _FAILURE_PAUSE_SECONDS = 1.0
 
 
@@ -46,6 +48,7 @@ class Dispatcher:
         senders: dict[DeliveryChannel, Sender],
         links: ConsentLinkClient,
         batch: int = 20,
+        lease: timedelta = LEASE,
     ) -> None:
         self._settings = settings
         self._pool = pool
@@ -53,6 +56,7 @@ class Dispatcher:
         self._links = links
         self._senders = senders
         self._batch = batch
+        self.leases = Leases(pool, lease)
         self._wake = asyncio.Event()
 
     async def run(self, *, poll_seconds: float = 1.0) -> None:
@@ -81,16 +85,28 @@ class Dispatcher:
                     await asyncio.wait_for(self._wake.wait(), poll_seconds)
 
     async def dispatch_once(self) -> int:
-        """Claim and send one batch; return how many were claimed."""
+        """Take back interrupted sends, then claim and send one batch; return how many."""
+        await self.leases.take_back_interrupted()
+        claimed = await self.leases.claim(self._batch)
+        if not claimed:
+            return 0
         async with self._pool.acquire() as conn:
-            claimed = await store.claim_due(conn, limit=self._batch, lease=_LEASE)
             traces = await _trace_contexts(conn, [notification.id for notification in claimed])
-        await asyncio.gather(
-            *(self._deliver_traced(n, traces.get(n.id)) for n in claimed),
-        )
+        in_flight = {notification.id for notification in claimed}
+        async with self.leases.kept(in_flight):
+            # Every send runs to its end (one failing must not leave the others unrenewed).
+            results = await asyncio.gather(
+                *(self._deliver_traced(n, traces.get(n.id), in_flight) for n in claimed),
+                return_exceptions=True,
+            )
+        for result in results:
+            if isinstance(result, BaseException):
+                raise result
         return len(claimed)
 
-    async def _deliver_traced(self, claimed: Claimed, carrier: dict[str, str] | None) -> None:
+    async def _deliver_traced(
+        self, claimed: Claimed, carrier: dict[str, str] | None, in_flight: set[UUID]
+    ) -> None:
         """Deliver inside a span continuing the trace of the event that caused the notification."""
         with tracer.start_as_current_span(
             f"notification {claimed.template} send",
@@ -103,21 +119,23 @@ class Dispatcher:
                 "referral.id": str(claimed.referral_id),
             },
         ):
-            await self._deliver(claimed)
+            try:
+                await self._deliver(claimed)
+            finally:
+                in_flight.discard(claimed.id)
 
     async def _deliver(self, claimed: Claimed) -> None:
         channel: str = "unresolved"
         try:
             outgoing = await self._prepare(claimed)
             channel = outgoing.destination.channel
+            if not await self.leases.still_ours(claimed, channel):
+                return
             await self._sender(outgoing.destination.channel).send(outgoing)
         except DeliveryError as error:
             await self._failed(claimed, channel, error)
             return
-        async with self._pool.acquire() as conn:
-            await store.finish_attempt(
-                conn, claimed=claimed, channel=channel, outcome="delivered", error=None
-            )
+        await self.leases.finish(claimed, channel, "delivered", error=None)
         NOTIFICATIONS.labels(channel, "delivered").inc()
         logger.info("notification %s (%s) delivered by %s", claimed.id, claimed.template, channel)
 
@@ -150,15 +168,13 @@ class Dispatcher:
             self._settings.retry_base_seconds * 2 ** (claimed.attempts - 1),
             self._settings.retry_max_seconds,
         )
-        async with self._pool.acquire() as conn:
-            await store.finish_attempt(
-                conn,
-                claimed=claimed,
-                channel=channel,
-                outcome="failed" if final else "retry",
-                error=error.reason,
-                retry_in=timedelta(seconds=0 if final else delay),
-            )
+        await self.leases.finish(
+            claimed,
+            channel,
+            "failed" if final else "retry",
+            error=error.reason,
+            retry_in=timedelta(seconds=0 if final else delay),
+        )
         NOTIFICATIONS.labels(channel, "failed" if final else "retry").inc()
         trace.get_current_span().set_status(trace.StatusCode.ERROR, error.reason)
         logger.warning(

@@ -34,13 +34,18 @@ class NotificationRead(BaseModel):
 
 
 class AttemptRead(BaseModel):
-    """One delivery attempt."""
+    """One delivery attempt, logged before it was made."""
 
     attempt: int
-    channel: str
-    outcome: Literal["delivered", "retry", "failed"]
+    channel: str = Field(description="`pending` until the recipient was resolved.")
+    outcome: Literal["delivered", "retry", "failed", "interrupted"] | None = Field(
+        description="Null while the attempt is under way. `interrupted`: its dispatcher stopped"
+        " before recording an outcome, so the message may or may not have gone out; the next"
+        " attempt carries the same Message-ID, delivery id or Notify reference."
+    )
     error: str | None
-    at: datetime
+    started_at: datetime
+    at: datetime | None = Field(description="When the outcome became known.")
 
 
 class NotificationDetail(NotificationRead):

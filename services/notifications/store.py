@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import timedelta
-from typing import Literal
 from uuid import UUID
 
 from safeguard.db.pool import Connection
 from services.notifications.models import (
     AttemptRead,
-    Claimed,
     NotificationDetail,
     NotificationRead,
     Status,
@@ -49,59 +46,6 @@ async def record(
 async def wake_dispatcher(conn: Connection) -> None:
     """Tell listening dispatchers (on commit) that there is something to send."""
     await conn.execute("SELECT pg_notify($1, '')", WAKE_CHANNEL)
-
-
-async def claim_due(conn: Connection, *, limit: int, lease: timedelta) -> list[Claimed]:
-    """Take up to `limit` due notifications (and any whose sender died) to send now."""
-    rows = await conn.fetch(
-        "UPDATE notifications.notifications SET status = 'sending', attempts = attempts + 1,"
-        " lease_until = now() + $2::interval, updated_at = now()"
-        " WHERE id IN (SELECT id FROM notifications.notifications"
-        "   WHERE (status IN ('pending', 'retrying') AND next_attempt_at <= now())"
-        "      OR (status = 'sending' AND lease_until < now())"
-        "   ORDER BY next_attempt_at LIMIT $1 FOR UPDATE SKIP LOCKED)"
-        " RETURNING id, referral_id, recipient, template, params, attempts",
-        limit,
-        lease,
-    )
-    return [Claimed.model_validate(dict(row)) for row in rows]
-
-
-Outcome = Literal["delivered", "retry", "failed"]
-_STATUS: dict[Outcome, Status] = {"delivered": "delivered", "retry": "retrying", "failed": "failed"}
-
-
-async def finish_attempt(
-    conn: Connection,
-    *,
-    claimed: Claimed,
-    channel: str,
-    outcome: Outcome,
-    error: str | None,
-    retry_in: timedelta = timedelta(0),
-) -> None:
-    """Record an attempt's outcome in the log and set the notification's status."""
-    async with conn.transaction():
-        await conn.execute(
-            "INSERT INTO notifications.delivery_attempts"
-            " (notification_id, attempt, channel, outcome, error) VALUES ($1, $2, $3, $4, $5)"
-            " ON CONFLICT DO NOTHING",
-            claimed.id,
-            claimed.attempts,
-            channel,
-            outcome,
-            error,
-        )
-        await conn.execute(
-            "UPDATE notifications.notifications SET status = $2, channel = $3, last_error = $4,"
-            " lease_until = NULL, next_attempt_at = now() + $5::interval, updated_at = now(),"
-            " delivered_at = CASE WHEN $2 = 'delivered' THEN now() END WHERE id = $1",
-            claimed.id,
-            _STATUS[outcome],
-            channel,
-            error,
-            retry_in,
-        )
 
 
 # The log joined to the case's reference and area; `$1` is the visible areas (NULL: all).
@@ -147,7 +91,8 @@ async def get_notification(
     if row is None:
         return None
     attempts = await conn.fetch(
-        "SELECT attempt, channel, outcome, error, at FROM notifications.delivery_attempts"
+        "SELECT attempt, channel, outcome, error, started_at, at"
+        " FROM notifications.delivery_attempts"
         " WHERE notification_id = $1 ORDER BY attempt",
         notification_id,
     )
