@@ -144,10 +144,17 @@ class Kafka(Component):
             "num.partitions": "1",
             # One broker: every internal topic can have one replica only.
             "offsets.topic.replication.factor": "1",
+            # A handful of consumer groups: Kafka's 50 offsets partitions would be 50 logs to
+            # recover after a crash, most of a restart on a small machine.
+            "offsets.topic.num.partitions": "1",
             "transaction.state.log.replication.factor": "1",
             "transaction.state.log.min.isr": "1",
             "share.coordinator.state.topic.replication.factor": "1",
             "share.coordinator.state.topic.min.isr": "1",
+            # A broker killed and restarted registers anew, and is let in only once the
+            # controller has given up on the old registration: after this, not 9 s.
+            "broker.session.timeout.ms": "3000",
+            "broker.heartbeat.interval.ms": "1000",
             # No other consumer is coming: do not hold the first rebalance back.
             "group.initial.rebalance.delay.ms": "0",
             # The project creates its topics explicitly; a typo must not create a new one.
