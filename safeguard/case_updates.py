@@ -17,7 +17,9 @@ from temporalio.client import Client, RPCError, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCStatusCode
 
-from safeguard.errors import ProblemError
+from safeguard import outages
+from safeguard.errors import ProblemError, retry_after, unavailable
+from safeguard.outages import Dependency
 
 _STATUS = {"WrongStage": 409, "Conflict": 409, "NotPermitted": 403, "InvalidContent": 422}
 _TITLES = {
@@ -63,19 +65,24 @@ async def run_update(client: Client, workflow_id: str, update: Any, arg: Any) ->
     """Execute `update` on the case's current run and return its result."""
     handle = client.get_workflow_handle(workflow_id)
     try:
-        return await handle.execute_update(update, arg, id=_update_id(workflow_id, update))
+        result = await handle.execute_update(update, arg, id=_update_id(workflow_id, update))
     except WorkflowUpdateFailedError as error:
+        outages.current().ended(Dependency.TEMPORAL)  # it answered, with a refusal
         raise _rejection(error) from error
     except RPCError as error:
         raise _unavailable(error) from error
+    outages.current().ended(Dependency.TEMPORAL)
+    return result
 
 
 async def run_query(client: Client, workflow_id: str, query: Any) -> Any:
     """Run a query on the case's current run."""
     try:
-        return await client.get_workflow_handle(workflow_id).query(query)
+        result = await client.get_workflow_handle(workflow_id).query(query)
     except RPCError as error:
         raise _unavailable(error) from error
+    outages.current().ended(Dependency.TEMPORAL)
+    return result
 
 
 def _rejection(error: WorkflowUpdateFailedError) -> ProblemError:
@@ -91,10 +98,10 @@ def _rejection(error: WorkflowUpdateFailedError) -> ProblemError:
 
 def _unavailable(error: RPCError) -> ProblemError:
     if error.status == RPCStatusCode.NOT_FOUND:
+        outages.current().ended(Dependency.TEMPORAL)
         return ProblemError(404, "Unknown case", "No running case has that reference.")
-    return ProblemError(
-        503,
-        "Case engine unavailable",
-        "Nothing was recorded; try again shortly.",
-        headers={"Retry-After": "5"},
-    )
+    # An outage is logged once, not per request; any other refusal is still no answer.
+    if outages.outage_of(error) is Dependency.TEMPORAL:
+        outages.current().began(Dependency.TEMPORAL, error)
+    problem = unavailable(Dependency.TEMPORAL)
+    return ProblemError(problem.status, problem.title, problem.detail, headers=retry_after())

@@ -6,12 +6,17 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
+import asyncpg
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.routing import iter_route_contexts
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from temporalio.service import RPCError
+
+from safeguard import outages
+from safeguard.outages import Dependency
 
 logger = logging.getLogger(__name__)
 
@@ -136,6 +141,35 @@ async def _on_problem(request: Request, exc: Exception) -> JSONResponse:
     return problem_response(exc.problem, request, headers=exc.headers, **exc.extra)
 
 
+def unavailable(dependency: Dependency) -> Problem:
+    """The problem a request gets while `dependency` is down: which one, in plain words."""
+    detail = f"{dependency.value} cannot be reached just now. Try again in a few seconds."
+    return Problem(status=503, title="Service unavailable", detail=detail)
+
+
+def retry_after() -> dict[str, str]:
+    """The `Retry-After` of every outage answer."""
+    return {"Retry-After": str(outages.RETRY_AFTER_SECONDS)}
+
+
+# Every class a dependency outage is raised as (`outages.outage_of` tells which are one).
+OUTAGE_CLASSES: tuple[type[Exception], ...] = (
+    OSError,
+    asyncpg.PostgresError,
+    asyncpg.InterfaceError,
+    RPCError,
+    RuntimeError,
+)
+
+
+async def _on_outage(request: Request, exc: Exception) -> JSONResponse:
+    dependency = outages.outage_of(exc)
+    if dependency is None:
+        raise exc  # not an outage: the unexpected-error handler answers and logs it
+    outages.current().began(dependency, exc)
+    return problem_response(unavailable(dependency), request, headers=retry_after())
+
+
 async def _on_unexpected(request: Request, exc: Exception) -> JSONResponse:
     logger.exception("unhandled error on %s %s", request.method, request.url.path)
     return problem_response(Problem(status=500, title="Internal server error"), request)
@@ -146,7 +180,16 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _on_validation)
     app.add_exception_handler(StarletteHTTPException, _on_http)
     app.add_exception_handler(ProblemError, _on_problem)
+    # Handled here rather than as unexpected errors, which Starlette re-raises after answering
+    # (the server then logs a traceback per request).
+    for outage_class in OUTAGE_CLASSES:
+        app.add_exception_handler(outage_class, _on_outage)
     app.add_exception_handler(Exception, _on_unexpected)
+
+
+RETRY_AFTER_HEADER = {
+    "Retry-After": {"schema": {"type": "integer"}, "description": "Seconds to wait."}
+}
 
 
 def documented_problem(description: str, headers: dict[str, Any] | None = None) -> dict[str, Any]:

@@ -38,7 +38,9 @@ def service_lifespan(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.pool = pool = await create_pool(settings)
+        app.state.pool = pool = await create_pool(
+            settings, outages=getattr(app.state, "outages", None)
+        )
         if needs_temporal:
             app.state.temporal = temporal or await connect_temporal(settings)
         if staff:

@@ -3,6 +3,8 @@
 * The problems a dependency answers with (no staff token: 401; a role refused: 403; no stated
   purpose: 400) are documented on every route that depends on it: a dependency lists them with
   `may_answer`, and a route need only document its own (404, 409, ...).
+* Every route that uses the database or Temporal documents the 503 of an outage (their
+  dependencies say so); a route's own 503 is kept and the dependencies' added to it.
 * Every route documents the 422 problem (FastAPI's default 422 is neither its shape nor its
   media type): the control-character guard may answer it on any route. A route with a body
   documents the 400 of a body that is not JSON, and a route with a path parameter the 404 of
@@ -103,7 +105,13 @@ def _document(operation: dict[str, Any], dependant: Dependant, path: str) -> Non
     if "{" in path:
         found.setdefault(404, []).append(NOT_FOUND)
     for status, answers in sorted(found.items()):
-        responses.setdefault(str(status), _merged(answers))
+        own = responses.get(str(status))
+        if own is not None and status == 503:
+            # A route's own 503 names what it knows is down; a dependency's (its database,
+            # Temporal, the token's issuer) may be down as well, so each is named.
+            responses[str(status)] = _merged([own, *answers])
+        else:
+            responses.setdefault(str(status), _merged(answers))
     # FastAPI's own 422 is neither the shape nor the media type the problem handlers answer,
     # and a route's own 422 (a business rule) does not stop a malformed request's.
     if _FASTAPI_422 in str(responses.get("422")) or "422" not in responses:

@@ -5,18 +5,22 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
+from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, FastAPI, Request
 from pydantic import BaseModel
 from temporalio.client import Client
+from temporalio.service import RPCError, RPCStatusCode
 
-from safeguard import openapi
+from safeguard import openapi, outages
 from safeguard.case_updates import IdempotencyKeyMiddleware
 from safeguard.control_chars import ControlCharacterGuard
 from safeguard.db.pool import Pool
-from safeguard.errors import install_problem_handlers
+from safeguard.errors import RETRY_AFTER_HEADER, documented_problem, install_problem_handlers
 from safeguard.logs import configure_logging
+from safeguard.openapi import may_answer
+from safeguard.outages import Dependency, Outages, OutageScope
 from safeguard.settings import Settings
 from safeguard.telemetry import configure_tracing
 from safeguard.web_telemetry import instrument_app
@@ -29,11 +33,26 @@ def _settings(request: Request) -> Settings:
     return settings
 
 
+# Every route that uses the database or Temporal may find it down (`safeguard.outages`).
+DATABASE_DOWN = documented_problem(
+    "The database cannot be reached just now; try again after `Retry-After` seconds.",
+    RETRY_AFTER_HEADER,
+)
+TEMPORAL_DOWN = documented_problem(
+    "The case engine cannot be reached just now; try again after `Retry-After` seconds.",
+    RETRY_AFTER_HEADER,
+)
+# Readiness asks Temporal only of services that act on cases; it should not wait long.
+_HEALTH_TIMEOUT = timedelta(seconds=3)
+
+
+@may_answer({503: DATABASE_DOWN})
 def _pool(request: Request) -> Pool:
     pool: Pool = request.app.state.pool
     return pool
 
 
+@may_answer({503: TEMPORAL_DOWN})
 def _temporal(request: Request) -> Client:
     client: Client = request.app.state.temporal
     return client
@@ -59,10 +78,25 @@ async def live() -> Health:
     return Health(status="ok")
 
 
-@health_router.get("/ready")
-async def ready(pool: PoolDep) -> Health:
-    """The service can reach its database."""
+@health_router.get(
+    "/ready",
+    responses={
+        503: documented_problem(
+            "The case engine cannot be reached (asked only by the services that act on"
+            " cases: assessment, panel and audit).",
+            RETRY_AFTER_HEADER,
+        )
+    },
+)
+async def ready(request: Request, pool: PoolDep) -> Health:
+    """The service can reach its database, and Temporal if it acts on cases (503 if not)."""
     await pool.fetchval("SELECT 1")
+    outages.current().ended(Dependency.DATABASE)
+    temporal: Client | None = getattr(request.app.state, "temporal", None)
+    if temporal is not None:
+        if not await temporal.service_client.check_health(timeout=_HEALTH_TIMEOUT):
+            raise RPCError("Temporal is up but not serving", RPCStatusCode.UNAVAILABLE, b"")
+        outages.current().ended(Dependency.TEMPORAL)
     return Health(status="ok")
 
 
@@ -81,10 +115,13 @@ def build_app(
     configure_tracing(f"safeguard-{service}", settings)
     app = FastAPI(title=title, description=description, version="1", lifespan=lifespan)
     app.state.settings = settings
+    # This app's own record of what is down (one app per process, outside tests).
+    app.state.outages = found_down = Outages()
     app.add_middleware(IdempotencyKeyMiddleware)
     # Inside the telemetry and any limit a service adds, so refusals are counted and limits
     # answer first; before every route, so no string with a control character reaches one.
     app.add_middleware(ControlCharacterGuard)
+    app.add_middleware(OutageScope, outages=found_down)
     instrument_app(app, service=service)
     install_problem_handlers(app)
     app.include_router(health_router)

@@ -13,7 +13,7 @@ from safeguard.access_log import stated_purpose
 from safeguard.auth.staff_deps import require_roles
 from safeguard.codes import Role
 from safeguard.settings import Settings
-from safeguard.web import build_app
+from safeguard.web import PoolDep, TemporalDep, build_app
 
 router = APIRouter(prefix="/v1/things")
 
@@ -34,6 +34,11 @@ other = APIRouter(prefix="/v1/things")
 @other.get("")
 async def list_things() -> list[str]:
     return []
+
+
+@other.get("/-/count")
+async def count_things(pool: PoolDep, temporal: TemporalDep) -> int:
+    return 0
 
 
 @asynccontextmanager
@@ -65,6 +70,20 @@ def test_shared_answers_are_documented_on_every_route_that_can_give_them() -> No
         assert responses["422"]["content"] == {
             "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}
         }
+
+
+def test_an_outage_is_documented_on_every_route_that_uses_the_dependency() -> None:
+    paths: dict[str, Any] = _app().openapi()["paths"]
+    down = paths["/v1/things/-/count"]["get"]["responses"]["503"]
+    assert "The database cannot be reached" in down["description"]
+    assert "The case engine cannot be reached" in down["description"]
+    assert down["headers"]["Retry-After"]["schema"] == {"type": "integer"}
+    # The route's own 503 (readiness names Temporal) keeps its words beside the database's.
+    ready = paths["/health/ready"]["get"]["responses"]["503"]["description"]
+    assert "case engine" in ready and "The database cannot be reached" in ready
+    # Routes that need neither do not claim an outage they cannot have.
+    assert "503" not in paths["/v1/things"]["get"]["responses"]
+    assert "503" not in paths["/health/live"]["get"]["responses"]
 
 
 async def test_a_method_not_allowed_names_every_method_of_the_path() -> None:

@@ -11,7 +11,9 @@ from temporalio.api.history.v1 import History
 from temporalio.client import Client, WorkflowHistory
 from temporalio.service import RPCError, RPCStatusCode
 
+from safeguard import outages
 from safeguard.db.pool import Connection
+from safeguard.outages import Dependency
 
 _CLOSING = {
     EventType.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED,
@@ -37,7 +39,8 @@ async def fetch_runs(client: Client, workflow_id: str) -> list[WorkflowHistory]:
         except RPCError as error:
             if error.status == RPCStatusCode.NOT_FOUND:
                 break  # past retention (or never existed)
-            raise
+            raise  # an outage answers 503 (safeguard.errors)
+        outages.current().ended(Dependency.TEMPORAL)
         runs.append(history)
         started = history.events[0].workflow_execution_started_event_attributes
         run_id = started.continued_execution_run_id or None

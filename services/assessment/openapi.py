@@ -29,8 +29,4 @@ SET_AREA_RESPONSES: Responses = {
         "The case already has an area (move it with `/transfer`), or it has closed (`stage`)."
     ),
     422: problem("The body is invalid (each field named in `errors`)."),
-    503: problem(
-        "The case engine is unreachable; nothing was recorded.",
-        {"Retry-After": {"schema": {"type": "integer"}, "description": "Seconds to wait."}},
-    ),
 }

@@ -63,10 +63,6 @@ DECODE_RESPONSES: dict[int | str, dict[str, Any]] = {
         "Not Temporal payloads, an invalid `X-Namespace`, a payload key this deployment does"
         " not have, or a payload that fails authentication."
     ),
-    503: problem(
-        "The token's issuer cannot be asked for its keys right now.",
-        {"Retry-After": {"schema": {"type": "integer"}, "description": "Seconds to wait."}},
-    ),
 }
 
 

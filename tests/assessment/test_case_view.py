@@ -13,8 +13,8 @@ from safeguard.auth.service_identity import ServiceClient
 from safeguard.codes import Role, Stage
 from services.intake import store as intake_store
 from tests.assessment.conftest import AREA, OTHER_AREA, Assessment, serve_assessment
-from tests.assessment.proxy import proxy_to
 from tests.helpers import assert_eventually, free_port
+from tests.proxy import proxy_to
 from tests.service_auth import service_headers
 
 ASSESSMENT: dict[str, Any] = {
@@ -250,7 +250,8 @@ async def test_temporal_down_is_503_and_nothing_is_recorded(
             )
             assert answer.status_code == 503, answer.text
             assert answer.headers["retry-after"] == "5"
-            assert answer.json()["detail"] == "Nothing was recorded; try again shortly."
+            assert answer.json()["title"] == "Service unavailable"
+            assert answer.json()["detail"].startswith("The case engine cannot be reached")
             view = await system.http.get(f"{url}/v1/cases/{reference}", headers=officer)
             # The read model and the referral still answer; the gap is named, not hidden.
             assert view.status_code == 200

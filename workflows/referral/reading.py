@@ -32,5 +32,7 @@ async def read_case(temporal: Client, reference: str) -> CaseReading:
             run_query(temporal, workflow_id, ReferralWorkflow.decisions),
         )
     except ProblemError as error:
-        return CaseReading(None, None, error.problem.title)
+        # An outage's title is the generic "Service unavailable"; the gap names what is out.
+        gap = "Case engine unavailable" if error.problem.status == 503 else error.problem.title
+        return CaseReading(None, None, gap)
     return CaseReading(status, decisions)

@@ -8,7 +8,8 @@ from collections.abc import AsyncIterator
 
 
 class TcpProxy:
-    """Forwards connections to `target` until `cut()`; then refuses and drops them."""
+    """Forwards connections to `target` until `cut()`; then refuses and drops them until
+    `resume()` listens again on the same address."""
 
     def __init__(self, target: str) -> None:
         host, _, port = target.rpartition(":")
@@ -16,6 +17,11 @@ class TcpProxy:
         self._writers: set[asyncio.StreamWriter] = set()
         self._server: asyncio.Server | None = None
         self.address = ""
+
+    @property
+    def port(self) -> int:
+        """The port it listens on (0 before `start`)."""
+        return int(self.address.rpartition(":")[2] or 0)
 
     async def start(self) -> None:
         """Listen on a free loopback port."""
@@ -27,9 +33,15 @@ class TcpProxy:
         """Stop listening and drop every open connection, as a dead server would."""
         if self._server is not None:
             self._server.close()
+            self._server = None
         for writer in list(self._writers):
             writer.close()
         self._writers.clear()
+
+    async def resume(self) -> None:
+        """Listen again where it listened before the cut, as a server back from a restart."""
+        if self._server is None:
+            self._server = await asyncio.start_server(self._handle, "127.0.0.1", self.port)
 
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:

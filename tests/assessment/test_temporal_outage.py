@@ -1,0 +1,60 @@
+"""The assessment service while Temporal is out of reach: 503s with Retry-After (readiness
+too), one warning, and the same process acting on cases again once Temporal is back."""
+
+from __future__ import annotations
+
+import logging
+
+import httpx
+import pytest
+from temporalio.client import Client
+from temporalio.service import RetryConfig
+
+from tests.assessment.conftest import Assessment, serve_assessment
+from tests.helpers import assert_eventually
+from tests.outage_checks import assert_one_outage_logged, assert_unavailable, uvicorn_logs
+from tests.proxy import proxy_to
+
+ASSESSMENT = {
+    "outcome": "POLICE_LED",
+    "reasons": "Concerning online activity; police-led management is proportionate.",
+    "deconfliction": "no_live_interest",
+    "database_checks": "PNC: nothing recorded.",
+}
+
+
+async def test_a_temporal_outage_answers_503_and_heals_without_a_restart(
+    system: Assessment, temporal_client: Client, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    reference = await system.submit()
+    officer = system.staff.officer()
+    decide = f"/v1/cases/{reference}/gateway-assessment"
+    async with proxy_to(temporal_client.service_client.config.target_host) as proxy:
+        # Few retries inside the client, so each request gives up on Temporal quickly.
+        through_proxy = await Client.connect(
+            proxy.address,
+            data_converter=temporal_client.data_converter,
+            retry_config=RetryConfig(max_retries=1, initial_interval_millis=50),
+        )
+        async with (
+            serve_assessment(system.settings, through_proxy, consume=False) as url,
+            httpx.AsyncClient(base_url=url, timeout=30) as http,
+        ):
+            assert (await http.get("/health/ready")).status_code == 200
+            with uvicorn_logs(caplog):
+                caplog.clear()
+                await proxy.cut()
+                for _ in range(4):
+                    answer = await http.post(decide, json=ASSESSMENT, headers=officer)
+                    assert_unavailable(answer, "case engine")
+                    assert_unavailable(await http.get("/health/ready"), "case engine")
+                await proxy.resume()
+                await assert_eventually(
+                    lambda: http.get("/health/ready"), lambda answer: answer.status_code == 200
+                )
+                decided = await http.post(decide, json=ASSESSMENT, headers=officer)
+                assert decided.status_code == 200, decided.text
+                assert decided.json()["stage"] == "POLICE_LED"
+                records = list(caplog.records)
+    assert_one_outage_logged(records)
