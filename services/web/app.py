@@ -12,7 +12,9 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from safeguard.background import running
 from safeguard.db.pool import create_pool
+from safeguard.errors import OUTAGE_CLASSES
 from safeguard.logs import configure_logging
+from safeguard.outages import Outages, OutageScope
 from safeguard.settings import Settings, get_settings
 from safeguard.telemetry import configure_tracing
 from safeguard.web import health_router
@@ -32,6 +34,7 @@ from services.web.oidc import OidcClient
 from services.web.pages import build_templates, render
 from services.web.security import SecurityHeaders
 from services.web.sessions import SessionStore, purge_periodically
+from services.web.unavailable import outage_answer, unavailable_page
 from services.web.views import audit as audit_pages
 from services.web.views import cases, decide, home, member, provider, sign_in, tasks, triage
 from services.web.views import casework as chair_casework
@@ -45,7 +48,7 @@ ASSETS = ("govuk/govuk-frontend.min.css", "govuk/govuk-frontend.min.js", "app.cs
 def _lifespan(settings: Settings, config: WebConfig) -> object:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.pool = await create_pool(settings)
+        app.state.pool = await create_pool(settings, outages=app.state.outages)
         app.state.sessions = SessionStore(app.state.pool, settings.web)
         timeout = httpx.Timeout(settings.web.api_timeout_seconds)
         async with httpx.AsyncClient(timeout=timeout) as http:
@@ -85,8 +88,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.templates = build_templates(manifest)
     app.state.public_url = config.public_url
     app.state.api_urls = config.api_urls
+    app.state.outages = found_down = Outages()
     secure = config.public_url.startswith("https://")
     app.add_middleware(SessionMiddleware, secure=secure)
+    # Outside the sessions, which answer with the unavailable page when their database is down.
+    app.add_middleware(OutageScope, outages=found_down)
     app.add_middleware(SecurityHeaders, issuer=config.issuer, https=secure)
     app.add_middleware(CompressAssets)
     instrument_app(app, service="web")
@@ -144,8 +150,19 @@ def _install_error_pages(app: FastAPI) -> None:
     async def api_refused(request: Request, problem: ApiProblem) -> Response:
         if problem.status == 401:
             return await sign_in_first(request, SignInRequiredError(request.url.path))
+        if problem.status == 503:
+            return unavailable_page(request, problem.retry_after)
         title, message = _problem_text(problem)
         return render(request, "errors/page.html", problem.status, title=title, message=message)
+
+    async def dependency_down(request: Request, error: Exception) -> Response:
+        answer = outage_answer(request, error)
+        if answer is None:
+            raise error  # not an outage: Starlette's error page, and its traceback logged
+        return answer
+
+    for outage_class in OUTAGE_CLASSES:
+        app.add_exception_handler(outage_class, dependency_down)
 
     # Starlette's class, so unknown routes (raised by the router, not by us) get the page too.
     @app.exception_handler(StarletteHTTPException)
@@ -162,9 +179,4 @@ def _install_error_pages(app: FastAPI) -> None:
 def _problem_text(problem: ApiProblem) -> tuple[str, str]:
     if problem.status == 403:
         return "You cannot do this", problem.detail or "Your role does not allow it."
-    if problem.status == 503:
-        return (
-            "Sorry, the service is unavailable",
-            "Part of the service is not responding. Try again in a few minutes.",
-        )
     return problem.title, problem.detail or ""

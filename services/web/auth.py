@@ -15,6 +15,7 @@ from safeguard.auth.claims import StaffClaimNames, principal_from
 from safeguard.auth.staff import StaffTokenError
 from services.web.oidc import IdentityProviderError, OidcClient, SignInRejectedError, TokenSet
 from services.web.sessions import COOKIE, Session, SessionData, SessionStore, SignedIn
+from services.web.unavailable import outage_answer
 
 # Refresh a little before expiry, so an API call never carries a token that lapses in flight.
 _REFRESH_MARGIN = timedelta(seconds=30)
@@ -43,14 +44,21 @@ class SessionMiddleware(BaseHTTPMiddleware):
         store: SessionStore = request.app.state.sessions
         if request.url.path.startswith(("/static/", "/assets/", "/health/")):
             return await call_next(request)
-        found = await store.load(request.cookies.get(COOKIE))
+        try:
+            found = await store.load(request.cookies.get(COOKIE))
+        except Exception as error:
+            return _unavailable_or_raise(request, error)
         session = found or Session(id=None, data=SessionData())
         request.state.session = session
         response = await call_next(request)
         if session.ended:
             response.delete_cookie(COOKIE, path="/")
         elif session.changed:
-            session_id = await store.save(session)
+            try:
+                session_id = await store.save(session)
+            except Exception as error:
+                # What the page did to the session is lost, so the page is not shown either.
+                return _unavailable_or_raise(request, error)
             response.set_cookie(
                 COOKIE,
                 session_id,
@@ -60,6 +68,14 @@ class SessionMiddleware(BaseHTTPMiddleware):
                 path="/",
             )
         return response
+
+
+def _unavailable_or_raise(request: Request, error: Exception) -> Response:
+    """The unavailable page while the sessions' database is down; any other error goes on."""
+    answer = outage_answer(request, error)
+    if answer is None:
+        raise error
+    return answer
 
 
 def session_of(request: Request) -> Session:

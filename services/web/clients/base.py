@@ -20,6 +20,8 @@ class ApiProblem(Exception):
     detail: str | None = None
     # Field name (dotted, as the API names it) -> message.
     errors: dict[str, str] = field(default_factory=dict)
+    # Seconds to wait, as the API's `Retry-After` said (a 503's or a 429's).
+    retry_after: str | None = field(default=None, kw_only=True)
 
     def __str__(self) -> str:
         return f"{self.status} {self.title}: {self.detail or ''}"
@@ -41,6 +43,7 @@ def problem_from(answer: httpx.Response) -> ApiProblem:
         title=str(body.get("title") or answer.reason_phrase),
         detail=body.get("detail"),
         errors=errors,
+        retry_after=answer.headers.get("retry-after"),
     )
 
 
