@@ -20,6 +20,7 @@ import asyncpg
 from aiokafka import AIOKafkaProducer
 from opentelemetry import trace
 
+from safeguard.db.listening import keep_listening
 from safeguard.db.pool import Connection, Pool
 from safeguard.events.envelope import EventEnvelope
 from safeguard.kafka.producer import create_producer, start_with_retry
@@ -81,36 +82,45 @@ class OutboxRelay:
         self._batch = batch
         self._wake = asyncio.Event()
         self._pruned_at = 0.0
+        # Paused by an outage: warned once, and told when it ends, rather than at every retry.
+        self._paused = False
 
     async def run(self, *, poll_seconds: float = 1.0) -> None:
-        """Relay until cancelled, holding the relay lock on a dedicated connection."""
+        """Relay until cancelled, holding the relay lock on a dedicated connection (taken
+        again, with the lock, after the database restarts)."""
+
+        async def relay(lost: asyncio.Event) -> None:
+            await self._loop(poll_seconds, lost)
+
         try:
             await start_with_retry(self._producer)
-            async with self._pool.acquire() as listener:
-                await listener.execute("SELECT pg_advisory_lock($1)", _RELAY_LOCK_KEY)
-                await listener.add_listener(_CHANNEL, self._on_notify)
-                try:
-                    await self._loop(poll_seconds)
-                finally:
-                    await listener.remove_listener(_CHANNEL, self._on_notify)
-                    await listener.execute("SELECT pg_advisory_unlock($1)", _RELAY_LOCK_KEY)
+            await keep_listening(
+                self._pool,
+                channel=_CHANNEL,
+                on_notify=self._wake.set,
+                body=relay,
+                what="outbox relay",
+                advisory_lock=_RELAY_LOCK_KEY,
+            )
         finally:
             await self._producer.stop()
 
-    def _on_notify(self, *_: object) -> None:
-        self._wake.set()
-
-    async def _loop(self, poll_seconds: float) -> None:
-        while True:
+    async def _loop(self, poll_seconds: float, lost: asyncio.Event) -> None:
+        while not lost.is_set():
             self._wake.clear()
             try:
                 sent = await self.relay_once()
             except Exception as error:  # Kafka or PostgreSQL unavailable, or a refused batch
                 # The unacknowledged rows stay put and are retried, in order.
-                logger.warning("outbox relay paused (%s); will retry", type(error).__name__)
+                if not self._paused:
+                    logger.warning("outbox relay paused (%s); retrying", type(error).__name__)
+                    self._paused = True
                 await self._restart_producer()
                 await asyncio.sleep(_FAILURE_PAUSE_SECONDS)
                 continue
+            if self._paused:
+                logger.info("outbox relay resumed")
+                self._paused = False
             if sent < self._batch:
                 await self._measure_backlog()
                 await self._prune_if_due()

@@ -23,6 +23,7 @@ from safeguard.audit.cases import WAKE_CHANNEL, AuditedCase
 from safeguard.audit.chain import Entry, append
 from safeguard.audit.payloads import decoded_history
 from safeguard.audit.timeline import erased, timeline
+from safeguard.db.listening import keep_listening
 from safeguard.db.pool import Connection, Pool
 from safeguard.settings import Settings
 from safeguard.temporal import codec_for
@@ -116,23 +117,25 @@ class Archiver:
         self._wake = asyncio.Event()
 
     async def run(self, *, poll_seconds: float = 5.0) -> None:
-        """Archive and erase until cancelled."""
-        async with self._pool.acquire() as listener:
-            await listener.add_listener(WAKE_CHANNEL, self._on_notify)
-            try:
-                while True:
-                    self._wake.clear()
-                    try:
-                        await self.run_once()
-                    except Exception as error:  # PostgreSQL or Temporal unavailable
-                        logger.warning("archiver paused (%s)", type(error).__name__)
-                    with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(self._wake.wait(), poll_seconds)
-            finally:
-                await listener.remove_listener(WAKE_CHANNEL, self._on_notify)
+        """Archive and erase until cancelled (listening again after the database restarts)."""
 
-    def _on_notify(self, *_: object) -> None:
-        self._wake.set()
+        async def archive(lost: asyncio.Event) -> None:
+            while not lost.is_set():
+                self._wake.clear()
+                try:
+                    await self.run_once()
+                except Exception as error:  # PostgreSQL or Temporal unavailable
+                    logger.warning("archiver paused (%s)", type(error).__name__)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), poll_seconds)
+
+        await keep_listening(
+            self._pool,
+            channel=WAKE_CHANNEL,
+            on_notify=self._wake.set,
+            body=archive,
+            what="archiver",
+        )
 
     async def run_once(self) -> int:
         """Handle every due case once; return how many were done."""

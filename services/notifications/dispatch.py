@@ -18,6 +18,7 @@ from uuid import UUID
 
 from opentelemetry import trace
 
+from safeguard.db.listening import keep_listening
 from safeguard.db.pool import Connection, Pool
 from safeguard.kafka.tracing import context_from_mapping
 from safeguard.metrics import NOTIFICATIONS
@@ -60,19 +61,22 @@ class Dispatcher:
         self._wake = asyncio.Event()
 
     async def run(self, *, poll_seconds: float = 1.0) -> None:
-        """Send until cancelled, woken by the consumer's NOTIFY or a periodic poll."""
-        async with self._pool.acquire() as listener:
-            await listener.add_listener(store.WAKE_CHANNEL, self._on_notify)
-            try:
-                await self._loop(poll_seconds)
-            finally:
-                await listener.remove_listener(store.WAKE_CHANNEL, self._on_notify)
+        """Send until cancelled, woken by the consumer's NOTIFY or a periodic poll (listening
+        again after the database restarts)."""
 
-    def _on_notify(self, *_: object) -> None:
-        self._wake.set()
+        async def dispatch(lost: asyncio.Event) -> None:
+            await self._loop(poll_seconds, lost)
 
-    async def _loop(self, poll_seconds: float) -> None:
-        while True:
+        await keep_listening(
+            self._pool,
+            channel=store.WAKE_CHANNEL,
+            on_notify=self._wake.set,
+            body=dispatch,
+            what="dispatcher",
+        )
+
+    async def _loop(self, poll_seconds: float, lost: asyncio.Event) -> None:
+        while not lost.is_set():
             self._wake.clear()
             try:
                 sent = await self.dispatch_once()
