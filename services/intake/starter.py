@@ -2,16 +2,20 @@
 
 A referral is committed before any attempt to start its workflow, so an accepted referral is
 never lost. The request tries the start once; if that fails (or the process dies first) the
-background loop here retries from the database with exponential backoff. The workflow id is
-derived from the reference, so two attempts that both reach Temporal still make one case.
+background loop here retries from the database. While the database or Temporal is out it only
+checks, every poll, whether both answer again, and the moment they do it starts everything
+waiting; a referral queued meanwhile wakes it too. The workflow id is derived from the
+reference, so two attempts that both reach Temporal still make one case.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from dataclasses import dataclass
 from datetime import timedelta
+from uuid import UUID
 
 from temporalio.client import Client
 from temporalio.common import WorkflowIDReusePolicy
@@ -43,7 +47,8 @@ class ReferenceClash(Exception):
 
 @dataclass(frozen=True)
 class StartTiming:
-    """How often the loop looks for due starts, and the cap on its backoff while failing."""
+    """How often the loop looks for due starts (and, during an outage, checks whether it is
+    over), and the cap on one referral's retry delay while its start keeps failing."""
 
     poll_seconds: float = 1.0
     max_backoff_seconds: float = 30.0
@@ -69,6 +74,13 @@ class WorkflowStarter:
         self._poll = timing.poll_seconds
         self._max_backoff = timing.max_backoff_seconds
         self._failures = 0
+        self._wake = asyncio.Event()
+        # Starts put off by an outage: due again the moment it ends, not after their delay.
+        self._deferred: set[UUID] = set()
+
+    def wake(self) -> None:
+        """Look at the queue now rather than at the next poll."""
+        self._wake.set()
 
     @property
     def reachable(self) -> bool:
@@ -79,27 +91,52 @@ class WorkflowStarter:
         """Try once, from the request; the loop retries if this fails."""
         if not self.reachable:
             await self._requeue([pending], delay=timedelta(0))
+            self.wake()
             return False
-        return await self._start_and_record([pending])
+        started = await self._start_and_record([pending])
+        if not started:
+            self.wake()
+        return started
 
     async def run(self) -> None:
         """Connect if needed, then start due referrals until cancelled."""
         while True:
-            if self._client is None:
+            if self._failures:
+                await self._recover_if_back()
+            elif self._client is None:
                 await self._connect()
             else:
                 await self._start_due()
-            await asyncio.sleep(self._pause())
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), self._poll)
+            self._wake.clear()
 
-    def _pause(self) -> float:
-        if self._failures == 0:
-            return self._poll
-        return float(min(self._poll * 2 ** (self._failures - 1), self._max_backoff))
+    def _retry_delay(self) -> timedelta:
+        """How long one failing referral waits (the outage's end cuts it short)."""
+        return timedelta(seconds=min(self._poll * 2 ** (self._failures - 1), self._max_backoff))
+
+    async def _recover_if_back(self) -> None:
+        """During an outage: if the database and Temporal answer, start what waits, at once."""
+        try:
+            await self._pool.fetchval("SELECT 1")
+            if self._client is None:
+                self._client = await connect_temporal(self._settings)
+            elif not await self._client.service_client.check_health(timeout=_RPC_TIMEOUT):
+                return
+            async with self._pool.acquire() as conn:
+                await store.retry_start_after(
+                    conn, referral_ids=sorted(self._deferred), delay=timedelta(0)
+                )
+        except Exception:  # noqa: BLE001, S110 - still out: the next poll checks again
+            return
+        logger.info("the database and Temporal answer again; starting queued referrals")
+        self._deferred.clear()
+        self._failures = 0
+        self.wake()
 
     async def _connect(self) -> None:
         try:
             self._client = await connect_temporal(self._settings)
-            self._failures = 0
         except Exception as error:
             self._note_failure(error, what="connecting to Temporal")
 
@@ -128,7 +165,8 @@ class WorkflowStarter:
                 await self._requeue([item], delay=_CLASH_RETRY)
             except Exception as error:
                 self._note_failure(error, what=f"starting the workflow of {item.reference}")
-                await self._requeue(pending[index:], delay=timedelta(seconds=self._pause()))
+                self._deferred.update(item.referral_id for item in pending[index:])
+                await self._requeue(pending[index:], delay=self._retry_delay())
                 return False
         return True
 
@@ -178,7 +216,8 @@ class WorkflowStarter:
                 ids = [item.referral_id for item in pending]
                 await store.retry_start_after(conn, referral_ids=ids, delay=delay)
         except Exception as error:
-            # The lease still expires, so the loop takes these up anyway.
+            # Released when the outage ends (or, if this process dies, when the lease expires).
+            self._deferred.update(item.referral_id for item in pending)
             self._note_failure(error, what="re-queueing workflow starts")
 
     def _note_failure(self, error: BaseException, *, what: str) -> None:

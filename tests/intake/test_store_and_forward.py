@@ -12,7 +12,7 @@ from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
-from safeguard.db.pool import Pool
+from safeguard.db.pool import Pool, create_pool
 from safeguard.settings import Settings
 from safeguard.stack.temporal import temporal_binary
 from services.intake.app import create_app
@@ -20,6 +20,7 @@ from services.intake.starter import StartTiming
 from tests.helpers import assert_eventually, free_port
 from tests.intake.clients import register_client
 from tests.intake.forms import school_form
+from tests.own_postgres import own_postgres
 from tests.servers import serve
 from workflows.referral.workflows import workflow_id_for
 
@@ -124,3 +125,32 @@ async def test_referrals_accepted_while_temporal_is_down_start_once_it_returns(
         assert await conn.fetchval("SELECT count(*) FROM intake.referrals") == 13
     described = await client.get_workflow_handle(workflow_id_for(during[0])).describe()
     assert described.id == workflow_id_for(during[0])
+
+
+async def test_a_referral_accepted_after_a_database_outage_starts_at_once(
+    settings: Settings, temporal_client: Client, tmp_path: Path
+) -> None:
+    """The starter notices the end of an outage within a poll rather than after a backoff."""
+    async with own_postgres(tmp_path / "postgres") as database:
+        configured = settings.model_copy(update={"database_url": database.dsn})
+        # Polls of 0.2 s: a backoff doubling from there would, 14 s into an outage, wait
+        # 12.8 s before its next look at the queue.
+        timing = StartTiming(poll_seconds=0.2, max_backoff_seconds=3600)
+        app = create_app(configured, temporal=temporal_client, timing=timing)
+        setup = await create_pool(configured)
+        try:
+            headers = await register_client(setup, "agency-a")
+        finally:
+            await setup.close()
+        async with serve(app) as url, httpx.AsyncClient(base_url=url, timeout=30) as http:
+            await database.stop()
+            await asyncio.sleep(14)
+            await database.start()
+            reference = (await _submit(http, headers, 1)).json()["reference"]
+            accepted = asyncio.get_running_loop().time()
+            await assert_eventually(
+                lambda: _statuses(http, headers, [reference]),
+                lambda s: s == [("being_assessed", False)],
+                within=30,
+            )
+            assert asyncio.get_running_loop().time() - accepted < 3
