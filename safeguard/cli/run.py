@@ -105,8 +105,8 @@ def _print_sign_in(settings: Settings) -> None:
     typer.echo("")
 
 
-async def _wait_for_stop(supervisor: Supervisor, watchdog: StackWatchdog) -> None:
-    """Until Ctrl-C (or SIGTERM), or until a process or component keeps dying."""
+async def _wait_for_stop(supervisor: Supervisor, watchdog: StackWatchdog) -> str | None:
+    """Until Ctrl-C (or SIGTERM), or until a process or component keeps dying: then why."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
@@ -120,11 +120,13 @@ async def _wait_for_stop(supervisor: Supervisor, watchdog: StackWatchdog) -> Non
     for wait in waits:
         wait.cancel()
     failed = supervisor.failed or watchdog.failed
-    if failed and not stop.is_set():
-        say(f"{failed}; stopping everything")
+    if failed is None or stop.is_set():
+        return None
+    say(f"{failed}; stopping everything")
+    return failed
 
 
-async def _run(settings: Settings) -> None:
+async def _run(settings: Settings) -> str | None:
     wanted = _embedded_components(settings)
     stack = Stack(
         data_dir=settings.data_dir, ports=settings.stack, components=wanted, settings=settings
@@ -143,14 +145,15 @@ async def _run(settings: Settings) -> None:
         await create_topics(settings)
         if settings.environment == "development":
             await seed_development_directory(settings.database_dsn())
-        await _supervise(settings, stack, keycloak="keycloak" in wanted)
+        return await _supervise(settings, stack, keycloak="keycloak" in wanted)
     finally:
         typer.echo("stopping the stack ...")
         await ours.down()
 
 
-async def _supervise(settings: Settings, stack: Stack, *, keycloak: bool) -> None:
-    """Run the services and the worker, restarting what dies, until told to stop."""
+async def _supervise(settings: Settings, stack: Stack, *, keycloak: bool) -> str | None:
+    """Run the services and the worker, restarting what dies, until told to stop; return why
+    it gave up, if it did."""
     supervisor = Supervisor(
         _children(settings), env=_child_env(settings), pid_dir=settings.data_dir / "run"
     )
@@ -162,7 +165,7 @@ async def _supervise(settings: Settings, stack: Stack, *, keycloak: bool) -> Non
         _print_urls(settings)
         if keycloak:
             _print_sign_in(settings)
-        await _wait_for_stop(supervisor, watchdog)
+        return await _wait_for_stop(supervisor, watchdog)
     finally:
         watching.cancel()
         typer.echo("stopping services ...")
@@ -187,7 +190,9 @@ def run_command(
     if data_dir is not None:
         settings = settings.model_copy(update={"data_dir": data_dir})
     try:
-        asyncio.run(_run(settings))
+        failed = asyncio.run(_run(settings))
     except StackError as error:
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(1) from None
+    if failed is not None:
+        raise typer.Exit(1)

@@ -11,7 +11,11 @@ from pathlib import Path
 import psutil
 
 from safeguard.cli.restarts import RestartPolicy
+from safeguard.cli.run import _wait_for_stop
 from safeguard.cli.supervisor import Child, Supervisor
+from safeguard.cli.watchdog import StackWatchdog
+from safeguard.settings import StackPorts
+from safeguard.stack import Stack
 from safeguard.stack.process import read_pid
 
 SLEEPER = Child("sleeper", [sys.executable, "-c", "import time; time.sleep(120)"])
@@ -99,3 +103,16 @@ async def test_a_child_ignoring_sigterm_is_killed_after_the_grace(tmp_path: Path
     await asyncio.sleep(0.5)
     await asyncio.wait_for(supervisor.stop(grace=0.5), 5)
     assert not psutil.pid_exists(pid)
+
+
+async def test_safeguard_run_stops_saying_why_when_a_child_keeps_dying(tmp_path: Path) -> None:
+    failing = Child("failing", [sys.executable, "-c", "raise SystemExit(3)"])
+    supervisor = Supervisor([failing], env=dict(os.environ), policy=QUICK, report=lambda _: None)
+    nothing = Stack(data_dir=tmp_path, ports=StackPorts(), components=())
+    watchdog = StackWatchdog(nothing, report=lambda _: None)
+    await supervisor.start()
+    try:
+        why = await asyncio.wait_for(_wait_for_stop(supervisor, watchdog), 20)
+    finally:
+        await supervisor.stop(grace=5)
+    assert why == "failing exited with code 3; not restarting: it exited 4 times within 60s"
