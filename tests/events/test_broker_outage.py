@@ -1,12 +1,12 @@
-"""Kafka down for 30 seconds while cases keep producing events: every event arrives, in order."""
+"""Kafka down for 30 seconds while cases keep producing events: every event arrives, in order,
+and the outage is logged once rather than at every retry."""
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import uuid
 from collections import defaultdict
-from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 
@@ -16,27 +16,16 @@ from safeguard.events.envelope import EventEnvelope
 from safeguard.events.topics import REFERRAL_EVENTS
 from safeguard.kafka.admin import create_topics
 from safeguard.kafka.consumer import EventConsumer
+from safeguard.kafka.outage import BROKER
 from safeguard.outbox import OutboxRelay, enqueue, pending_count
-from safeguard.settings import Settings, StackPorts
+from safeguard.settings import Settings
 from safeguard.stack import Stack
 from tests.events.factories import envelope_for, sample_event
 from tests.events.kafka_reading import read_topic
-from tests.helpers import assert_eventually, free_port
+from tests.helpers import assert_eventually
 
 OUTAGE_SECONDS = 30
 CASES = 12
-
-
-@pytest.fixture
-async def own_broker(tmp_path: Path) -> AsyncIterator[Stack]:
-    """A Kafka broker of this test's own, which it may stop."""
-    ports = StackPorts(kafka=free_port(), kafka_controller=free_port())
-    broker = Stack(data_dir=tmp_path / "broker", ports=ports, components=("kafka",))
-    await broker.up()
-    try:
-        yield broker
-    finally:
-        await broker.down()
 
 
 class CaseFlow:
@@ -76,9 +65,24 @@ async def _seen(pool: Pool) -> dict[str, list[uuid.UUID]]:
     return by_case
 
 
+async def _said(caplog: pytest.LogCaptureFixture, text: str, since: int) -> bool:
+    return any(text in record.getMessage() for record in caplog.records[since:])
+
+
+def _assert_told_once(records: list[logging.LogRecord]) -> None:
+    """One warning for the outage and one line when it ended; no retry told one by one."""
+    kafka = [r for r in records if r.name.startswith(("aiokafka", "safeguard.kafka"))]
+    warned = [r.getMessage() for r in kafka if r.levelno >= logging.WARNING]
+    assert len(warned) == 1 and warned[0].startswith("Kafka is unreachable"), warned[:5]
+    ended = [r for r in kafka if r.getMessage().startswith("Kafka answers again")]
+    assert len(ended) == 1
+
+
 async def test_an_outage_delays_events_and_loses_none(
-    settings: Settings, pool: Pool, own_broker: Stack
+    settings: Settings, pool: Pool, own_broker: Stack, caplog: pytest.LogCaptureFixture
 ) -> None:
+    caplog.set_level(logging.INFO)
+    BROKER.answered()  # an outage another test left open is not this one's
     settings = settings.model_copy(update={"kafka_bootstrap_servers": own_broker.kafka_bootstrap()})
     await create_topics(settings)
     await pool.execute(
@@ -91,6 +95,7 @@ async def test_an_outage_delays_events_and_loses_none(
     relay = OutboxRelay(settings=settings, pool=pool)
     async with running(consumer.run(), relay.run(poll_seconds=0.2), flow.run()):
         await assert_eventually(lambda: _seen(pool), lambda s: len(s) == CASES)
+        before_outage = len(caplog.records)
         await own_broker.down()
         # The outage itself: cases go on producing for its whole length.
         await asyncio.sleep(OUTAGE_SECONDS)
@@ -100,7 +105,9 @@ async def test_an_outage_delays_events_and_loses_none(
         await own_broker.up()
         async with pool.acquire() as conn:
             await assert_eventually(lambda: pending_count(conn), lambda n: n == 0, within=120)
+        await assert_eventually(lambda: _said(caplog, "Kafka answers again", before_outage))
         flow.stop.set()
+    _assert_told_once(caplog.records[before_outage:])
     async with running(consumer.run()):
         seen = await assert_eventually(
             lambda: _seen(pool), lambda s: sum(map(len, s.values())) >= flow.total, within=120

@@ -48,19 +48,3 @@ async def intake(settings: Settings, temporal_client: Client, pool: Pool) -> Asy
     agency_a = await register_client(pool, "agency-a")
     async with serve(app) as url, httpx.AsyncClient(base_url=url, timeout=30) as http:
         yield Intake(url=url, http=http, pool=pool, agency_a=agency_a)
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Tolerate one known warning in these tests only.
-
-    `EventConsumer._consume` (safeguard/kafka/consumer.py) starts its consumer, and creates
-    its dead-letter producer, before the `try` that stops them, so a service stopped while
-    its consumer is still joining the group leaks both. Intake's tests often stop the service
-    within a second.
-    """
-    marker = pytest.mark.filterwarnings(
-        "ignore:Exception ignored in. <function AIOKafka:pytest.PytestUnraisableExceptionWarning"
-    )
-    for item in items:
-        if "tests/intake/" in str(item.path):
-            item.add_marker(marker)
