@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncpg
 from pydantic import ValidationError
 
+from safeguard.outages import outage_of
+
 _MAX_DESCRIPTION = 500
 
 # A dependency that is down fails every message alike: wait for it rather than park them all.
@@ -20,8 +22,9 @@ _TRANSIENT: tuple[type[BaseException], ...] = (
 
 
 def is_transient(error: BaseException) -> bool:
-    """Whether the error says a dependency is unavailable, not that the message is bad."""
-    return isinstance(error, _TRANSIENT)
+    """Whether the error says a dependency is unavailable, not that the message is bad: the
+    errors a request would answer with a 503 among them (a crashed PostgreSQL's included)."""
+    return isinstance(error, _TRANSIENT) or outage_of(error) is not None
 
 
 def describe_error(error: BaseException) -> str:
