@@ -42,7 +42,9 @@ def service_lifespan(
             settings, outages=getattr(app.state, "outages", None)
         )
         if needs_temporal:
-            app.state.temporal = temporal or await connect_temporal(settings)
+            # Lazily: a service restarted during a Temporal outage starts and answers 503
+            # until Temporal does, rather than dying at start until its supervisor gives up.
+            app.state.temporal = temporal or await connect_temporal(settings, lazy=True)
         if staff:
             app.state.staff_verifier = verifier_for(settings)
         consumers = [

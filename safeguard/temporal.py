@@ -50,10 +50,13 @@ def tls_config_for(settings: Settings) -> TLSConfig | bool:
     )
 
 
-async def connect_temporal(settings: Settings, *, runtime: Runtime | None = None) -> Client:
+async def connect_temporal(
+    settings: Settings, *, runtime: Runtime | None = None, lazy: bool = False
+) -> Client:
     """Connect to the configured Temporal frontend; workers inherit the interceptors.
 
     `runtime` carries the SDK's own telemetry (the worker passes one exporting its metrics).
+    `lazy` connects at the first call instead, so a service starts while Temporal is down.
     """
     return await Client.connect(
         settings.temporal_target(),
@@ -62,4 +65,5 @@ async def connect_temporal(settings: Settings, *, runtime: Runtime | None = None
         interceptors=[CaseTracingInterceptor()],
         tls=tls_config_for(settings),
         runtime=runtime,
+        lazy=lazy,
     )

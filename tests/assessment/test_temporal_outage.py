@@ -10,10 +10,12 @@ import pytest
 from temporalio.client import Client
 from temporalio.service import RetryConfig
 
+from services.assessment.app import create_app
 from tests.assessment.conftest import Assessment, serve_assessment
 from tests.helpers import assert_eventually
 from tests.outage_checks import assert_one_outage_logged, assert_unavailable, uvicorn_logs
 from tests.proxy import proxy_to
+from tests.servers import serve
 
 ASSESSMENT = {
     "outcome": "POLICE_LED",
@@ -58,3 +60,28 @@ async def test_a_temporal_outage_answers_503_and_heals_without_a_restart(
                 assert decided.json()["stage"] == "POLICE_LED"
                 records = list(caplog.records)
     assert_one_outage_logged(records)
+
+
+async def test_the_service_starts_while_temporal_is_down_and_connects_once_it_answers(
+    system: Assessment, temporal_client: Client
+) -> None:
+    """A service restarted during an outage must come up (a 503 until Temporal answers), or its
+    supervisor would give up on it after a few tries."""
+    reference = await system.submit()
+    officer = system.staff.officer()
+    async with proxy_to(temporal_client.service_client.config.target_host) as proxy:
+        await proxy.cut()
+        settings = system.settings.model_copy(update={"temporal_address": proxy.address})
+        async with (
+            serve(create_app(settings, consume=False)) as url,
+            httpx.AsyncClient(base_url=url, timeout=30) as http,
+        ):
+            assert (await http.get("/health/live")).status_code == 200
+            assert_unavailable(await http.get("/health/ready"), "case engine")
+            await proxy.resume()
+            await assert_eventually(
+                lambda: http.get("/health/ready"), lambda answer: answer.status_code == 200
+            )
+            decide = f"/v1/cases/{reference}/gateway-assessment"
+            decided = await http.post(decide, json=ASSESSMENT, headers=officer)
+            assert decided.status_code == 200, decided.text
