@@ -40,6 +40,7 @@ _DATABASE_DOWN = (
     asyncpg.CrashShutdownError,
     asyncpg.TooManyConnectionsError,
 )
+_BROKEN = "cannot switch to state"
 # What the Temporal client answers when it cannot reach the frontend in time.
 _TEMPORAL_DOWN = frozenset({RPCStatusCode.UNAVAILABLE, RPCStatusCode.DEADLINE_EXCEEDED})
 
@@ -54,6 +55,10 @@ def outage_of(error: BaseException) -> Dependency | None:
         return Dependency.DATABASE
     if isinstance(error, asyncpg.InterfaceError) and "clos" in str(error):
         return Dependency.DATABASE  # "connection is closed", "pool is closing"
+    if isinstance(error, asyncpg.InternalClientError) and str(error).startswith(_BROKEN):
+        # The server died mid-statement: the protocol never left that statement's state, so
+        # the next use of the connection (its reset on release, a COMMIT) cannot start.
+        return Dependency.DATABASE
     # Refused, reset, unresolvable or timed out while asyncpg connects: the socket errors
     # are plain OSErrors, so where they were raised says whose they are.
     if isinstance(error, OSError) and _raised_in(error.__traceback__, "asyncpg"):

@@ -41,6 +41,10 @@ async def test_only_the_errors_of_an_outage_are_one() -> None:
         asyncpg.ConnectionDoesNotExistError("connection was closed in the middle of operation"),
         asyncpg.InterfaceError("connection is closed"),
         asyncpg.TooManyConnectionsError("sorry, too many clients already"),
+        # Seen in the chaos test: a pool's reset of a connection whose server was SIGKILLed.
+        asyncpg.InternalClientError(
+            "cannot switch to state 15; another operation (2) is in progress"
+        ),
     ):
         assert outage_of(down) is Dependency.DATABASE, down
     for status in (RPCStatusCode.UNAVAILABLE, RPCStatusCode.DEADLINE_EXCEEDED):
@@ -51,6 +55,7 @@ async def test_only_the_errors_of_an_outage_are_one() -> None:
         asyncpg.UniqueViolationError("duplicate key"),
         asyncpg.QueryCanceledError("canceling statement due to statement timeout"),
         asyncpg.InterfaceError("cannot perform operation: another operation is in progress"),
+        asyncpg.InternalClientError("unexpected error while performing authentication"),
         # A plain socket error not raised by asyncpg's code is nobody's outage.
         ConnectionRefusedError(111, "refused"),
         RuntimeError("something else"),
