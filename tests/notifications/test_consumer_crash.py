@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
 import signal
-import sys
 import uuid
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from email.message import EmailMessage
 from pathlib import Path
 
@@ -33,7 +29,8 @@ from services.notifications.models import DirectoryEntryWrite
 from services.notifications.recipients import Resolver
 from services.notifications.sink import SmtpSink
 from tests.events.factories import submitted
-from tests.helpers import assert_eventually, free_port
+from tests.helpers import assert_eventually
+from tests.notifications.process import notifications_process
 from tests.notifications.standins import Contacts
 
 EVENTS = 400
@@ -51,23 +48,6 @@ def _env(settings: Settings) -> dict[str, str]:
         "SAFEGUARD_NOTIFICATIONS__DISPATCH_ENABLED": "false",
         "SAFEGUARD_NOTIFICATIONS__SMTP_LOCAL_SINK": "false",
     }
-
-
-@asynccontextmanager
-async def _service(settings: Settings, log: Path) -> AsyncIterator[asyncio.subprocess.Process]:
-    """The notifications service as its own process, as `safeguard run` starts it."""
-    argv = [sys.executable, "-m", "uvicorn", "services.notifications.app:create_app", "--factory"]
-    argv += ["--host", "127.0.0.1", "--port", str(free_port())]
-    with log.open("a") as out:
-        process = await asyncio.create_subprocess_exec(
-            *argv, env=_env(settings), stdout=out, stderr=out
-        )
-    try:
-        yield process
-    finally:
-        if process.returncode is None:
-            process.kill()
-        await process.wait()
 
 
 async def _processed(pool: Pool) -> int:
@@ -111,7 +91,7 @@ async def test_a_killed_consumer_loses_and_doubles_nothing(
     await _publish_all(notifying, pool, cases)
 
     log = tmp_path / "notifications.log"
-    async with _service(notifying, log) as first:
+    async with notifications_process(_env(notifying), log) as first:
         await assert_eventually(
             lambda: _processed(pool), lambda n: n >= 20, within=60, interval=0.005
         )
@@ -121,7 +101,7 @@ async def test_a_killed_consumer_loses_and_doubles_nothing(
     assert 0 < handled < EVENTS, "the kill must land mid-stream"
     assert committed < handled, "some handled events were uncommitted, so they come again"
 
-    async with _service(notifying, log):
+    async with notifications_process(_env(notifying), log):
         await assert_eventually(lambda: _processed(pool), lambda n: n == EVENTS, within=120)
         await assert_eventually(lambda: _committed(notifying), lambda n: n == EVENTS, within=60)
 

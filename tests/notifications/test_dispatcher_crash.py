@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import sys
 import time
 import uuid
 from collections.abc import AsyncIterator
@@ -39,6 +38,7 @@ from services.notifications.recipients import Resolver
 from services.notifications.sink import SmtpSink
 from tests.events.factories import submitted
 from tests.helpers import assert_eventually, free_port
+from tests.notifications.process import notifications_process
 from tests.notifications.stalling_smtp import stalling_smtp
 from tests.notifications.standins import Contacts
 
@@ -64,25 +64,6 @@ def _env(settings: Settings, smtp_port: int) -> dict[str, str]:
         "SAFEGUARD_NOTIFICATIONS__SMTP_PORT": str(smtp_port),
         "SAFEGUARD_NOTIFICATIONS__SMTP_LOCAL_SINK": "false",
     }
-
-
-@asynccontextmanager
-async def _service(
-    settings: Settings, smtp_port: int, log: Path
-) -> AsyncIterator[asyncio.subprocess.Process]:
-    """The notifications service as its own process, sending mail to `smtp_port`."""
-    argv = [sys.executable, "-m", "uvicorn", "services.notifications.app:create_app", "--factory"]
-    argv += ["--host", "127.0.0.1", "--port", str(free_port())]
-    with log.open("a") as out:
-        process = await asyncio.create_subprocess_exec(
-            *argv, env=_env(settings, smtp_port), stdout=out, stderr=out
-        )
-    try:
-        yield process
-    finally:
-        if process.returncode is None:
-            process.kill()
-        await process.wait()
 
 
 async def _plan(settings: Settings, pool: Pool, contacts: Contacts, cases: int) -> None:
@@ -132,7 +113,7 @@ async def test_a_crash_mid_send_leaves_the_attempt_logged_and_is_recovered_promp
     first_log, second_log = tmp_path / "first.log", tmp_path / "second.log"
 
     async with stalling_smtp("127.0.0.1", free_port()) as stalled:
-        async with _service(notifying, stalled.port, first_log) as first:
+        async with notifications_process(_env(notifying, stalled.port), first_log) as first:
             await assert_eventually(
                 lambda: _count(stalled.arrived), lambda n: n == SENDS, within=60
             )
@@ -146,7 +127,7 @@ async def test_a_crash_mid_send_leaves_the_attempt_logged_and_is_recovered_promp
     ] * SENDS
     assert all(n["channels"] == ["email"] and n["started"] for n in mid_send)
 
-    async with _service(notifying, smtp.port, second_log):
+    async with notifications_process(_env(notifying, smtp.port), second_log):
         await assert_eventually(lambda: _delivered(pool), lambda n: n == SENDS, within=90)
         recovered_in = time.monotonic() - killed_at
     assert recovered_in < RECOVERY_BOUND, f"taken back {recovered_in:.1f}s after the crash"
