@@ -8,7 +8,7 @@ scheduled while it ran are the events it caused. Alarms show as system entries.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 from temporalio.api.enums.v1 import EventType
@@ -33,10 +33,10 @@ _CONVERTER = PayloadConverter.default
 
 
 class TimelineEntry(BaseModel):
-    """One decision (or alarm) and what followed from it."""
+    """One decision (or alarm, or logged step) and what followed from it."""
 
     at: datetime
-    kind: str  # opened | decision | rejected | alarm | continued
+    kind: str  # opened | decision | rejected | alarm | continued | action (from the audit log)
     action: str
     actor_id: str | None = None
     actor_role: str | None = None
@@ -45,6 +45,9 @@ class TimelineEntry(BaseModel):
     reasons: dict[str, Any] = Field(default_factory=dict)
     detail: dict[str, Any] = Field(default_factory=dict)
     events: list[str] = Field(default_factory=list)
+    # Where the entry was read: the workflow history, or the audit log (steps that never
+    # reach the workflow, see safeguard.audit.actions).
+    source: Literal["history", "audit_log"] = "history"
 
 
 def _value(payloads: Any) -> Any:
