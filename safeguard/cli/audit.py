@@ -20,6 +20,7 @@ from temporalio.client import Client
 
 from safeguard.access_log import record_read
 from safeguard.audit import casebook
+from safeguard.audit.actions import complete_timeline
 from safeguard.audit.chain import chain_key
 from safeguard.audit.verify import verify
 from safeguard.auth.staff import StaffPrincipal, StaffTokenError
@@ -145,18 +146,26 @@ def replay_command(reference: str, token: Token, purpose: Purpose, source: Sourc
 def timeline_command(
     reference: str, token: Token, purpose: Purpose, source: Source = "auto"
 ) -> None:
-    """Print who decided what, when and with which reasons, from the history alone."""
+    """Print who did what, when and with which reasons: the workflow history and the steps
+    the services logged, in time order (`[log]` marks the audit log's)."""
 
     async def go() -> None:
-        async with _session(token, temporal=True) as s, s.pool.acquire() as conn:
-            history = await _history(s, conn, reference, source, purpose, "timeline")
-            entries = await casebook.case_timeline(
-                history, data_converter_for(s.settings), police_only=sees_police_only(s.auditor)
+        async with _session(token, temporal=True) as s:
+            async with s.pool.acquire() as conn:
+                history = await _history(s, conn, reference, source, purpose, "timeline")
+            entries = await complete_timeline(
+                s.pool,
+                history,
+                data_converter_for(s.settings),
+                police_only=sees_police_only(s.auditor),
             )
         for e in entries:
             who = f"{e.actor_id} ({e.actor_role})" if e.actor_id else (e.actor_role or "-")
             moved = f" {e.stage_before} -> {e.stage_after}" if e.stage_after else ""
-            typer.echo(f"{e.at:%Y-%m-%d %H:%M:%S} {e.kind:<9} {e.action:<28} {who}{moved}")
+            mark = "[log]" if e.source == "audit_log" else ""
+            typer.echo(
+                f"{e.at:%Y-%m-%d %H:%M:%S} {mark:<5} {e.kind:<9} {e.action:<28} {who}{moved}"
+            )
             for key, value in {**e.detail, **e.reasons}.items():
                 if value not in (None, [], {}):
                     typer.echo(f"{'':>30}{key}: {json.dumps(value, default=str)}")

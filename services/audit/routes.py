@@ -11,6 +11,7 @@ from pydantic import BaseModel
 
 from safeguard.access_log import record_read, stated_purpose
 from safeguard.audit import casebook
+from safeguard.audit.actions import complete_timeline
 from safeguard.audit.cases import find_case
 from safeguard.audit.chain import chain_key
 from safeguard.audit.timeline import TimelineEntry
@@ -118,7 +119,13 @@ SOURCE_HEADER = {
 
 @router.get(
     "/cases/{reference}/timeline",
-    responses={200: {"description": "The timeline, oldest first.", "headers": SOURCE_HEADER}},
+    responses={
+        200: {
+            "description": "The timeline, oldest first: the workflow history's entries"
+            " (`source` `history`) and the audit log's (`audit_log`).",
+            "headers": SOURCE_HEADER,
+        }
+    },
 )
 async def case_timeline(
     reference: str,
@@ -130,7 +137,11 @@ async def case_timeline(
     purpose: Purpose,
     source: SourceQuery = "auto",
 ) -> list[TimelineEntry]:
-    """Who decided what, when and with which reasons, from the history alone."""
+    """Who did what, when and with which reasons: the workflow history merged in time order
+    with the steps the services logged (tasks, panels, meetings, casework, provider contacts).
+
+    The case's logged steps show once the audit store has heard of the case (its first event).
+    """
     police = sees_police_only(auditor)
     history = await _history(
         pool,
@@ -142,7 +153,7 @@ async def case_timeline(
         fields=_shown("timeline", police),
     )
     response.headers["x-history-source"] = history.source
-    return await casebook.case_timeline(history, data_converter_for(settings), police_only=police)
+    return await complete_timeline(pool, history, data_converter_for(settings), police_only=police)
 
 
 @router.get("/replays")
