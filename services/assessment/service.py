@@ -9,6 +9,7 @@ from __future__ import annotations
 from uuid import UUID
 
 from safeguard.access_log import record_read
+from safeguard.audit.actions import record_action
 from safeguard.auth.staff import StaffPrincipal
 from safeguard.db.pool import Connection, Pool
 from safeguard.errors import ProblemError
@@ -16,6 +17,13 @@ from services.assessment import officers, store
 from services.assessment.access import SERVICE, sees_area, sees_case, visible_areas
 from services.assessment.models import InboxMetrics, TaskPage, TaskRead, TaskStatus
 
+# How each change of a task's holder is named in the audit log.
+TASK_ACTIONS = {
+    "claim": "assessment.task_claimed",
+    "assign": "assessment.task_assigned",
+    "take_over": "assessment.task_taken_over",
+    "release": "assessment.task_released",
+}
 # What an inbox page shows of each case: ids, codes and dates, never the form.
 INBOX_FIELDS = (
     "task.reference",
@@ -92,9 +100,7 @@ async def claim(
             return task
         if task.assignee is not None:
             raise _held(task)
-        return await _hand(
-            conn, task, actor=principal.subject, action="claim", to=principal.subject
-        )
+        return await _hand(conn, task, principal, action="claim", to=principal.subject)
 
 
 async def assign(
@@ -115,7 +121,7 @@ async def assign(
         # Giving yourself a task another officer holds is a take-over: recorded as one.
         taken = assignee == principal.subject and task.assignee is not None
         action = "take_over" if taken else "assign"
-        return await _hand(conn, task, actor=principal.subject, action=action, to=assignee)
+        return await _hand(conn, task, principal, action=action, to=assignee)
 
 
 async def check_holder(pool: Pool, *, principal: StaffPrincipal, reference: str) -> None:
@@ -147,7 +153,7 @@ async def release(
             return task
         if task.assignee != principal.subject and expected is None:
             raise _held(task)
-        return await _hand(conn, task, actor=principal.subject, action="release", to=None)
+        return await _hand(conn, task, principal, action="release", to=None)
 
 
 async def metrics(pool: Pool, *, principal: StaffPrincipal) -> InboxMetrics:
@@ -209,16 +215,29 @@ def _held(task: TaskRead) -> ProblemError:
 
 
 async def _hand(
-    conn: Connection, task: TaskRead, *, actor: str, action: str, to: str | None
+    conn: Connection, task: TaskRead, principal: StaffPrincipal, *, action: str, to: str | None
 ) -> TaskRead:
     updated = await store.set_assignee(conn, task_id=task.id, assignee=to)
     await store.add_history(
         conn,
         task_id=task.id,
-        actor=actor,
+        actor=principal.subject,
         action=action,
         assignee=to,
         version=updated.version,
         previous=task.assignee,
+    )
+    # The task's holder is not case state, so the workflow never hears of it: the audit log
+    # keeps it for the case's timeline (officer ids are staff identifiers, not the person's).
+    await record_action(
+        conn,
+        principal,
+        TASK_ACTIONS[action],
+        [task.referral_id],
+        task_id=task.id,
+        task_kind=task.kind,
+        assignee=to,
+        previous=task.assignee,
+        version=updated.version,
     )
     return updated
