@@ -10,6 +10,7 @@ from uuid import UUID
 from temporalio.client import Client
 
 from safeguard.access_log import record_read
+from safeguard.audit.actions import record_action
 from safeguard.auth.staff import StaffPrincipal
 from safeguard.codes import Role
 from safeguard.db.pool import Connection, Pool
@@ -217,6 +218,16 @@ async def request_information(
             due_by=body.due_by,
             by=principal.subject,
         )
+        # Asked and answered outside the workflow: the audit log keeps them for the timeline.
+        await record_action(
+            conn,
+            principal,
+            "panel.information_requested",
+            [row["referral_id"]],
+            request_id=request_id,
+            agency=body.agency,
+            due_by=body.due_by,
+        )
         found = await records.get_request(conn, keyring, request_id)
     return InformationRequestRead.model_validate(found or {})
 
@@ -247,6 +258,14 @@ async def reply_information(
             raise ProblemError(409, "Already answered", "This request has its reply.")
         await records.reply_request(
             conn, keyring, request=request, reply=reply, by=principal.subject
+        )
+        await record_action(
+            conn,
+            principal,
+            "panel.information_replied",
+            [request["referral_id"]],
+            request_id=request_id,
+            agency=request["agency"],
         )
         found = await records.get_request(conn, keyring, request_id)
     return InformationRequestRead.model_validate(found or {})
@@ -282,6 +301,16 @@ async def assess(
                 (factor, dimension_of(factor), rated.rating, rated.notes)
                 for factor, rated in body.factors.items()
             ],
+        )
+        # Ids only: the ratings describe the person, and the log outlives the case's erasure.
+        await record_action(
+            conn,
+            principal,
+            "panel.vulnerability_assessed",
+            [row["referral_id"]],
+            assessment_id=assessment_id,
+            meeting_id=body.meeting_id,
+            factors_rated=len(body.factors),
         )
         found = await records.assessments_for_case(conn, keyring, row["referral_id"])
     return next(a for a in views.assessments(found) if a.id == assessment_id)

@@ -10,6 +10,7 @@ from uuid import UUID
 import asyncpg
 
 from safeguard.access_log import record_read
+from safeguard.audit.actions import record_action
 from safeguard.auth.staff import StaffPrincipal
 from safeguard.codes import Role
 from safeguard.db.pool import Connection, Pool
@@ -86,7 +87,32 @@ async def create_panel(pool: Pool, *, principal: StaffPrincipal, body: PanelCrea
                 agency=member.agency,
                 added_by=principal.subject,
             )
+        # A new panel has no case yet: the entry stands alone; each case's entries name the
+        # members seated when it came to the panel (see _case_came).
+        await record_action(
+            conn,
+            principal,
+            "panel.panel_created",
+            [],
+            panel_id=panel_id,
+            area=body.area,
+            members=[{"subject": m.subject, "agency": m.agency} for m in body.members],
+        )
         return (await _panel_view(conn, [await _panel(conn, principal, panel_id)]))[0]
+
+
+async def _seating_changed(
+    conn: Connection, principal: StaffPrincipal, action: str, panel_id: UUID, subject: str
+) -> None:
+    """Log a seat taken or given up on every case its holder gains or loses sight of."""
+    await record_action(
+        conn,
+        principal,
+        action,
+        await store.seen_through_panel(conn, panel_id),
+        panel_id=panel_id,
+        subject=subject,
+    )
 
 
 async def _panel(conn: Connection, principal: StaffPrincipal, panel_id: UUID) -> asyncpg.Record:
@@ -119,6 +145,7 @@ async def put_member(
         await records.put_member(
             conn, panel_id=panel_id, subject=subject, agency=agency, added_by=principal.subject
         )
+        await _seating_changed(conn, principal, "panel.member_seated", panel_id, subject)
         return (await _panel_view(conn, [await _panel(conn, principal, panel_id)]))[0]
 
 
@@ -130,6 +157,7 @@ async def remove_member(
         await _panel(conn, principal, panel_id)
         if not await records.remove_member(conn, panel_id=panel_id, subject=subject):
             raise ProblemError(404, "Unknown member", f"{subject} does not sit on this panel.")
+        await _seating_changed(conn, principal, "panel.member_removed", panel_id, subject)
         return (await _panel_view(conn, [await _panel(conn, principal, panel_id)]))[0]
 
 
@@ -165,14 +193,16 @@ async def create_meeting(
         )
         for reference in agenda:
             await _add_case(conn, principal, panel["area"], meeting_id, reference)
+        on_agenda = [r["referral_id"] for r in await records.agenda(conn, meeting_id)]
         # The panel is told of the meeting for each case it will consider.
         await tell_agenda(
             conn,
             kind=ev.MeetingScheduled,
             principal=principal,
             meeting_id=meeting_id,
-            referral_ids=[r["referral_id"] for r in await records.agenda(conn, meeting_id)],
+            referral_ids=on_agenda,
         )
+        await _case_came(conn, principal, "panel.meeting_created", meeting_id, on_agenda)
         return await _meeting_view(conn, keyring, meeting_id)
 
 
@@ -258,6 +288,8 @@ async def add_to_agenda(
         meeting = await _meeting(conn, principal, meeting_id, lock=True)
         before = {r["referral_id"] for r in await records.agenda(conn, meeting_id)}
         added = await _add_case(conn, principal, meeting["area"], meeting_id, reference)
+        if added not in before:
+            await _case_came(conn, principal, "panel.agenda_item_added", meeting_id, [added])
         if meeting["agenda_published_at"] is not None and added not in before:
             # A case added after publication is told to the panel as the agenda now stands.
             await tell_agenda(
@@ -288,6 +320,9 @@ async def publish_agenda(
             principal=principal,
             meeting_id=meeting_id,
             referral_ids=on_agenda,
+        )
+        await record_action(
+            conn, principal, "panel.agenda_published", on_agenda, meeting_id=meeting_id
         )
         return await _meeting_view(conn, keyring, meeting_id)
 
@@ -325,7 +360,56 @@ async def record_attendance(
                 for c in body.conflicts
             ],
         )
+        await _attendance_logged(conn, principal, meeting_id, body, on_agenda)
         return await _meeting_view(conn, keyring, meeting_id)
+
+
+async def _attendance_logged(
+    conn: Connection,
+    principal: StaffPrincipal,
+    meeting_id: UUID,
+    body: AttendanceCreate,
+    on_agenda: dict[str, UUID],
+) -> None:
+    """Who attended, on each case's timeline, with who declared a conflict on that case (or
+    on the whole meeting); what they declared is free text, kept in the panel's record only."""
+    attendees = [{"id": a.id, "agency": a.agency} for a in body.attendees]
+    for reference, referral_id in on_agenda.items():
+        await record_action(
+            conn,
+            principal,
+            "panel.attendance_recorded",
+            [referral_id],
+            meeting_id=meeting_id,
+            attendees=attendees,
+            conflicts=sorted(
+                {c.attendee_id for c in body.conflicts if c.reference in (None, reference)}
+            ),
+        )
+
+
+async def _case_came(
+    conn: Connection,
+    principal: StaffPrincipal,
+    action: str,
+    meeting_id: UUID,
+    referral_ids: list[UUID],
+) -> None:
+    """Log cases put before a panel, with the members who see them from now on (the panel's
+    creation and earlier seatings predate the case, so its own entries name them)."""
+    meeting = await records.get_meeting(conn, meeting_id)
+    assert meeting is not None  # noqa: S101 - the caller has just written it
+    members = await records.panel_members(conn, [meeting["panel_id"]])
+    await record_action(
+        conn,
+        principal,
+        action,
+        referral_ids,
+        meeting_id=meeting_id,
+        panel_id=meeting["panel_id"],
+        scheduled_for=meeting["scheduled_for"],
+        members=[{"subject": m["subject"], "agency": m["agency"]} for m in members],
+    )
 
 
 async def decision_context(

@@ -8,6 +8,7 @@ from uuid import UUID
 import asyncpg
 
 from safeguard.access_log import record_read
+from safeguard.audit.actions import record_action
 from safeguard.auth.staff import StaffPrincipal
 from safeguard.codes import Stage
 from safeguard.db.pool import Connection, Pool
@@ -103,6 +104,7 @@ async def record_contact(
     pool: Pool, keyring: Keyring, *, principal: StaffPrincipal, item_id: UUID, body: ContactCreate
 ) -> ProviderItemRead:
     """A contact or session (attended or missed) against a current item of an active plan."""
+    contact_id = uuid.uuid4()
     async with pool.acquire() as conn, conn.transaction():
         row = await _my_item(conn, principal, item_id)
         if row["stage"] != Stage.SUPPORT_ACTIVE:
@@ -119,7 +121,7 @@ async def record_contact(
         await records.add_contact(
             conn,
             keyring,
-            contact_id=uuid.uuid4(),
+            contact_id=contact_id,
             item_id=item_id,
             referral_id=row["referral_id"],
             provider_id=row["provider_id"],
@@ -128,5 +130,18 @@ async def record_contact(
             attended=body.attended,
             notes=body.notes,
             by=principal.subject,
+        )
+        # Sessions happen outside the workflow: the audit log keeps them for the timeline.
+        await record_action(
+            conn,
+            principal,
+            "panel.provider_contact_recorded",
+            [row["referral_id"]],
+            contact_id=contact_id,
+            item_id=item_id,
+            provider_id=row["provider_id"],
+            kind=body.kind,
+            attended=body.attended,
+            held_on=body.held_on,
         )
         return (await _views(conn, keyring, [row]))[0]

@@ -55,12 +55,12 @@ _ENDED_STAGES = [Stage.CLOSED.value, Stage.REDACTED.value]
 # ends it) that has it on the agenda of a meeting to come or held in the last 90 days.
 # Monthly reviews keep an adopted case on agendas; a case the panel no longer discusses
 # leaves members' view (the README's panel section states the rule).
+_RECENT_MEETING = "m.scheduled_for > now() - interval '90 days'"
 ON_MY_AGENDAS = (
-    "EXISTS (SELECT 1 FROM panel.agenda_items ai JOIN panel.meetings m ON m.id = ai.meeting_id"
+    "EXISTS (SELECT 1 FROM panel.agenda_items ai JOIN panel.meetings m ON m.id = ai.meeting_id"  # noqa: S608 - fixed fragments
     " JOIN panel.panels p ON p.id = m.panel_id AND p.area = c.area"
     " JOIN panel.members pm ON pm.panel_id = m.panel_id"
-    " WHERE ai.referral_id = c.referral_id AND pm.subject = {}"
-    " AND m.scheduled_for > now() - interval '90 days')"
+    f" WHERE ai.referral_id = c.referral_id AND pm.subject = {{}} AND {_RECENT_MEETING})"
 )
 
 
@@ -89,6 +89,21 @@ async def case_by_reference(conn: Connection, reference: str) -> asyncpg.Record 
 async def case_by_id(conn: Connection, referral_id: UUID) -> asyncpg.Record | None:
     """The read model's row for a case, by referral id."""
     return await conn.fetchrow("SELECT * FROM panel.cases WHERE referral_id = $1", referral_id)
+
+
+async def seen_through_panel(conn: Connection, panel_id: UUID) -> list[UUID]:
+    """The cases a member of the panel sees through it (the rule of ON_MY_AGENDAS)."""
+    rows = await conn.fetch(
+        "SELECT DISTINCT c.referral_id FROM panel.agenda_items ai"  # noqa: S608 - fixed fragment
+        " JOIN panel.meetings m ON m.id = ai.meeting_id"
+        " JOIN panel.panels p ON p.id = m.panel_id"
+        " JOIN panel.cases c ON c.referral_id = ai.referral_id AND c.area = p.area"
+        f" WHERE m.panel_id = $1 AND {_RECENT_MEETING} AND c.stage <> ALL($2::text[])"
+        " ORDER BY c.referral_id",
+        panel_id,
+        _ENDED_STAGES,
+    )
+    return [row["referral_id"] for row in rows]
 
 
 async def member_sees(conn: Connection, *, subject: str, referral_id: UUID) -> bool:
