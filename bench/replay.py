@@ -29,12 +29,12 @@ sys.path.insert(0, str(Path(__file__).parent))
 sys.path.insert(0, str(Path(__file__).parent.parent))
 from lifecycle_bare import BarePlan, BareWorkflow  # noqa: E402
 
-from safeguard.audit.replay import replay_runs, replayer_for  # noqa: E402
 from safeguard.codes import GatewayOutcome, ReviewDecision  # noqa: E402
 from tests.temporal_server import start_time_skipping_server  # noqa: E402
 from tests.workflow import builders as b  # noqa: E402
 from workflows.referral.activities import assessment_due  # noqa: E402
 from workflows.referral.models import RecordEventInput, ReferralWorkflowInput  # noqa: E402
+from workflows.referral.replay import replay_runs, replayer_for  # noqa: E402
 from workflows.referral.worker import SANDBOX  # noqa: E402
 from workflows.referral.workflows import ReferralWorkflow  # noqa: E402
 

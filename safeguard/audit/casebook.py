@@ -15,7 +15,7 @@ from temporalio.converter import DataConverter
 from safeguard.audit import archive
 from safeguard.audit.cases import AuditedCase, closed_between, find_case
 from safeguard.audit.payloads import decoded_history
-from safeguard.audit.replay import RunReplay, replay_runs, replayer_for
+from safeguard.audit.replaying import ReplayRuns, RunReplay
 from safeguard.audit.timeline import TimelineEntry, timeline
 from safeguard.db.pool import Connection
 from safeguard.police_only import without_police_only
@@ -116,14 +116,14 @@ class WindowReplay:
         return not self.failures
 
 
-async def replay_case(history: CaseHistory, converter: DataConverter) -> list[RunReplay]:
-    """Replay each run of a case against the current workflow code."""
-    return await replay_runs(replayer_for(converter), history.runs)
+async def replay_case(history: CaseHistory, replay: ReplayRuns) -> list[RunReplay]:
+    """Replay each run of a case with `replay` (the current workflow code's replayer)."""
+    return await replay(history.runs)
 
 
 async def replay_window(
     conn: Connection,
-    converter: DataConverter,
+    replay: ReplayRuns,
     start: datetime,
     end: datetime,
     *,
@@ -132,7 +132,6 @@ async def replay_window(
     """Replay, from the archive, every case closed in [start, end)."""
     cases = await closed_between(conn, start, end)
     outcome = WindowReplay(cases=len(cases))
-    replayer = replayer_for(converter)
     for index, case in enumerate(cases, start=1):
         if case.erased_timeline is not None:
             outcome.erased += 1
@@ -140,7 +139,7 @@ async def replay_window(
             runs = await archive.load_runs(conn, case.referral_id)
             if not runs:
                 outcome.missing.append(case.reference)
-            for verdict in await replay_runs(replayer, runs):
+            for verdict in await replay(runs):
                 outcome.runs += 1
                 outcome.events += verdict.events
                 if not verdict.deterministic:

@@ -25,6 +25,7 @@ from safeguard.audit.chain import chain_key
 from safeguard.audit.verify import verify
 from safeguard.auth.staff import StaffPrincipal, StaffTokenError
 from safeguard.auth.staff_verifier import verifier_for
+from safeguard.cli.wiring import wiring
 from safeguard.codes import Role
 from safeguard.db.pool import Connection, Pool, create_pool
 from safeguard.police_only import sees_police_only
@@ -121,13 +122,18 @@ def export_command(reference: str, token: Token, purpose: Purpose, source: Sourc
 
 
 @audit_app.command("replay")
-def replay_command(reference: str, token: Token, purpose: Purpose, source: Source = "auto") -> None:
+def replay_command(
+    ctx: typer.Context, reference: str, token: Token, purpose: Purpose, source: Source = "auto"
+) -> None:
     """Replay the case against the current code and say whether it is deterministic."""
+    replaying = wiring(ctx).replaying
 
     async def go() -> bool:
         async with _session(token, temporal=True) as s, s.pool.acquire() as conn:
             history = await _history(s, conn, reference, source, purpose, "replay")
-            verdicts = await casebook.replay_case(history, data_converter_for(s.settings))
+            verdicts = await casebook.replay_case(
+                history, replaying(data_converter_for(s.settings))
+            )
         if history.source == "erased":
             typer.echo(f"{reference}: history erased with the case; nothing to replay")
             return True
@@ -177,12 +183,14 @@ def timeline_command(
 
 @audit_app.command("replay-window")
 def replay_window_command(
+    ctx: typer.Context,
     closed_from: Annotated[datetime, typer.Option("--from", help="Closed at or after.")],
     closed_to: Annotated[datetime, typer.Option("--to", help="Closed before.")],
     token: Token,
     purpose: Purpose,
 ) -> None:
     """Replay, from the archive, every case closed in a time window."""
+    replaying = wiring(ctx).replaying
 
     async def go() -> casebook.WindowReplay:
         async with _session(token, temporal=False) as s, s.pool.acquire() as conn:
@@ -199,7 +207,7 @@ def replay_window_command(
                 task = progress.add_task("replaying closed cases", total=None)
                 return await casebook.replay_window(
                     conn,
-                    data_converter_for(s.settings),
+                    replaying(data_converter_for(s.settings)),
                     closed_from.astimezone(),
                     closed_to.astimezone(),
                     on_case=lambda done, total: progress.update(task, completed=done, total=total),

@@ -24,6 +24,7 @@ from safeguard.errors import documented_problem as problem
 from safeguard.police_only import POLICE_ONLY_FIELDS, sees_police_only
 from safeguard.temporal import data_converter_for
 from safeguard.web import PoolDep, SettingsDep, TemporalDep
+from workflows.referral.replay import replaying
 
 router = APIRouter(prefix="/v1", tags=["audit"])
 Auditor = Annotated[StaffPrincipal, Depends(require_roles(Role.AUDITOR))]
@@ -100,7 +101,7 @@ async def replay_case(
     history = await _history(
         pool, temporal, reference, source, auditor=auditor, purpose=purpose, fields=["replay"]
     )
-    verdicts = await casebook.replay_case(history, data_converter_for(settings))
+    verdicts = await casebook.replay_case(history, replaying(data_converter_for(settings)))
     return {
         "reference": reference,
         "source": history.source,
@@ -177,7 +178,7 @@ async def replay_window(
                 purpose=purpose,
             )
         outcome = await casebook.replay_window(
-            conn, data_converter_for(settings), closed_from, closed_to
+            conn, replaying(data_converter_for(settings)), closed_from, closed_to
         )
     return {**asdict(outcome), "deterministic": outcome.deterministic}
 

@@ -295,7 +295,7 @@ import importlib, pkgutil, services
 for module in pkgutil.iter_modules(services.__path__):
     if module.ispkg:
         importlib.import_module("services." + module.name + ".app")
-import workflows.referral.worker, safeguard.cli.main
+import workflows.referral.worker, services.cli
 """
     done = subprocess.run(  # noqa: S603 - our own interpreter on a fixed script
         [sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT, check=False

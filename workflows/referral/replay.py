@@ -3,25 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Sequence
-from dataclasses import dataclass
 
 from temporalio.client import WorkflowHistory
 from temporalio.converter import DataConverter
 from temporalio.worker import Replayer
 
+from safeguard.audit.replaying import ReplayRuns, RunReplay
 from workflows.referral.worker import SANDBOX
 from workflows.referral.workflows import ReferralWorkflow
-
-
-@dataclass(frozen=True)
-class RunReplay:
-    """The verdict on one run's history."""
-
-    workflow_id: str
-    run_id: str
-    events: int
-    deterministic: bool
-    failure: str | None
 
 
 def replayer_for(
@@ -31,6 +20,16 @@ def replayer_for(
     return Replayer(
         workflows=list(workflows), data_converter=data_converter, workflow_runner=SANDBOX
     )
+
+
+def replaying(data_converter: DataConverter) -> ReplayRuns:
+    """Replay runs on the current code (what the audit service and the CLI hand the casebook)."""
+    replayer = replayer_for(data_converter)
+
+    async def replay(runs: Sequence[WorkflowHistory]) -> list[RunReplay]:
+        return await replay_runs(replayer, runs)
+
+    return replay
 
 
 async def replay_runs(

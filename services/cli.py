@@ -1,0 +1,17 @@
+"""The `safeguard` console script: safeguard's commands, wired to the workflow code.
+
+The commands live in `safeguard.cli`, which may import neither the workflows nor the services;
+the few that need the workflow code (replaying histories) get it from here, the one place that
+sees every layer.
+"""
+
+from __future__ import annotations
+
+from safeguard.cli.main import app
+from safeguard.cli.wiring import Wiring
+from workflows.referral.replay import replaying
+
+
+def main() -> None:
+    """Run the CLI with the current workflow code as the replayer."""
+    app(obj=Wiring(replaying=replaying))
