@@ -95,6 +95,26 @@ class PanelSettings(BaseModel):
     consent_link_max_attempts: int = Field(5, ge=1, le=20)
 
 
+class AuditLogSettings(BaseModel):
+    """The audit log's sequencer and checkpoints (`SAFEGUARD_AUDIT_LOG__*`)."""
+
+    # The checkpoints' origin line and key name: names this deployment's log.
+    origin: str = "safeguard.local/audit-log"
+    # The Ed25519 signing key (PKCS #8 PEM), outside the database. Unset: data_dir/keys/
+    # audit-log.pem, made on first use in development; production must set it.
+    signing_key_file: Path | None = None
+    # The verifier key auditors trust (`name+keyid+base64`). Unset: derived from the signing
+    # key, which suits development only: an auditor should be given it independently.
+    verifier_key: str | None = None
+    # The write-once copy of every checkpoint. Unset: data_dir/audit-checkpoints.
+    checkpoint_dir: Path | None = None
+    # How often the sequencer looks for new entries, how many it takes at once, and how
+    # often at most it signs a checkpoint when the log has grown.
+    sequence_seconds: float = Field(0.2, gt=0, le=60)
+    batch: int = Field(5_000, ge=1, le=100_000)
+    checkpoint_seconds: float = Field(10.0, gt=0, le=3_600)
+
+
 class TelemetrySettings(BaseModel):
     """Where spans and metrics go (`SAFEGUARD_TELEMETRY__*`)."""
 
@@ -175,6 +195,9 @@ class Settings(BaseSettings):
     temporal_address: str | None = None
     temporal_namespace: str = "default"
     temporal_task_queue: str = "referrals"
+    # How often the audit service archives the workflow runs that have ended: Temporal deletes
+    # each one its namespace's retention period after it ended, so keep this well under that.
+    audit_sweep_seconds: float = Field(300.0, gt=0)
     # Mutual TLS to the frontend: each process's own certificate (production requires it).
     temporal_tls: TemporalTlsSettings = Field(default_factory=TemporalTlsSettings)
     lifecycle: LifecyclePolicy = Field(default_factory=LifecyclePolicy)
@@ -206,8 +229,9 @@ class Settings(BaseSettings):
     web: WebSettings = Field(default_factory=WebSettings)
     # Personal fields at rest: the key provider and the blind-index key.
     fields: FieldSettings = Field(default_factory=FieldSettings)
-    # HMAC key of the audit hash chain: without it, nobody can forge a row that verifies.
+    # HMAC key of the hash chain the audit log replaced: its imported rows are checked with it.
     audit_chain_key: SecretStr = SecretStr(DEV_AUDIT_CHAIN_KEY)
+    audit_log: AuditLogSettings = Field(default_factory=AuditLogSettings)
 
     # Staff bearer tokens: a fixed public key set (JSON) of issuer `staff_token_issuer`, and
     # the audience every staff token must name. Unset outside production: the local key

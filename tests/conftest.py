@@ -15,7 +15,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from safeguard.db.migrate import migrate
 from safeguard.kafka.admin import create_topics
-from safeguard.settings import Settings, StackPorts
+from safeguard.settings import AuditLogSettings, Settings, StackPorts
 from safeguard.stack import Stack
 from tests.helpers import free_port
 from tests.keycloak_server import KeycloakServer, running_keycloak
@@ -80,7 +80,7 @@ def _dsn_for(stack: Stack, database: str) -> str:
 
 
 @pytest.fixture
-async def settings(stack: Stack, template_database: str) -> Settings:
+async def settings(stack: Stack, template_database: str, tmp_path: Path) -> Settings:
     """Settings isolating this test: its own database, topic prefix and task queue."""
     token = uuid.uuid4().hex[:12]
     database = f"test_{token}"
@@ -97,6 +97,8 @@ async def settings(stack: Stack, template_database: str) -> Settings:
         kafka_topic_prefix=f"t{token}.",
         kafka_consumer_group_prefix=f"t{token}",
         temporal_task_queue=f"referrals-{token}",
+        # Each test's log has its own write-once checkpoints (sizes repeat across tests).
+        audit_log=AuditLogSettings(checkpoint_dir=tmp_path / "audit-checkpoints"),
     )
     await create_topics(settings)
     return settings

@@ -1,7 +1,7 @@
-"""`safeguard audit`: export, replay and explain case histories; verify the audit chain.
+"""`safeguard audit`: export, replay and explain case histories (the log: `audit_log`).
 
 Every command needs an auditor's staff token (`--token` or `SAFEGUARD_AUDITOR_TOKEN`); each
-read of case data is written to the access log and the audit chain under that identity.
+read of case data is written to the access log and the audit log under that identity.
 """
 
 from __future__ import annotations
@@ -21,8 +21,6 @@ from temporalio.client import Client
 from safeguard.access_log import record_read
 from safeguard.audit import casebook
 from safeguard.audit.actions import complete_timeline
-from safeguard.audit.chain import chain_key
-from safeguard.audit.verify import verify
 from safeguard.auth.staff import StaffPrincipal, StaffTokenError
 from safeguard.auth.staff_verifier import verifier_for
 from safeguard.cli.wiring import wiring
@@ -32,7 +30,9 @@ from safeguard.police_only import sees_police_only
 from safeguard.settings import Settings, get_settings
 from safeguard.temporal import connect_temporal, data_converter_for
 
-audit_app = typer.Typer(help="Auditors: histories, replays, timelines, the audit chain.")
+audit_app = typer.Typer(
+    help="Auditors: histories, replays, timelines, who read a case, the audit log."
+)
 T = TypeVar("T")
 
 Token = Annotated[
@@ -224,22 +224,4 @@ def replay_window_command(
     for reference in outcome.missing:
         typer.echo(f"  {reference}: no archived history")
     if not outcome.deterministic:
-        raise typer.Exit(1)
-
-
-@audit_app.command("verify")
-def verify_command(token: Token) -> None:
-    """Check the audit chain; report the first edited, inserted or deleted row."""
-
-    async def go() -> bool:
-        async with _session(token, temporal=False) as s, s.pool.acquire() as conn:
-            result = await verify(conn, key=chain_key(s.settings))
-        if result.finding is None:
-            typer.echo(f"audit chain intact: {result.rows} rows, head {result.head_seq}")
-            return True
-        f = result.finding
-        typer.echo(f"audit chain BROKEN at row {f.seq}: {f.kind} ({f.explanation})")
-        return False
-
-    if not _run(go):
         raise typer.Exit(1)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from safeguard.cli import audit_log
 from safeguard.cli.agencies import agencies_app
 from safeguard.cli.audit import audit_app
 from safeguard.cli.keys import keys_app
@@ -23,5 +24,10 @@ app.add_typer(tokens_app, name="tokens")
 app.add_typer(keys_app, name="keys")
 app.command("migrate")(migrate_command)
 app.command("run")(run_command)
+audit_app.command("verify")(audit_log.verify_command)
+audit_app.command("prove")(audit_log.prove_command)
+audit_app.command("consistency")(audit_log.consistency_command)
+audit_app.command("key")(audit_log.key_command)
+audit_app.command("reads")(audit_log.reads_command)
 app.add_typer(audit_app, name="audit")
 app.command("trace")(trace_command)

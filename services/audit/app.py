@@ -1,4 +1,5 @@
-"""The audit service's FastAPI app: the auditor API, the lifecycle consumer and the archiver."""
+"""The audit service's FastAPI app: the auditor API, the lifecycle consumer, the archiver and
+the audit log's sequencer."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from temporalio.client import Client
 
 from safeguard.audit.archiver import Archiver
 from safeguard.audit.cases import CONSUMER, handle_event
+from safeguard.audit.log.setup import sequencer_for
 from safeguard.background import running
 from safeguard.events.topics import REFERRAL_EVENTS
 from safeguard.lifespan import Subscription, service_lifespan
@@ -18,12 +20,15 @@ from safeguard.web import Lifespan, build_app
 from services.audit.routes import router
 
 
-def _with_archiver(settings: Settings, base: Lifespan) -> Lifespan:
+def _with_background(settings: Settings, base: Lifespan) -> Lifespan:
+    """The archiver and the audit log's sequencer run beside the API."""
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with base(app):
             archiver = Archiver(pool=app.state.pool, client=app.state.temporal, settings=settings)
-            async with running(archiver.run()):
+            sequencer = sequencer_for(app.state.pool, settings)
+            async with running(archiver.run(), sequencer.run()):
                 yield
 
     return lifespan
@@ -41,6 +46,6 @@ def create_app(settings: Settings | None = None, *, temporal: Client | None = No
         description="For auditors only: case histories (decrypted), replays against the current"
         " code, decision timelines, and the tamper-evident audit chain. Every read is logged.",
         settings=settings,
-        lifespan=_with_archiver(settings, base),
+        lifespan=_with_background(settings, base),
         routers=[router],
     )

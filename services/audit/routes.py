@@ -13,9 +13,11 @@ from safeguard.access_log import record_read, stated_purpose
 from safeguard.audit import casebook
 from safeguard.audit.actions import complete_timeline
 from safeguard.audit.cases import find_case
-from safeguard.audit.chain import chain_key
+from safeguard.audit.log.legacy import chain_key
+from safeguard.audit.log.setup import verifier_key_for, witness_for
+from safeguard.audit.log.verify import verify
+from safeguard.audit.reads import CaseRead, page_of_reads
 from safeguard.audit.timeline import TimelineEntry
-from safeguard.audit.verify import verify
 from safeguard.auth.staff import StaffPrincipal
 from safeguard.auth.staff_deps import require_roles
 from safeguard.codes import Role
@@ -183,29 +185,51 @@ async def replay_window(
     return {**asdict(outcome), "deterministic": outcome.deterministic}
 
 
-@router.get("/chain/verification")
-async def verify_chain(pool: PoolDep, settings: SettingsDep, auditor: Auditor) -> dict[str, Any]:
-    """Check the audit chain; name the first edited, inserted or deleted row."""
+class LogFinding(BaseModel):
+    """Something wrong with the log, and where."""
+
+    kind: str
+    seq: int | None
+    explanation: str
+
+
+class LogVerification(BaseModel):
+    """The audit log checked against its signed checkpoints."""
+
+    intact: bool
+    entries: int
+    checkpoints: int
+    covered: int
+    unsequenced: int
+    findings: list[LogFinding]
+
+
+@router.get(
+    "/log/verification",
+    responses={
+        401: problem("No staff bearer token, or one that is invalid or expired."),
+        403: problem("The role is not `auditor`."),
+    },
+)
+async def verify_log(pool: PoolDep, settings: SettingsDep, auditor: Auditor) -> LogVerification:
+    """Check every entry of the audit log against the signed checkpoints (those in the
+    write-once store win over the database's); name what was edited, inserted, deleted or
+    moved. `covered` entries are proven; those after it await the next checkpoint."""
     async with pool.acquire() as conn:
-        result = await verify(conn, key=chain_key(settings))
-    return {
-        "rows": result.rows,
-        "head": result.head_seq,
-        "intact": result.intact,
-        "finding": asdict(result.finding) if result.finding else None,
-    }
-
-
-class CaseRead(BaseModel):
-    """One row of the access log: a read of the case's data."""
-
-    at: datetime
-    subject: str
-    role: str
-    service: str
-    fields: list[str]
-    purpose: str
-    action: str
+        result = await verify(
+            conn,
+            key=verifier_key_for(settings),
+            witness=witness_for(settings),
+            chain_key=chain_key(settings),
+        )
+    return LogVerification(
+        intact=result.intact,
+        entries=result.entries,
+        checkpoints=result.checkpoints,
+        covered=result.covered,
+        unsequenced=result.unsequenced,
+        findings=[LogFinding(**asdict(finding)) for finding in result.findings],
+    )
 
 
 class CaseReads(BaseModel):
@@ -245,16 +269,7 @@ async def case_reads(
         case = await find_case(conn, reference)
         if case is None:
             raise ProblemError(404, "Unknown case", "No case has that reference.")
-        total: int = await conn.fetchval(
-            "SELECT count(*) FROM audit.access_log WHERE referral_id = $1", case.referral_id
-        )
-        rows = await conn.fetch(
-            "SELECT at, subject, role, service, fields, purpose, action FROM audit.access_log"
-            " WHERE referral_id = $1 ORDER BY at DESC, id DESC LIMIT $2 OFFSET $3",
-            case.referral_id,
-            limit,
-            offset,
-        )
+        total, items = await page_of_reads(conn, case.referral_id, limit=limit, offset=offset)
         await record_read(
             conn,
             service="audit",
@@ -265,7 +280,7 @@ async def case_reads(
         )
     return CaseReads(
         reference=reference,
-        items=[CaseRead.model_validate(dict(row)) for row in rows],
+        items=items,
         total=total,
         offset=offset,
         limit=limit,

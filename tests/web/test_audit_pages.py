@@ -1,4 +1,4 @@
-"""Auditors' pages over the real APIs: the chain, a case's timeline, replay and who read it."""
+"""Auditors' pages over the real APIs: the audit log, a case's timeline, replay and who read it."""
 
 from __future__ import annotations
 
@@ -49,7 +49,7 @@ async def test_an_auditor_reads_a_decided_case(pages: Site) -> None:
         start = await auditor.get("/audit")
         assert start.status_code == 200
         words = _text(start.text)
-        assert "Audit chain" in words and "Verified" in words and "None found" in words
+        assert "Audit log" in words and "Verified" in words and "None found" in words
         assert 'href="/audit"' in start.text  # the auditor's navigation
 
         found = await auditor.post(

@@ -1,4 +1,4 @@
-"""The audit service's API (auditors): timelines, replays, who read a case, the audit chain."""
+"""The audit service's API (auditors): timelines, replays, who read a case, the audit log."""
 
 from __future__ import annotations
 
@@ -36,7 +36,7 @@ class AuditClient(ApiClient):
         )
         return page
 
-    async def chain(self) -> Json:
-        """The audit chain checked: rows, head, intact, and the first finding if any."""
-        result: Json = await self._get("/v1/chain/verification")
+    async def log_check(self) -> Json:
+        """The audit log checked against its signed checkpoints."""
+        result: Json = await self._get("/v1/log/verification")
         return result

@@ -80,16 +80,16 @@ def _purpose_query(purpose: str | None, reason: str | None) -> str:
     return urlencode({"purpose": purpose, **({"reason": reason} if purpose == OTHER else {})})
 
 
-async def _chain(api: AuditDep) -> dict[str, Any]:
-    """The chain's state (raises the API's refusal, so only auditors get the page)."""
-    return await api.chain()
+async def _log(api: AuditDep) -> dict[str, Any]:
+    """The log's state (raises the API's refusal, so only auditors get the page)."""
+    return await api.log_check()
 
 
 @router.get("/audit")
 async def start(request: Request, user: UserDep, api: AuditDep, reference: str = "") -> Response:
-    """Find a case by reference and say why; and the state of the audit chain."""
-    chain = await _chain(api)
-    return _start_page(request, chain, {"reference": reference}, FormErrors())
+    """Find a case by reference and say why; and the state of the audit log."""
+    log = await _log(api)
+    return _start_page(request, log, {"reference": reference}, FormErrors())
 
 
 @router.post("/audit")
@@ -97,7 +97,7 @@ async def find(request: Request, user: UserDep, api: AuditDep, form: FormDep) ->
     """Open the case's timeline with the stated purpose, or show what is missing."""
     errors = validate(FIND_FIELDS, form)
     if errors:
-        return _start_page(request, await _chain(api), form, errors, status_code=400)
+        return _start_page(request, await _log(api), form, errors, status_code=400)
     reference = quote(form["reference"].strip().upper(), safe="")
     query = _purpose_query(form["purpose"], form.get("other_reason", "").strip())
     return RedirectResponse(f"/audit/cases/{reference}?{query}", status_code=303)
@@ -105,7 +105,7 @@ async def find(request: Request, user: UserDep, api: AuditDep, form: FormDep) ->
 
 def _start_page(
     request: Request,
-    chain: dict[str, Any],
+    log: dict[str, Any],
     values: dict[str, str],
     errors: FormErrors,
     status_code: int = 200,
@@ -116,7 +116,7 @@ def _start_page(
         status_code=status_code,
         title="Audit",
         section=SECTION,
-        chain=chain,
+        log=log,
         fields={q.name: q for q in FIND_FIELDS},
         values=values,
         errors=errors,

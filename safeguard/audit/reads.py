@@ -1,0 +1,40 @@
+"""Who read a case: its access-log rows, newest first."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from uuid import UUID
+
+from pydantic import BaseModel
+
+from safeguard.db.pool import Connection
+
+
+class CaseRead(BaseModel):
+    """One read of the case's data: when, who, their role, through which service, which
+    fields, and the purpose they stated."""
+
+    at: datetime
+    subject: str
+    role: str
+    service: str
+    fields: list[str]
+    purpose: str
+    action: str
+
+
+async def page_of_reads(
+    conn: Connection, referral_id: UUID, *, limit: int, offset: int = 0
+) -> tuple[int, list[CaseRead]]:
+    """How many reads the case has had, and one page of them, newest first."""
+    total: int = await conn.fetchval(
+        "SELECT count(*) FROM audit.access_log WHERE referral_id = $1", referral_id
+    )
+    rows = await conn.fetch(
+        "SELECT at, subject, role, service, fields, purpose, action FROM audit.access_log"
+        " WHERE referral_id = $1 ORDER BY at DESC, id DESC LIMIT $2 OFFSET $3",
+        referral_id,
+        limit,
+        offset,
+    )
+    return total, [CaseRead.model_validate(dict(row)) for row in rows]
