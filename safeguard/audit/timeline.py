@@ -30,6 +30,9 @@ FREE_TEXT = frozenset(
     }
 )
 _CONVERTER = PayloadConverter.default
+# What the opened entry shows of the workflow's input: codes and the submitting organisation
+# (its client id and name), never the date of birth beside them.
+_OPENED = ("reference", "area", "sector", "concern_type", "agency")
 
 
 class TimelineEntry(BaseModel):
@@ -102,7 +105,7 @@ class _Builder:
                 at=at,
                 kind="opened",
                 action="referral received",
-                detail={k: case.get(k) for k in ("reference", "area", "sector", "concern_type")},
+                detail={k: case.get(k) for k in _OPENED},
             )
         )
 

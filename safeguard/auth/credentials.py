@@ -14,6 +14,7 @@ class Caller:
     """An authenticated client."""
 
     client_id: str
+    name: str
     kind: AgencyKind
     area: str | None
     limit: RateLimit
@@ -40,7 +41,7 @@ async def authenticate(conn: Connection, token: str) -> Caller:
     row = await conn.fetchrow(
         "SELECT k.secret_hash, k.expires_at <= now() AS expired,"
         " k.revoked_at IS NOT NULL OR a.revoked_at IS NOT NULL AS revoked,"
-        " a.client_id, a.kind, a.area, a.rate_per_minute, a.burst"
+        " a.client_id, a.name, a.kind, a.area, a.rate_per_minute, a.burst"
         " FROM intake.agency_keys k JOIN intake.agencies a USING (client_id)"
         " WHERE k.key_id = $1",
         key.key_id,
@@ -56,6 +57,7 @@ async def authenticate(conn: Connection, token: str) -> Caller:
         )
     return Caller(
         client_id=row["client_id"],
+        name=row["name"],
         kind=AgencyKind(row["kind"]),
         area=row["area"],
         limit=RateLimit(per_minute=row["rate_per_minute"], burst=row["burst"]),

@@ -28,6 +28,7 @@ from services.intake.models import PartnerStatus, ReferralAccepted, ReferralStat
 from services.intake.sealed import seal_form
 from services.intake.starter import REQUEST_LEASE, WorkflowStarter
 from services.intake.store import NewReferral, PendingStart
+from workflows.referral.models import SubmittingAgency
 from workflows.referral.workflows import workflow_id_for
 
 REFERENCE = re.compile(r"PRV-\d{4}-\d{6,9}")
@@ -86,7 +87,7 @@ async def submit_referral(
         await store.insert_referral(
             conn, referral=referral, linked=linked, start_lease=REQUEST_LEASE
         )
-    await starter.start_now(_pending(referral, form, linked))
+    await starter.start_now(_pending(caller, referral, form, linked))
     return Submission(_accepted(referral.reference), replayed=False)
 
 
@@ -151,7 +152,9 @@ def _accepted(reference: str) -> ReferralAccepted:
     return ReferralAccepted(reference=reference, status_url=f"/v1/referrals/{reference}")
 
 
-def _pending(referral: NewReferral, form: ReferralCreate, linked: list[UUID]) -> PendingStart:
+def _pending(
+    caller: Caller, referral: NewReferral, form: ReferralCreate, linked: list[UUID]
+) -> PendingStart:
     return PendingStart(
         referral_id=referral.referral_id,
         reference=referral.reference,
@@ -161,6 +164,7 @@ def _pending(referral: NewReferral, form: ReferralCreate, linked: list[UUID]) ->
         area=referral.area,
         date_of_birth=form.person.date_of_birth,
         linked_referral_ids=linked,
+        agency=SubmittingAgency(client_id=caller.client_id, name=caller.name),
     )
 
 

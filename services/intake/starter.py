@@ -207,6 +207,7 @@ class WorkflowStarter:
             area=item.area,
             date_of_birth=item.date_of_birth,
             linked_referral_ids=item.linked_referral_ids,
+            agency=item.agency,
             policy=self._settings.lifecycle,
         )
 

@@ -11,6 +11,7 @@ import asyncpg
 
 from safeguard.db.pool import Connection
 from safeguard.fieldcrypt.keyring import destroy_data_key
+from workflows.referral.models import SubmittingAgency
 
 # The service's name in the keyring: its data keys are intake's own.
 SERVICE = "intake"
@@ -55,6 +56,7 @@ class PendingStart:
     area: str
     date_of_birth: dt.date | None
     linked_referral_ids: list[UUID]
+    agency: SubmittingAgency | None
 
 
 async def next_reference(conn: Connection, *, year: int) -> str:
@@ -183,7 +185,8 @@ async def claim_due_starts(
         "   start_attempts = r.start_attempts + 1"
         " FROM due WHERE r.id = due.id"
         " RETURNING r.id, r.reference, r.sector, r.concern_type, r.received_at, r.area,"
-        "   r.form_sealed, r.form,"
+        "   r.form_sealed, r.form, r.client_id,"
+        "   (SELECT a.name FROM intake.agencies a WHERE a.client_id = r.client_id) AS agency_name,"
         "   ARRAY(SELECT l.linked_referral_id FROM intake.referral_links l"
         "     WHERE l.referral_id = r.id) AS linked",
         limit,
@@ -203,6 +206,10 @@ def pending(row: asyncpg.Record, *, date_of_birth: dt.date | None) -> PendingSta
         area=row["area"],
         date_of_birth=date_of_birth,
         linked_referral_ids=list(row["linked"]),
+        # Referrals accepted before clients were registered have none.
+        agency=SubmittingAgency(client_id=row["client_id"], name=row["agency_name"])
+        if row["client_id"]
+        else None,
     )
 
 

@@ -116,9 +116,7 @@ async def record_consent(
         principal=principal,
         reference=reference,
         update=ReferralWorkflow.record_consent,
-        build=lambda actor: ConsentDecisionInput(
-            actor=actor, decision=body.decision, scope=body.scope
-        ),
+        build=lambda actor: ConsentDecisionInput(actor=actor, **body.model_dump()),
         detail=body.model_dump(mode="json"),
     )
 

@@ -432,7 +432,11 @@ async def decision_context(
     return (
         [Attendee(id=r["id"], agency=r["agency"]) for r in attendees],
         [
-            Conflict(attendee_id=r["attendee_id"], description=r["description"] or "declared")
+            Conflict(
+                attendee_id=r["attendee_id"],
+                description=r["description"] or "declared",
+                reference=r["reference"],
+            )
             for r in declared
             if r["reference"] in (None, reference)
         ],

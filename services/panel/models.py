@@ -265,8 +265,9 @@ class ConsentAnswerCreate(Body):
 
     decision: Literal["given", "refused"]
     scope: Notes | None = None
-    # How the answer came and who gave it (kept in the panel's record; the workflow needs only
-    # the answer). Who is a relation, never a name: the record stays free of the family's data.
+    # How the answer came and who gave it (in the panel's record and the case's history; the
+    # workflow decides on the answer alone). Who is a relation, never a name: neither record
+    # holds the family's data.
     method: Literal["in_person", "letter", "email", "phone", "portal"] | None = None
     answered_by: AnsweredBy | None = None
 

@@ -284,7 +284,8 @@ async def record_panel_decision(
     attendees, conflicts = await meetings.decision_context(
         pool, keyring, principal=principal, meeting_id=body.meeting_id, reference=reference
     )
-    fields = body.model_dump(exclude={"meeting_id", "plan"})
+    # The meeting goes into the history with the decision: an auditor sees where it was taken.
+    fields = body.model_dump(exclude={"plan"})
 
     def build(actor: a.Actor) -> a.ActionInput:
         plan = body.plan and a.SupportPlanInput(actor=actor, **body.plan.model_dump())

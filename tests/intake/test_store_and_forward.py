@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -85,6 +87,13 @@ async def _runs_per_reference(client: Client, references: list[str]) -> dict[str
     return runs
 
 
+async def _started_by(client: Client, reference: str) -> Any:
+    """The agency in the workflow's input (payloads are plain JSON under this converter)."""
+    history = await client.get_workflow_handle(workflow_id_for(reference)).fetch_history()
+    started = history.events[0].workflow_execution_started_event_attributes
+    return json.loads(started.input.payloads[0].data)["agency"]
+
+
 async def test_referrals_accepted_while_temporal_is_down_start_once_it_returns(
     settings: Settings, pool: Pool, temporal: RestartableTemporal
 ) -> None:
@@ -125,6 +134,11 @@ async def test_referrals_accepted_while_temporal_is_down_start_once_it_returns(
         assert await conn.fetchval("SELECT count(*) FROM intake.referrals") == 13
     described = await client.get_workflow_handle(workflow_id_for(during[0])).describe()
     assert described.id == workflow_id_for(during[0])
+    # A start taken from the queue names the submitting agency as one made at once does.
+    assert await _started_by(client, during[0]) == {
+        "client_id": "agency-a",
+        "name": "Test agency agency-a",
+    }
 
 
 async def test_a_referral_accepted_after_a_database_outage_starts_at_once(

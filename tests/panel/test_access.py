@@ -240,9 +240,8 @@ async def test_a_decision_takes_attendees_and_conflicts_from_the_meeting(system:
     view = await d.wait_for_stage(reference, "SUPPORT_ACTIVE")
     decision = next(x for x in view["decisions"] if x["action"] == "record_panel_decision")
     assert len(decision["detail"]["attendees"]) == 4
-    assert decision["detail"]["conflicts"] == [
-        {"attendee_id": "school-9", "description": "Teaches them."}
-    ]
+    assert decision["detail"]["conflicts"] == [conflict]
+    assert decision["detail"]["meeting_id"] == meeting
     # A case that is not on the meeting's agenda cannot be decided there.
     other = await _in_panel(system)
     answer = await d.call(

@@ -141,7 +141,9 @@ async def test_a_chair_takes_a_case_from_consent_to_closure(
     done = await send(chair, reference, "vulnerability-assessment", assessment_form())
     assert "Vulnerability assessment recorded" in done
 
-    meeting = await driver.meeting(reference)
+    # A conflict declared for the whole meeting has no case: the decision shows it without one.
+    board = {"attendee_id": "health-4", "description": "Sits on the trust's board."}
+    meeting = await driver.meeting(reference, conflicts=[board])
     decision = {
         "meeting_id": meeting,
         "adopted": "yes",
@@ -172,6 +174,8 @@ async def test_a_chair_takes_a_case_from_consent_to_closure(
     assert "Capability (3 factors)" in page
     assert "mentor-a" in page and "Revision 1 (current)" in page
     assert "police-2 police" in page and "Revision shown under Support plan" in page
+    conflicts = re.search(r"Conflicts\s*</dt>\s*<dd[^>]*>\s*([^<]*?)\s*</dd>", page)
+    assert conflicts is not None and conflicts[1] == "health-4 Sits on the trust&#39;s board."
     assert f'href="/meetings/{meeting}"' in page and "attended" in page
     assert "Monthly support review" in page
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Annotated, Literal
+from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -25,6 +26,7 @@ from safeguard.codes import (
 
 Notes = Annotated[str, Field(min_length=1, max_length=5000)]
 Ident = Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9._:@-]+$")]
+Reference = Annotated[str, Field(pattern=r"^PRV-\d{4}-\d{6}$")]
 
 
 class Strict(BaseModel):
@@ -90,10 +92,17 @@ class ConsentRequestInput(ActionInput):
 
 
 class ConsentDecisionInput(ActionInput):
-    """The answer to a consent request."""
+    """The answer to a consent request, how it came and who gave it.
+
+    Method and giver are context for the history (the workflow decides on the answer alone);
+    they default to None so histories recorded without them still decode. The giver is a
+    relation, never a name.
+    """
 
     decision: Literal[ConsentDecision.GIVEN, ConsentDecision.REFUSED]
     scope: Notes | None = None
+    method: Literal["in_person", "letter", "email", "phone", "portal"] | None = None
+    answered_by: Literal["person", "parent_or_guardian"] | None = None
 
 
 class WithdrawConsentInput(ActionInput):
@@ -118,10 +127,12 @@ class Attendee(Strict):
 
 
 class Conflict(Strict):
-    """A declared conflict of interest."""
+    """A declared conflict of interest: on the case decided (`reference`) or the whole meeting
+    (None, as in histories recorded before conflicts named their case)."""
 
     attendee_id: Ident
     description: Notes
+    reference: Reference | None = None
 
 
 class Intervention(Strict):
@@ -159,6 +170,8 @@ class PanelDecisionInput(ActionInput):
     reasons: Notes
     plan: SupportPlanInput | None = None
     health_or_social_care_considered: bool = False
+    # The meeting the decision was taken at (None only in histories recorded before it was).
+    meeting_id: UUID | None = None
 
 
 class SupportReviewInput(ActionInput):

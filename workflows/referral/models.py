@@ -13,6 +13,13 @@ from safeguard.policy import LifecyclePolicy
 from workflows.referral.state import CaseState
 
 
+class SubmittingAgency(BaseModel):
+    """The registered client a referral came through: an organisation, never a person."""
+
+    client_id: str
+    name: str
+
+
 class ReferralWorkflowInput(BaseModel):
     """What the workflow needs to run a case; `state` carries a case across continue-as-new."""
 
@@ -25,6 +32,8 @@ class ReferralWorkflowInput(BaseModel):
     # Personal data, needed to know whose consent to ask; Temporal sees it only encrypted.
     date_of_birth: dt.date | None = None
     linked_referral_ids: list[UUID] = Field(default_factory=list)
+    # For the history: who sent the referral. None in cases started before it was recorded.
+    agency: SubmittingAgency | None = None
     policy: LifecyclePolicy = Field(default_factory=LifecyclePolicy)
     history_limit: int = 5_000
     # Set only by continue-as-new, to carry the case into the next run.
