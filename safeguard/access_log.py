@@ -8,7 +8,7 @@ from uuid import UUID
 
 from fastapi import Header
 
-from safeguard.audit.chain import Entry, append
+from safeguard.audit.log.entries import Entry, append
 from safeguard.auth.service_identity import SERVICE_ROLE, ServicePrincipal
 from safeguard.auth.staff import StaffPrincipal
 from safeguard.db.pool import Connection
@@ -54,7 +54,8 @@ async def record_read(
     fields: Sequence[str],
     purpose: str,
 ) -> None:
-    """Record a read in the caller's transaction (so no data leaves unlogged), and chain it."""
+    """Record a read in the caller's transaction (so no data leaves unlogged), in the access
+    log and the audit log."""
     reader = (principal.subject, principal.role.value)
     await _record(conn, service, reader, referral_id, fields, purpose)
 
@@ -82,18 +83,9 @@ async def _record(
     purpose: str,
 ) -> None:
     subject, role = reader
-    await conn.execute(
-        "INSERT INTO audit.access_log (service, subject, role, referral_id, fields, purpose)"
-        " VALUES ($1, $2, $3, $4, $5, $6)",
-        service,
-        subject,
-        role,
-        referral_id,
-        list(fields),
-        purpose,
-    )
-    # The access log answers "who read this case"; the chain makes that answer tamper-evident.
-    await append(
+    # The access log answers "who read this case"; its entry in the audit log makes that
+    # answer tamper-evident, and the access log row names the entry so a read can be proven.
+    entry_id = await append(
         conn,
         Entry(
             kind="read",
@@ -103,4 +95,16 @@ async def _record(
             referral_id=referral_id,
             detail={"fields": list(fields), "purpose": purpose},
         ),
+    )
+    await conn.execute(
+        "INSERT INTO audit.access_log"
+        " (service, subject, role, referral_id, fields, purpose, log_entry_id)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        service,
+        subject,
+        role,
+        referral_id,
+        list(fields),
+        purpose,
+        entry_id,
     )

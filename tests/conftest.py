@@ -98,7 +98,9 @@ async def settings(stack: Stack, template_database: str, tmp_path: Path) -> Sett
         kafka_consumer_group_prefix=f"t{token}",
         temporal_task_queue=f"referrals-{token}",
         # Each test's log has its own write-once checkpoints (sizes repeat across tests).
-        audit_log=AuditLogSettings(checkpoint_dir=tmp_path / "audit-checkpoints"),
+        audit_log=AuditLogSettings(
+            checkpoint_dir=tmp_path / "audit-checkpoints", checkpoint_seconds=0.5
+        ),
     )
     await create_topics(settings)
     return settings

@@ -21,6 +21,9 @@ class CaseRead(BaseModel):
     fields: list[str]
     purpose: str
     action: str
+    # Its number in the audit log (`safeguard audit prove`); None until the sequencer numbers
+    # it (within a second), or for a read logged before the log existed.
+    entry: int | None
 
 
 async def page_of_reads(
@@ -31,8 +34,10 @@ async def page_of_reads(
         "SELECT count(*) FROM audit.access_log WHERE referral_id = $1", referral_id
     )
     rows = await conn.fetch(
-        "SELECT at, subject, role, service, fields, purpose, action FROM audit.access_log"
-        " WHERE referral_id = $1 ORDER BY at DESC, id DESC LIMIT $2 OFFSET $3",
+        "SELECT a.at, a.subject, a.role, a.service, a.fields, a.purpose, a.action,"
+        " e.seq AS entry FROM audit.access_log AS a"
+        " LEFT JOIN audit.log_entries AS e ON e.id = a.log_entry_id"
+        " WHERE a.referral_id = $1 ORDER BY a.at DESC, a.id DESC LIMIT $2 OFFSET $3",
         referral_id,
         limit,
         offset,

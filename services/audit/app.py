@@ -18,6 +18,7 @@ from safeguard.lifespan import Subscription, service_lifespan
 from safeguard.settings import Settings, get_settings
 from safeguard.web import Lifespan, build_app
 from services.audit.routes import router
+from services.audit.routes_log import router as log_router
 
 
 def _with_background(settings: Settings, base: Lifespan) -> Lifespan:
@@ -47,5 +48,5 @@ def create_app(settings: Settings | None = None, *, temporal: Client | None = No
         " code, decision timelines, and the tamper-evident audit chain. Every read is logged.",
         settings=settings,
         lifespan=_with_background(settings, base),
-        routers=[router],
+        routers=[router, log_router],
     )

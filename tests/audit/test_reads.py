@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from safeguard.access_log import record_read
+from safeguard.audit.log import proofcheck
 from safeguard.auth.staff import StaffPrincipal
 from safeguard.codes import Role
 from tests.audit.conftest import Audit
@@ -102,3 +103,49 @@ async def test_the_reads_route_is_documented(audit: Audit) -> None:
     assert {"reference", "limit", "offset", "x-purpose"} <= names
     item = schema["components"]["schemas"]["CaseRead"]["properties"]
     assert {"at", "subject", "role", "service", "fields", "purpose"} <= set(item)
+
+
+async def test_each_read_is_provably_in_the_signed_log(audit: Audit) -> None:
+    """The reads list names each read's entry in the audit log; the log proves that entry is
+    in the tree a signed checkpoint commits to, checkable with the verifier key alone."""
+    reference, _ = await audit.open_case()
+    await assert_eventually(lambda: _known(audit, reference))
+    await _officer_reads(audit, reference, ["gateway assessment"])
+    reads = f"{audit.url}/v1/cases/{reference}/reads"
+
+    async def numbered() -> dict[str, Any] | None:
+        items = (await audit.http.get(reads, headers=audit.headers())).json()["items"]
+        officer = [r for r in items if r["subject"] == "officer-17"][0]
+        return officer if officer["entry"] is not None else None
+
+    read = await assert_eventually(numbered)
+    assert read is not None
+
+    async def proof() -> dict[str, Any] | None:
+        answer = await audit.http.get(
+            f"{audit.url}/v1/log/entries/{read['entry']}/proof", headers=audit.headers()
+        )
+        if answer.status_code == 409:
+            assert answer.headers["retry-after"]
+            return None
+        assert answer.status_code == 200, answer.text
+        body: dict[str, Any] = answer.json()
+        return body
+
+    proven = await assert_eventually(proof)
+    assert proven is not None
+    assert (proven["entry"]["actor"], proven["entry"]["detail"]["purpose"]) == (
+        "officer-17",
+        "gateway assessment",
+    )
+    key = (await audit.http.get(f"{audit.url}/v1/log/key", headers=audit.headers())).json()
+    said = proofcheck.check_inclusion(proven, proofcheck.VerifierKey.parse(key["key"]))
+    assert said.startswith(f"entry {read['entry']} is in the log")
+
+    unknown = await audit.http.get(
+        f"{audit.url}/v1/log/entries/999999/proof", headers=audit.headers()
+    )
+    assert unknown.status_code == 404
+    officer = audit.headers(role=Role.PREVENT_OFFICER, subject="officer-17")
+    refused = await audit.http.get(f"{audit.url}/v1/log/entries/0/proof", headers=officer)
+    assert refused.status_code == 403

@@ -45,13 +45,14 @@ def leaf_bytes(at: datetime, entry: Entry, chain: dict[str, Any] | None = None) 
     return json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 
-async def append(conn: Connection, entry: Entry) -> None:
-    """Add `entry` to the log in the caller's transaction."""
+async def append(conn: Connection, entry: Entry) -> int:
+    """Add `entry` to the log in the caller's transaction; return its id (its number in the
+    tree, `seq`, comes when the sequencer takes it)."""
     # JSON round-trips through jsonb unchanged only for JSON-native values: normalise first.
     detail = json.loads(json.dumps(entry.detail, default=str))
-    await conn.execute(
+    entry_id: int = await conn.fetchval(
         "INSERT INTO audit.log_entries (at, kind, action, actor, role, referral_id, detail)"
-        " VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        " VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
         datetime.now(UTC),
         entry.kind,
         entry.action,
@@ -60,3 +61,4 @@ async def append(conn: Connection, entry: Entry) -> None:
         entry.referral_id,
         detail,
     )
+    return entry_id

@@ -14,7 +14,12 @@ from safeguard.db.pool import Connection
 
 
 class ProofUnavailableError(Exception):
-    """No proof can be given (yet): the reason is for the person who asked."""
+    """No proof can be given: the reason is for the person who asked. `pending`: not yet,
+    because no signed checkpoint covers the entry so far."""
+
+    def __init__(self, reason: str, *, pending: bool = False) -> None:
+        super().__init__(reason)
+        self.pending = pending
 
 
 async def _nodes(conn: Connection, compute: Callable[[NodeGetter], list[bytes]]) -> list[bytes]:
@@ -58,7 +63,9 @@ async def prove_inclusion(conn: Connection, seq: int) -> dict[str, Any]:
         seq,
     )
     if checkpoint is None:
-        raise ProofUnavailableError(f"no checkpoint covers entry {seq} yet: try again shortly")
+        raise ProofUnavailableError(
+            f"no checkpoint covers entry {seq} yet: try again shortly", pending=True
+        )
     entry = Entry(
         row["kind"], row["action"], row["actor"], row["role"], row["referral_id"], row["detail"]
     )
