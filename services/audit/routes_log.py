@@ -80,7 +80,7 @@ async def entry_proof(
     responses={
         **AUDITORS_ONLY,
         404: problem("There is no checkpoint of one of those sizes."),
-        422: problem("`old` or `new` is missing or not a positive size, or `old` > `new`."),
+        422: problem("`old` or `new` is missing or not a positive size."),
     },
 )
 async def consistency_proof(
@@ -90,12 +90,11 @@ async def consistency_proof(
     new: Annotated[int, Query(ge=1, description="The newer checkpoint's tree size.")],
 ) -> ConsistencyProof:
     """The proof that the log, as the checkpoint of size `new` signs it, extends the log as the
-    checkpoint of size `old` signed it: nothing before was changed or removed."""
-    if old > new:
-        raise ProblemError(422, "Invalid request", "The older checkpoint comes first.")
+    checkpoint of size `old` signed it: nothing before was changed or removed. (Given the
+    other way round, the sizes are taken in order: a log only grows.)"""
     async with pool.acquire() as conn:
         try:
-            return ConsistencyProof(**await prove_consistency(conn, old, new))
+            return ConsistencyProof(**await prove_consistency(conn, min(old, new), max(old, new)))
         except ProofUnavailableError as error:
             raise _refusal(error, 0) from None
 
