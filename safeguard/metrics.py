@@ -38,3 +38,13 @@ NOTIFICATIONS = Counter(
     "Notification delivery attempts, by channel and outcome (delivered, retry, failed).",
     ["channel", "outcome"],
 )
+AUDIT_RUNS_ARCHIVED = Counter(
+    "safeguard_audit_runs_archived",
+    "Workflow runs stored in the audit archive, by what stored them (closure, sweep).",
+    ["trigger"],
+)
+AUDIT_RUNS_LOST = Counter(
+    "safeguard_audit_runs_lost",
+    "Workflow runs Temporal no longer held when the archiver came for them: a case's history"
+    " has a gap (each is also an error in the log and a history.run_lost audit-log entry).",
+)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Collection, Sequence
 from datetime import UTC, datetime
 from uuid import UUID
 
@@ -25,28 +26,58 @@ _CLOSING = {
 }
 
 
-async def fetch_runs(client: Client, workflow_id: str) -> list[WorkflowHistory]:
-    """Every run of a workflow Temporal still has, oldest first.
+async def fetch_runs(
+    client: Client,
+    workflow_id: str,
+    *,
+    run_id: str | None = None,
+    stop_at: Collection[str] = (),
+) -> list[WorkflowHistory]:
+    """The runs of a workflow Temporal still has, oldest first, up to `run_id` (else the latest).
 
-    Runs are followed back from the latest through each start event's previous run id, so
-    nothing depends on the (eventually consistent) visibility store.
+    Runs are followed back through each start event's previous run id, so nothing depends on
+    the (eventually consistent) visibility store; the walk stops before a run in `stop_at`
+    (already archived). A run Temporal no longer has (past its retention) also ends the walk,
+    and is not hidden: the oldest run returned still names it as its predecessor, which
+    `missing_runs` reports.
     """
     runs: list[WorkflowHistory] = []
-    run_id: str | None = None
-    while True:
+    wanted = run_id
+    while wanted is None or wanted not in stop_at:
         try:
-            history = await client.get_workflow_handle(workflow_id, run_id=run_id).fetch_history()
+            history = await client.get_workflow_handle(workflow_id, run_id=wanted).fetch_history()
         except RPCError as error:
             if error.status == RPCStatusCode.NOT_FOUND:
-                break  # past retention (or never existed)
+                break  # past retention (or never existed): see missing_runs
             raise  # an outage answers 503 (safeguard.errors)
         outages.current().ended(Dependency.TEMPORAL)
         runs.append(history)
-        started = history.events[0].workflow_execution_started_event_attributes
-        run_id = started.continued_execution_run_id or None
-        if run_id is None:
+        wanted = previous_run_id(history)
+        if wanted is None:
             break
     return runs[::-1]
+
+
+def previous_run_id(history: WorkflowHistory) -> str | None:
+    """The run this one continued from (None: the workflow's first run)."""
+    started = history.events[0].workflow_execution_started_event_attributes
+    return started.continued_execution_run_id or None
+
+
+def next_run_id(history: WorkflowHistory) -> str | None:
+    """The run this one continued as (None: it has not continued as new)."""
+    last = history.events[-1]
+    if last.event_type != EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW:
+        return None
+    return last.workflow_execution_continued_as_new_event_attributes.new_execution_run_id or None
+
+
+def missing_runs(runs: Sequence[WorkflowHistory]) -> list[str]:
+    """Runs these (oldest first) refer to but do not hold: a run continued from one not here,
+    or continued as one not here. Past such a gap, earlier (or later) runs may be lost too."""
+    held = {run.run_id for run in runs}
+    referred = [previous_run_id(run) for run in runs] + [next_run_id(run) for run in runs]
+    return list(dict.fromkeys(r for r in referred if r is not None and r not in held))
 
 
 def is_closed(history: WorkflowHistory) -> bool:
@@ -75,6 +106,16 @@ async def store_runs(conn: Connection, referral_id: UUID, runs: list[WorkflowHis
             hashlib.sha256(raw).digest(),
         )
     return len(runs)
+
+
+async def archived_run_ids(conn: Connection, referral_id: UUID) -> dict[str, bool]:
+    """The case's archived runs: run id to whether the run had ended when it was stored."""
+    rows = await conn.fetch(
+        "SELECT run_id, run_closed_at IS NOT NULL AS ended FROM audit.history_archive"
+        " WHERE referral_id = $1",
+        referral_id,
+    )
+    return {row["run_id"]: row["ended"] for row in rows}
 
 
 async def load_runs(conn: Connection, referral_id: UUID) -> list[WorkflowHistory]:

@@ -1,4 +1,7 @@
-"""The archiver: stores closed cases' histories, and erases them when a case is redacted.
+"""The archiver: stores histories before Temporal forgets them, and erases them on redaction.
+
+Each run is archived once it has ended (the sweep, `safeguard.audit.sweep`), and a case's runs
+again when it closes (its current run as it stands).
 
 On erasure the encrypted histories are replaced by their timeline without free text, the
 workflow runs are deleted from Temporal, and the audit chain records both; the chain itself
@@ -22,6 +25,8 @@ from safeguard.audit import archive
 from safeguard.audit.cases import WAKE_CHANNEL, AuditedCase
 from safeguard.audit.chain import Entry, append
 from safeguard.audit.payloads import decoded_history
+from safeguard.audit.runs import ARCHIVER, keep_runs
+from safeguard.audit.sweep import sweep
 from safeguard.audit.timeline import erased, timeline
 from safeguard.db.listening import keep_listening
 from safeguard.db.pool import Connection, Pool
@@ -29,7 +34,6 @@ from safeguard.settings import Settings
 from safeguard.temporal import codec_for
 
 logger = logging.getLogger(__name__)
-ARCHIVER = "audit-archiver"
 # A redacted case's last run is still finishing when the event arrives: look again shortly.
 _STILL_RUNNING_RETRY = timedelta(seconds=2)
 _FAILURE_RETRY = timedelta(seconds=30)
@@ -40,22 +44,12 @@ class StillRunningError(Exception):
 
 
 async def archive_case(conn: Connection, client: Client, case: AuditedCase) -> int:
-    """Archive every run Temporal still holds; return how many runs were stored."""
-    runs = await archive.fetch_runs(client, case.workflow_id)
-    async with conn.transaction():
-        stored = await archive.store_runs(conn, case.referral_id, runs)
-        await append(
-            conn,
-            Entry(
-                kind="audit",
-                action="history.archived",
-                actor=ARCHIVER,
-                role="system",
-                referral_id=case.referral_id,
-                detail={"runs": stored, "events": sum(len(r.events) for r in runs)},
-            ),
-        )
-    return stored
+    """Archive every run Temporal still holds that was not archived after it ended; return how
+    many runs were stored."""
+    archived = await archive.archived_run_ids(conn, case.referral_id)
+    done = {run_id for run_id, ended in archived.items() if ended}
+    runs = await archive.fetch_runs(client, case.workflow_id, stop_at=done)
+    return (await keep_runs(conn, case, runs, trigger="closure")).runs
 
 
 async def erase_case(
@@ -115,6 +109,7 @@ class Archiver:
         self._client = client
         self._settings = settings
         self._wake = asyncio.Event()
+        self._next_sweep = 0.0  # loop time: the first sweep comes at once
 
     async def run(self, *, poll_seconds: float = 5.0) -> None:
         """Archive and erase until cancelled (listening again after the database restarts)."""
@@ -124,10 +119,14 @@ class Archiver:
                 self._wake.clear()
                 try:
                     await self.run_once()
+                    await self._sweep_when_due()
                 except Exception as error:  # PostgreSQL or Temporal unavailable
                     logger.warning("archiver paused (%s)", type(error).__name__)
+                until_sweep = self._next_sweep - asyncio.get_running_loop().time()
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), poll_seconds)
+                    await asyncio.wait_for(
+                        self._wake.wait(), max(0, min(poll_seconds, until_sweep))
+                    )
 
         await keep_listening(
             self._pool,
@@ -136,6 +135,15 @@ class Archiver:
             body=archive,
             what="archiver",
         )
+
+    async def _sweep_when_due(self) -> None:
+        """Archive runs that ended, every `audit_sweep_seconds` (a failed sweep is retried at
+        the next poll)."""
+        now = asyncio.get_running_loop().time()
+        if now < self._next_sweep:
+            return
+        await sweep(self._pool, self._client)
+        self._next_sweep = now + self._settings.audit_sweep_seconds
 
     async def run_once(self) -> int:
         """Handle every due case once; return how many were done."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -20,6 +21,7 @@ from safeguard.audit.timeline import TimelineEntry, timeline
 from safeguard.db.pool import Connection
 from safeguard.police_only import without_police_only
 
+logger = logging.getLogger(__name__)
 Source = Literal["archive", "temporal", "auto"]
 
 
@@ -29,29 +31,59 @@ class UnknownCaseError(LookupError):
 
 @dataclass
 class CaseHistory:
-    """A case's runs and where they came from (`erased`: only the timeline is left)."""
+    """A case's runs and where they came from (`erased`: only the timeline is left).
+
+    `missing_runs`: runs the history refers to (one of its runs continued from or as them) that
+    neither the archive nor Temporal holds any more. Non-empty means the history is incomplete.
+    """
 
     reference: str
     case: AuditedCase | None
     runs: list[WorkflowHistory]
     source: str
+    missing_runs: list[str] = field(default_factory=list)
 
 
 async def case_history(
     conn: Connection, client: Client, reference: str, *, source: Source = "auto"
 ) -> CaseHistory:
-    """The case's runs: archived ones first (they outlive retention), else Temporal's."""
+    """The case's runs: archived ones (they outlive retention) and Temporal's newer ones."""
     case = await find_case(conn, reference)
     if case is not None and case.erased_timeline is not None:
         return CaseHistory(reference, case, [], "erased")
+    archived = []
     if case is not None and source != "temporal":
-        runs = await archive.load_runs(conn, case.referral_id)
-        if runs or source == "archive":
-            return CaseHistory(reference, case, runs, "archive")
-    runs = await archive.fetch_runs(client, f"referral-{reference}")
-    if not runs and case is None:
+        archived = await archive.load_runs(conn, case.referral_id)
+        if source == "archive" or _archive_reaches_the_end(case, archived):
+            return _checked(CaseHistory(reference, case, archived, "archive"))
+    ended = {run.run_id for run in archived if archive.is_closed(run)}
+    workflow_id = case.workflow_id if case else f"referral-{reference}"
+    fetched = await archive.fetch_runs(client, workflow_id, stop_at=ended)
+    if not fetched and not archived and case is None:
         raise UnknownCaseError(reference)
-    return CaseHistory(reference, case, runs, "temporal")
+    fresh = {run.run_id for run in fetched}
+    kept = [run for run in archived if run.run_id not in fresh]  # Temporal's copy is newer
+    runs = sorted(kept + fetched, key=lambda run: run.events[0].event_time.ToDatetime())
+    origin = "archive+temporal" if kept and fetched else "archive" if kept else "temporal"
+    return _checked(CaseHistory(reference, case, runs, origin))
+
+
+def _archive_reaches_the_end(case: AuditedCase, runs: list[WorkflowHistory]) -> bool:
+    """A closed case archived at its closure: its newest archived run did not continue."""
+    return case.closed_at is not None and bool(runs) and archive.next_run_id(runs[-1]) is None
+
+
+def _checked(history: CaseHistory) -> CaseHistory:
+    """The history with the runs it lacks named, and logged: never silently partial."""
+    history.missing_runs = archive.missing_runs(history.runs)
+    if history.missing_runs:
+        logger.warning(
+            "history of %s is incomplete (%s): runs %s are in neither the archive nor Temporal",
+            history.reference,
+            history.source,
+            ", ".join(history.missing_runs),
+        )
+    return history
 
 
 async def decoded_runs(
@@ -75,6 +107,7 @@ async def export(
     return {
         "reference": history.reference,
         "source": history.source,
+        "missing_runs": history.missing_runs,
         "runs": [
             {"workflow_id": run.workflow_id, "run_id": run.run_id, "history": MessageToDict(proto)}
             for run, proto in zip(history.runs, runs, strict=True)
@@ -108,6 +141,8 @@ class WindowReplay:
     events: int = 0
     erased: int = 0
     missing: list[str] = field(default_factory=list)
+    # Cases whose archived history refers to runs it does not hold.
+    incomplete: list[str] = field(default_factory=list)
     failures: list[RunReplay] = field(default_factory=list)
 
     @property
@@ -139,6 +174,8 @@ async def replay_window(
             runs = await archive.load_runs(conn, case.referral_id)
             if not runs:
                 outcome.missing.append(case.reference)
+            elif archive.missing_runs(runs):
+                outcome.incomplete.append(case.reference)
             for verdict in await replay(runs):
                 outcome.runs += 1
                 outcome.events += verdict.events

@@ -103,6 +103,14 @@ async def _history(
             fields=[what],
             purpose=purpose,
         )
+    if history.missing_runs:
+        typer.echo(
+            f"WARNING: the history of {reference} is incomplete: runs"
+            f" {', '.join(history.missing_runs)} are in neither the archive nor Temporal"
+            " (deleted by Temporal's retention before they were archived); their steps, and"
+            " maybe earlier runs', are missing",
+            err=True,
+        )
     return history
 
 
@@ -110,15 +118,17 @@ async def _history(
 def export_command(reference: str, token: Token, purpose: Purpose, source: Source = "auto") -> None:
     """Print the case's workflow history, decrypted, as Temporal's JSON."""
 
-    async def go() -> None:
+    async def go() -> bool:
         async with _session(token, temporal=True) as s, s.pool.acquire() as conn:
             history = await _history(s, conn, reference, source, purpose, "history")
             document = await casebook.export(
                 history, data_converter_for(s.settings), police_only=sees_police_only(s.auditor)
             )
             typer.echo(json.dumps(document, indent=2))
+        return bool(history.missing_runs)
 
-    _run(go)
+    if _run(go):
+        raise typer.Exit(1)  # incomplete: the document names the missing runs
 
 
 @audit_app.command("replay")
@@ -142,7 +152,7 @@ def replay_command(
             typer.echo(f"{v.workflow_id} run {v.run_id} ({v.events} events): {verdict}")
         ok = all(v.deterministic for v in verdicts)
         typer.echo(f"{reference} from the {history.source}: {'deterministic' if ok else 'FAILED'}")
-        return ok
+        return ok and not history.missing_runs
 
     if not _run(go):
         raise typer.Exit(1)
@@ -155,7 +165,7 @@ def timeline_command(
     """Print who did what, when and with which reasons: the workflow history and the steps
     the services logged, in time order (`[log]` marks the audit log's)."""
 
-    async def go() -> None:
+    async def go() -> bool:
         async with _session(token, temporal=True) as s:
             async with s.pool.acquire() as conn:
                 history = await _history(s, conn, reference, source, purpose, "timeline")
@@ -177,8 +187,10 @@ def timeline_command(
                     typer.echo(f"{'':>30}{key}: {json.dumps(value, default=str)}")
             if e.events:
                 typer.echo(f"{'':>30}events: {', '.join(e.events)}")
+        return bool(history.missing_runs)
 
-    _run(go)
+    if _run(go):
+        raise typer.Exit(1)  # incomplete (said on stderr)
 
 
 @audit_app.command("replay-window")
@@ -217,11 +229,13 @@ def replay_window_command(
     typer.echo(
         f"{outcome.cases} cases closed in the window: {outcome.runs} runs, {outcome.events} events"
         f" replayed; {outcome.erased} erased; {len(outcome.missing)} without an archive;"
-        f" {len(outcome.failures)} not deterministic"
+        f" {len(outcome.incomplete)} incomplete; {len(outcome.failures)} not deterministic"
     )
     for failure in outcome.failures:
         typer.echo(f"  {failure.workflow_id} run {failure.run_id}: {failure.failure}")
     for reference in outcome.missing:
         typer.echo(f"  {reference}: no archived history")
-    if not outcome.deterministic:
+    for reference in outcome.incomplete:
+        typer.echo(f"  {reference}: archived history incomplete (runs lost before archiving)")
+    if not outcome.deterministic or outcome.incomplete:
         raise typer.Exit(1)

@@ -108,15 +108,28 @@ async def replay_case(
         "reference": reference,
         "source": history.source,
         "deterministic": all(v.deterministic for v in verdicts),
+        "missing_runs": history.missing_runs,
         "runs": [asdict(v) for v in verdicts],
     }
 
 
 SOURCE_HEADER = {
     "X-History-Source": {
-        "schema": {"type": "string", "enum": ["archive", "temporal", "erased"]},
-        "description": "Where the history came from (`erased`: the record kept at erasure).",
-    }
+        "schema": {
+            "type": "string",
+            "enum": ["archive", "temporal", "archive+temporal", "erased"],
+        },
+        "description": "Where the history came from (`archive+temporal`: the runs that ended"
+        " from the archive, the newer ones from Temporal; `erased`: the record kept at"
+        " erasure).",
+    },
+    "X-History-Missing-Runs": {
+        "schema": {"type": "string"},
+        "description": "Only when the history is incomplete: the ids (comma-separated) of runs"
+        " it refers to that neither the archive nor Temporal holds any more (deleted by"
+        " Temporal's retention before they were archived). Entries of those runs, and maybe"
+        " of runs before them, are not in the timeline.",
+    },
 }
 
 
@@ -156,6 +169,8 @@ async def case_timeline(
         fields=_shown("timeline", police),
     )
     response.headers["x-history-source"] = history.source
+    if history.missing_runs:
+        response.headers["x-history-missing-runs"] = ",".join(history.missing_runs)
     return await complete_timeline(pool, history, data_converter_for(settings), police_only=police)
 
 

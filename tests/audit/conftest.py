@@ -6,7 +6,7 @@ import datetime as dt
 import json
 import uuid
 from collections.abc import AsyncIterator
-from contextlib import AsyncExitStack
+from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -60,8 +60,9 @@ class Audit:
         )
         return {"Authorization": f"Bearer {token}"} | PURPOSE
 
-    async def open_case(self) -> tuple[str, WorkflowHandle[Any, Any]]:
-        """Start a case as intake would; return its reference and handle."""
+    async def open_case(self, history_limit: int = 5_000) -> tuple[str, WorkflowHandle[Any, Any]]:
+        """Start a case as intake would (continuing as new once its history has
+        `history_limit` events); return its reference and handle."""
         referral_id = uuid.uuid4()
         reference = f"PRV-2031-{referral_id.int % 1_000_000:06d}"
         handle = await self.temporal.start_workflow(
@@ -74,6 +75,7 @@ class Audit:
                 received_at=dt.datetime.now(dt.UTC),
                 area="E09000033",
                 date_of_birth=DATE_OF_BIRTH,
+                history_limit=history_limit,
             ),
             id=workflow_id_for(reference),
             task_queue=self.task_queue,
@@ -106,6 +108,15 @@ async def audit(
     settings: Settings, temporal_client: Client, temporal_env: WorkflowEnvironment, tmp_path: Path
 ) -> AsyncIterator[Audit]:
     """The worker, the relay and the audit service (its consumer and archiver included)."""
+    async with running_audit(settings, temporal_client, temporal_env, tmp_path) as audit:
+        yield audit
+
+
+@asynccontextmanager
+async def running_audit(
+    settings: Settings, temporal_client: Client, temporal_env: WorkflowEnvironment, tmp_path: Path
+) -> AsyncIterator[Audit]:
+    """The worker, the relay and the audit service on the given Temporal server."""
     key = development_signing_key(tmp_path)
     served = settings.model_copy(update={"staff_jwks": SecretStr(json.dumps(public_key_set(key)))})
     pool = await create_pool(settings)
