@@ -22,7 +22,7 @@ from uuid import UUID
 from temporalio.converter import DataConverter
 
 from safeguard.audit.casebook import CaseHistory, case_timeline
-from safeguard.audit.chain import Entry, append
+from safeguard.audit.log.entries import Entry, append
 from safeguard.audit.timeline import TimelineEntry
 from safeguard.auth.staff import StaffPrincipal
 from safeguard.db.pool import Connection, Pool
@@ -68,7 +68,7 @@ async def case_actions(conn: Connection, referral_id: UUID) -> list[TimelineEntr
     """The case's steps as the audit log holds them, oldest first."""
     # The one query against the log's table: repoint it here when the table changes.
     rows = await conn.fetch(
-        "SELECT at, action, actor, role, detail FROM audit.chain"
+        "SELECT at, action, actor, role, detail FROM audit.log_entries"
         " WHERE referral_id = $1 AND kind = 'action' AND actor <> $2 ORDER BY at",
         referral_id,
         WORKFLOW_ACTOR,

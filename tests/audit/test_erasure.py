@@ -49,7 +49,7 @@ async def test_a_redacted_case_keeps_only_its_codes(audit: Audit) -> None:
 
     async with audit.pool.acquire() as conn:
         trail = await conn.fetch(
-            "SELECT action FROM audit.chain c JOIN audit.cases USING (referral_id)"
+            "SELECT action FROM audit.log_entries c JOIN audit.cases USING (referral_id)"
             " WHERE reference = $1 ORDER BY seq",
             reference,
         )

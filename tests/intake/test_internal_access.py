@@ -1,5 +1,5 @@
 """Intake's internal API: each service's token opens only what it is granted, and every read of
-personal data through it is in the access log and the audit chain, naming the service."""
+personal data through it is in the access log and the audit log, naming the service."""
 
 from __future__ import annotations
 
@@ -62,7 +62,7 @@ async def _reads(pool: Pool) -> list[dict[str, Any]]:
 async def _chained_reads(pool: Pool) -> list[tuple[str, str, UUID]]:
     async with pool.acquire() as conn:
         rows = await conn.fetch(
-            "SELECT actor, role, referral_id FROM audit.chain WHERE kind = 'read' ORDER BY seq"
+            "SELECT actor, role, referral_id FROM audit.log_entries WHERE kind = 'read' ORDER BY id"
         )
     return [(row["actor"], row["role"], row["referral_id"]) for row in rows]
 

@@ -148,7 +148,7 @@ async def test_each_read_is_in_the_access_log(log: Log) -> None:
             "SELECT service, subject, role, referral_id, purpose FROM audit.access_log ORDER BY id"
         )
         chained = await conn.fetchval(
-            "SELECT count(*) FROM audit.chain WHERE action = 'notifications.read'"
+            "SELECT count(*) FROM audit.log_entries WHERE action = 'notifications.read'"
         )
     assert [tuple(row) for row in rows] == [
         ("notifications", "operator-1", "operator", None, PURPOSE["X-Purpose"]),

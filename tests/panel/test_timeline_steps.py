@@ -172,11 +172,8 @@ async def test_steps_without_a_case_are_logged_alone(system: Pipeline) -> None:
     )
     await d.ok("PUT", f"/v1/panels/{panel_id}/members/youth-7", json={"agency": "youth_justice"})
     await d.ok("DELETE", f"/v1/panels/{panel_id}/members/youth-7")
-    # The log is moving from audit.chain to audit.log_entries (issue 15): read either.
-    [moved] = await system.rows("SELECT to_regclass('audit.log_entries') IS NOT NULL AS moved")
-    table = "audit.log_entries" if moved["moved"] else "audit.chain"
     rows = await system.rows(
-        f"SELECT action, actor, referral_id, detail::text AS detail FROM {table}"  # noqa: S608 - one of two fixed names
+        "SELECT action, actor, referral_id, detail::text AS detail FROM audit.log_entries"
         " WHERE kind = 'action' ORDER BY at"
     )
     assert [(r["action"], r["actor"], r["referral_id"]) for r in rows] == [

@@ -7,7 +7,7 @@ from uuid import UUID
 from opentelemetry import trace
 from temporalio import activity
 
-from safeguard.audit.chain import Entry, append
+from safeguard.audit.log.entries import Entry, append
 from safeguard.db.pool import Pool
 from safeguard.events.envelope import EventEnvelope
 from safeguard.events.topics import REFERRAL_EVENTS
@@ -31,11 +31,11 @@ class ReferralActivities:
         trace.get_current_span().set_attributes(event_attributes(input.envelope))
         async with self._pool.acquire() as conn, conn.transaction():
             if await enqueue(conn, input.envelope, topic=REFERRAL_EVENTS):
-                await append(conn, _chain_entry(input.envelope))
+                await append(conn, _log_entry(input.envelope))
 
 
-def _chain_entry(envelope: EventEnvelope) -> Entry:
-    """The audit chain's record of a case action: ids and codes (the actor's identity is in
+def _log_entry(envelope: EventEnvelope) -> Entry:
+    """The audit log's record of a case action: ids and codes (the actor's identity is in
     the workflow history, which the decision timeline reads)."""
     return Entry(
         kind="action",
