@@ -1,4 +1,5 @@
-"""Every service a case meets, served for real: intake, assessment, panel, worker and relay."""
+"""Every service a case meets, served for real: intake, assessment, panel, audit, worker and
+relay."""
 
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ from safeguard.outbox import OutboxRelay
 from safeguard.policy import LifecyclePolicy
 from safeguard.settings import Settings
 from services.assessment.app import create_app as assessment_app
+from services.audit.app import create_app as audit_app
 from services.intake.app import create_app as intake_app
 from services.intake.starter import StartTiming
 from services.panel.app import create_app as panel_app
@@ -40,6 +42,7 @@ class Journey:
 
     intake: str
     assessment: str
+    audit: str
     panel: PanelDriver
     http: httpx.AsyncClient
     staff: Staff
@@ -135,11 +138,15 @@ async def journey(
         panel = await stack.enter_async_context(
             serve(panel_app(internal, temporal=temporal_client))
         )
+        audit = await stack.enter_async_context(
+            serve(audit_app(internal, temporal=temporal_client))
+        )
         http = await stack.enter_async_context(httpx.AsyncClient(timeout=30))
         staff = Staff(development_signing_key(tmp_path))
         yield Journey(
             intake=intake,
             assessment=assessment,
+            audit=audit,
             panel=PanelDriver(url=panel, http=http, staff=staff),
             http=http,
             staff=staff,

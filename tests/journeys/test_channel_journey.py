@@ -2,7 +2,8 @@
 
 Intake (as a registered partner), the assessment service (the officer's gateway assessment)
 and the panel service (everything the local authority does), under both consent policies;
-only the clock is moved directly, by time skipping.
+only the clock is moved directly, by time skipping. Then an auditor checks the closed case's
+timeline, who read it and the audit log, and has one read proven (tests/journeys/auditor.py).
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from tests.helpers import assert_eventually
+from tests.journeys.auditor import audit_the_case
 from tests.journeys.conftest import Journey
 from tests.panel.driver import all_factors, plan
 
@@ -177,3 +179,4 @@ async def test_referral_to_closure_after_the_12_month_review(journey: Journey) -
         return await j.partner_status(reference)
 
     await assert_eventually(told, lambda status: status == "closed")
+    await audit_the_case(j, reference)
