@@ -97,7 +97,8 @@ def reads_command(
             s.pool.acquire() as conn,
             conn.transaction(),
         ):
-            case = await find_case(conn, reference)
+            # References are upper case; one typed in lower case still finds its case.
+            case = await find_case(conn, reference.strip().upper())
             if case is None:
                 typer.echo(f"error: unknown case {reference}", err=True)
                 raise typer.Exit(1)

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
 from typing import Any
+
+import pytest
+from typer.testing import CliRunner
 
 from safeguard.access_log import record_read
 from safeguard.audit.log import proofcheck
-from safeguard.auth.staff import StaffPrincipal
+from safeguard.auth.staff import StaffPrincipal, public_key_set
+from safeguard.cli.main import app
 from safeguard.codes import Role
+from safeguard.settings import Settings, get_settings
 from tests.audit.conftest import Audit
 from tests.helpers import assert_eventually
 
@@ -149,3 +156,28 @@ async def test_each_read_is_provably_in_the_signed_log(audit: Audit) -> None:
     officer = audit.headers(role=Role.PREVENT_OFFICER, subject="officer-17")
     refused = await audit.http.get(f"{audit.url}/v1/log/entries/0/proof", headers=officer)
     assert refused.status_code == 403
+
+
+async def test_the_reads_command_lists_who_read_a_case(
+    audit: Audit, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    reference, _ = await audit.open_case()
+    await assert_eventually(lambda: _known(audit, reference))
+    await _officer_reads(audit, reference, ["gateway assessment"])
+    monkeypatch.setenv("SAFEGUARD_DATABASE_URL", settings.database_dsn())
+    monkeypatch.setenv("SAFEGUARD_STAFF_JWKS", json.dumps(public_key_set(audit.key)))
+    get_settings.cache_clear()
+    try:
+        token = audit.headers()["Authorization"].removeprefix("Bearer ")
+        args = ["audit", "reads", reference.lower(), "--token", token, "--purpose", "oversight"]
+        result = await asyncio.to_thread(CliRunner().invoke, app, args)
+        again = await asyncio.to_thread(CliRunner().invoke, app, args)
+    finally:
+        get_settings.cache_clear()
+    assert result.exit_code == 0, result.output
+    assert (
+        "officer-17 (prevent_officer) via assessment: case, police_only \u2014 gateway assessment"
+        in result.output
+    )
+    # The command's own read is logged, and shows from the next read on.
+    assert "auditor-1 (auditor) via audit-cli: reads \u2014 oversight" in again.output
