@@ -1,0 +1,210 @@
+"""What logging every read costs, and what the audit log's sequencer and verifier manage.
+
+Starts its own PostgreSQL (temporary data dir, free ports; no Kafka or Temporal: the inbox needs
+neither), COPYs a read model of cases and tasks, then, in one run:
+
+* the officer inbox (`GET /v1/tasks`) at 1, 8, 32 and 64 concurrent callers against the
+  assessment service in three builds (bench/audit_app.py): reads logged as shipped (the Merkle
+  log, its sequencer running beside it), reads not logged (benchmark only), and reads logged
+  under the hash chain's old global lock: throughput and p50/p99 at each level;
+* the sequencer's entries per second over `--entries` unsequenced entries, and the time
+  `safeguard audit verify` takes to check them all against their checkpoint.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import random
+import shutil
+import sys
+import tempfile
+import time
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import httpx
+
+sys.path.insert(0, str(Path(__file__).parent))
+sys.path.insert(0, str(Path(__file__).parent.parent))
+from inbox import child_env, free_ports, percentiles, staff_token, start, timed, uvicorn  # noqa: E402
+from inbox_data import areas, load, make_cases  # noqa: E402
+
+from safeguard.audit.log.legacy import chain_key  # noqa: E402
+from safeguard.audit.log.sequencer import LEADER_LOCK  # noqa: E402
+from safeguard.audit.log.setup import sequencer_for, verifier_key_for, witness_for  # noqa: E402
+from safeguard.audit.log.verify import verify  # noqa: E402
+from safeguard.auth.staff import development_signing_key, public_key_set  # noqa: E402
+from safeguard.codes import Role  # noqa: E402
+from safeguard.db.migrate import migrate  # noqa: E402
+from safeguard.db.pool import create_pool  # noqa: E402
+from safeguard.settings import Settings, StackPorts  # noqa: E402
+from safeguard.stack import Stack  # noqa: E402
+
+AREAS = 40
+LEVELS = (1, 8, 32, 64)
+MODES = ("unlogged", "logged", "global-lock")
+
+
+async def inbox_at(
+    http: httpx.AsyncClient, headers: dict[str, str], callers: int, count: int
+) -> tuple[float, float, float]:
+    """Requests per second, p50 and p99 (ms) of `count` inbox requests by `callers` callers."""
+
+    async def one() -> None:
+        answer = await http.get("/v1/tasks", headers=headers)
+        answer.raise_for_status()
+
+    began = time.perf_counter()
+    samples = await timed(one, count, workers=callers)
+    elapsed = time.perf_counter() - began
+    p50, p99 = percentiles(samples)
+    return count / elapsed, p50, p99
+
+
+async def measure_mode(
+    mode: str, settings: Settings, env: dict[str, str], root: Path, port: int, requests: int
+) -> dict[int, tuple[float, float, float]]:
+    """The inbox at each level against the service built for `mode`."""
+    process = await start(
+        uvicorn("audit_app:create_app", port),
+        env | {"BENCH_READS": mode},
+        root / f"assessment-{mode}.log",
+        f"http://127.0.0.1:{port}/health/live",
+    )
+    pool = await create_pool(settings)
+    sequencer = asyncio.create_task(sequencer_for(pool, settings).run())
+    key = development_signing_key(root / "staff")
+    headers = staff_token(key, Role.PREVENT_OFFICER, (areas(AREAS)[7],))
+    results: dict[int, tuple[float, float, float]] = {}
+    try:
+        limits = httpx.Limits(max_connections=max(LEVELS), max_keepalive_connections=max(LEVELS))
+        async with httpx.AsyncClient(
+            base_url=f"http://127.0.0.1:{port}", timeout=60, limits=limits
+        ) as http:
+            await inbox_at(http, headers, 8, 100)  # warm up
+            for callers in LEVELS:
+                results[callers] = await inbox_at(
+                    http, headers, callers, max(requests, callers * 8)
+                )
+    finally:
+        sequencer.cancel()
+        await asyncio.gather(sequencer, return_exceptions=True)
+        await pool.close()
+        process.terminate()
+        await process.wait()
+    return results
+
+
+def report(results: dict[str, dict[int, tuple[float, float, float]]]) -> None:
+    """The inbox table: each build at each level, and logged over unlogged throughput."""
+    print(f"\nofficer inbox, GET /v1/tasks  {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8}")
+    for callers in LEVELS:
+        print(f"  {callers} concurrent callers")
+        for mode in MODES:
+            rate, p50, p99 = results[mode][callers]
+            print(f"    {mode:<26} {rate:8.1f} {p50:8.1f} {p99:8.1f}")
+        ratio = results["logged"][callers][0] / results["unlogged"][callers][0]
+        print(f"    {'logged / unlogged':<26} {ratio:8.2f}")
+
+
+async def copy_entries(dsn: str, count: int) -> None:
+    """`count` unsequenced entries as the services write them (reads of 1,000 cases)."""
+    conn = await asyncpg.connect(dsn)
+    cases = [uuid.uuid4() for _ in range(1_000)]
+    now = datetime.now(UTC)
+    try:
+        for start_at in range(0, count, 100_000):
+            rows = [
+                (
+                    now,
+                    "read",
+                    "assessment.read",
+                    f"officer-{n % 97}",
+                    "prevent_officer",
+                    cases[n % len(cases)],
+                    json.dumps({"fields": ["form", "events"], "purpose": "gateway assessment"}),
+                )
+                for n in range(start_at, min(count, start_at + 100_000))
+            ]
+            await conn.copy_records_to_table(
+                "log_entries",
+                schema_name="audit",
+                columns=["at", "kind", "action", "actor", "role", "referral_id", "detail"],
+                records=rows,
+            )
+    finally:
+        await conn.close()
+
+
+async def measure_log(settings: Settings, count: int) -> None:
+    """The sequencer's rate over `count` new entries, then a full verification."""
+    await copy_entries(settings.database_dsn(), count)
+    pool = await create_pool(settings)
+    try:
+        async with pool.acquire() as conn:
+            before = await conn.fetchval("SELECT count(*) FROM audit.log_entries WHERE seq IS NULL")
+            assert await conn.fetchval("SELECT pg_try_advisory_lock($1)", LEADER_LOCK)
+            began = time.perf_counter()
+            done = await sequencer_for(pool, settings).catch_up(conn)
+            sequenced = time.perf_counter() - began
+            await conn.execute("SELECT pg_advisory_unlock($1)", LEADER_LOCK)
+            print(
+                f"\nsequencer: {done:,} entries ({before:,} waiting) in {sequenced:.1f} s:"
+                f" {done / sequenced:,.0f} entries/s, batches of {settings.audit_log.batch:,}"
+            )
+            began = time.perf_counter()
+            result = await verify(
+                conn,
+                key=verifier_key_for(settings),
+                witness=witness_for(settings),
+                chain_key=chain_key(settings),
+            )
+            checked = time.perf_counter() - began
+        assert result.intact, result.findings
+        print(
+            f"verify: {result.entries:,} entries against {result.checkpoints} checkpoint(s)"
+            f" in {checked:.1f} s ({result.entries / checked:,.0f} entries/s)"
+        )
+    finally:
+        await pool.close()
+
+
+async def main(cases_count: int, requests: int, entries: int) -> None:
+    root = Path(tempfile.mkdtemp(prefix="safeguard-bench-audit-"))
+    pg, kafka, controller, temporal, ui, app_port = free_ports(6)
+    ports = StackPorts(
+        postgres=pg, kafka=kafka, kafka_controller=controller, temporal=temporal, temporal_ui=ui
+    )
+    settings = Settings(data_dir=root / "data", stack=ports)
+    stack = Stack(data_dir=settings.data_dir, ports=ports, components=("postgres",))
+    try:
+        await stack.up()
+        await migrate(settings.database_dsn())
+        conn = await asyncpg.connect(settings.database_dsn())
+        await load(conn, make_cases(cases_count, areas(AREAS), random.Random(42)))
+        await conn.close()
+        print(f"read model: {cases_count:,} cases in {AREAS} areas")
+        key = development_signing_key(root / "staff")
+        env = child_env(settings, {"SAFEGUARD_STAFF_JWKS": json.dumps(public_key_set(key))})
+        results: dict[str, Any] = {}
+        for mode in MODES:
+            results[mode] = await measure_mode(mode, settings, env, root, app_port, requests)
+        report(results)
+        await measure_log(settings, entries)
+    finally:
+        await stack.down()
+        shutil.rmtree(root, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cases", type=int, default=20_000, help="cases in the read model")
+    parser.add_argument("--requests", type=int, default=800, help="inbox requests per level")
+    parser.add_argument("--entries", type=int, default=1_000_000, help="log entries to sequence")
+    options = parser.parse_args()
+    asyncio.run(main(options.cases, options.requests, options.entries))
