@@ -1,1 +1,1 @@
-"""Auditing: the tamper-evident chain, archived histories, their replay and decision timelines."""
+"""Auditing: the verifiable audit log, archived histories, their replay and decision timelines."""

@@ -55,7 +55,7 @@ GRANTS: Mapping[ServiceClient, frozenset[Permission]] = {
     ),
     ServiceClient.ADMIN: frozenset({Permission.DIRECTORY_MANAGE}),
 }
-# The role of a service in the access log and the audit chain (staff have `Role` values).
+# The role of a service in the access log and the audit log (staff have `Role` values).
 SERVICE_ROLE = "service"
 _KNOWN = frozenset(Permission)
 

@@ -1,1 +1,2 @@
-"""The auditor-only API: case histories, replays, decision timelines, the audit chain."""
+"""The auditor-only API: case histories, replays, decision timelines, who read a case, the audit
+log and its proofs."""

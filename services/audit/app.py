@@ -45,7 +45,8 @@ def create_app(settings: Settings | None = None, *, temporal: Client | None = No
     return build_app(
         title="Safeguard audit",
         description="For auditors only: case histories (decrypted), replays against the current"
-        " code, decision timelines, and the tamper-evident audit chain. Every read is logged.",
+        " code, decision timelines, who read a case, and the verifiable audit log with its proofs."
+        " Every read is logged.",
         settings=settings,
         lifespan=_with_background(settings, base),
         routers=[router, log_router],

@@ -1,4 +1,4 @@
-"""Auditor routes: thin, each read of case data recorded in the access log and the chain."""
+"""Auditor routes: thin, each read of case data recorded in the access log and the audit log."""
 
 from __future__ import annotations
 

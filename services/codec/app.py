@@ -24,7 +24,7 @@ write actions are off, so it never encodes.
   the audit store, or a payload bound to no case, refuses the whole request with 403.
 * **Police-only fields** (deconfliction, database checks) are left out for every role but
   the police.
-* **Access log**: every decode writes one row per case to the access log and the audit chain.
+* **Access log**: every decode writes one row per case to the access log and the audit log.
 """
 
 
