@@ -229,7 +229,8 @@ class Settings(BaseSettings):
     web: WebSettings = Field(default_factory=WebSettings)
     # Personal fields at rest: the key provider and the blind-index key.
     fields: FieldSettings = Field(default_factory=FieldSettings)
-    # HMAC key of the hash chain the audit log replaced: its imported rows are checked with it.
+    # HMAC key of the hash chain the audit log replaced: its imported rows are checked with it,
+    # so production needs a real one only where the log is signed or verified (the audit service).
     audit_chain_key: SecretStr = SecretStr(DEV_AUDIT_CHAIN_KEY)
     audit_log: AuditLogSettings = Field(default_factory=AuditLogSettings)
 
@@ -265,10 +266,21 @@ class Settings(BaseSettings):
             )
         if (
             self.environment == "production"
+            and self._signs_or_verifies_the_audit_log()
             and self.audit_chain_key.get_secret_value() == DEV_AUDIT_CHAIN_KEY
         ):
-            raise PlaceholderSecretError("set SAFEGUARD_AUDIT_CHAIN_KEY: the default is public")
+            raise PlaceholderSecretError(
+                "set SAFEGUARD_AUDIT_CHAIN_KEY: this process signs or verifies the audit log, whose"
+                " rows imported from the hash chain are checked with it; the default is public"
+            )
         return self
+
+    def _signs_or_verifies_the_audit_log(self) -> bool:
+        # Only verification uses the chain key (on the imported rows), and in production only a
+        # process given the signing key file or the verifier key can verify; writers need none.
+        return (
+            self.audit_log.signing_key_file is not None or self.audit_log.verifier_key is not None
+        )
 
     def _has_dev_payload_key(self) -> bool:
         # By value as well as id: the public key under another id is still no secret.
