@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import json
+import os
+import sys
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
@@ -35,6 +38,31 @@ PURPOSE = {"X-Purpose": "annual audit of closed cases"}
 DATE_OF_BIRTH = dt.date(2011, 4, 2)
 
 
+async def start_case(
+    client: Client, task_queue: str, *, history_limit: int = 5_000
+) -> tuple[str, WorkflowHandle[Any, Any]]:
+    """Start a case as intake would (continuing as new once its history has `history_limit`
+    events); return its reference and handle."""
+    referral_id = uuid.uuid4()
+    reference = f"PRV-2031-{referral_id.int % 1_000_000:06d}"
+    handle = await client.start_workflow(
+        ReferralWorkflow.run,
+        ReferralWorkflowInput(
+            referral_id=referral_id,
+            reference=reference,
+            sector="education",
+            concern_type="mixed_unclear_unstable",
+            received_at=dt.datetime.now(dt.UTC),
+            area="E09000033",
+            date_of_birth=DATE_OF_BIRTH,
+            history_limit=history_limit,
+        ),
+        id=workflow_id_for(reference),
+        task_queue=task_queue,
+    )
+    return reference, handle
+
+
 @dataclass
 class Audit:
     """The audit service's URL and what a test needs to drive cases and look inside."""
@@ -46,6 +74,8 @@ class Audit:
     env: WorkflowEnvironment
     task_queue: str
     key: dict[str, Any]
+    # What `safeguard` needs to reach this database and Temporal and trust `key`.
+    cli_env: dict[str, str]
 
     def headers(
         self, role: Role = Role.AUDITOR, subject: str = "auditor-1", agency: str | None = None
@@ -63,24 +93,7 @@ class Audit:
     async def open_case(self, history_limit: int = 5_000) -> tuple[str, WorkflowHandle[Any, Any]]:
         """Start a case as intake would (continuing as new once its history has
         `history_limit` events); return its reference and handle."""
-        referral_id = uuid.uuid4()
-        reference = f"PRV-2031-{referral_id.int % 1_000_000:06d}"
-        handle = await self.temporal.start_workflow(
-            ReferralWorkflow.run,
-            ReferralWorkflowInput(
-                referral_id=referral_id,
-                reference=reference,
-                sector="education",
-                concern_type="mixed_unclear_unstable",
-                received_at=dt.datetime.now(dt.UTC),
-                area="E09000033",
-                date_of_birth=DATE_OF_BIRTH,
-                history_limit=history_limit,
-            ),
-            id=workflow_id_for(reference),
-            task_queue=self.task_queue,
-        )
-        return reference, handle
+        return await start_case(self.temporal, self.task_queue, history_limit=history_limit)
 
     async def close_with_no_further_action(self, handle: WorkflowHandle[Any, Any]) -> None:
         """The officer's gateway assessment: no further action, so the case closes."""
@@ -91,6 +104,23 @@ class Audit:
         await handle.execute_update(
             ReferralWorkflow.record_gateway_assessment, b.gateway(GatewayOutcome.NO_FURTHER_ACTION)
         )
+
+    def token(self) -> str:
+        """An auditor's staff token."""
+        return self.headers()["Authorization"].removeprefix("Bearer ")
+
+    async def console(self, *args: str) -> tuple[int, str, str]:
+        """Run the installed `safeguard` console script; its exit code, stdout and stderr."""
+        script = await asyncio.create_subprocess_exec(
+            Path(sys.executable).parent / "safeguard",
+            *args,
+            env=self.cli_env,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        out, err = await script.communicate()
+        assert script.returncode is not None
+        return script.returncode, out.decode(), err.decode()
 
     async def archived_runs(self, reference: str) -> int:
         """How many runs of the case the archive holds."""
@@ -126,7 +156,21 @@ async def running_audit(
         await stack.enter_async_context(running(worker.run(), relay.run()))
         url = await stack.enter_async_context(serve(create_app(served, temporal=temporal_client)))
         http = await stack.enter_async_context(httpx.AsyncClient(timeout=60))
+        cli_env = os.environ | {
+            "SAFEGUARD_ENVIRONMENT": "test",
+            "SAFEGUARD_DATA_DIR": str(tmp_path),
+            "SAFEGUARD_DATABASE_URL": settings.database_dsn(),
+            "SAFEGUARD_TEMPORAL_ADDRESS": temporal_client.service_client.config.target_host,
+            "SAFEGUARD_STAFF_JWKS": json.dumps(public_key_set(key)),
+        }
         yield Audit(
-            url, http, pool, temporal_client, temporal_env, settings.temporal_task_queue, key
+            url,
+            http,
+            pool,
+            temporal_client,
+            temporal_env,
+            settings.temporal_task_queue,
+            key,
+            cli_env,
         )
     await pool.close()

@@ -13,17 +13,23 @@ import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
+from typing import Any
 
 from google.protobuf.duration_pb2 import Duration
+from temporalio.api.enums.v1 import EventType
 from temporalio.api.namespace.v1 import NamespaceConfig
 from temporalio.api.workflowservice.v1 import DescribeNamespaceRequest, UpdateNamespaceRequest
-from temporalio.client import Client
+from temporalio.client import Client, WorkflowHandle
 from temporalio.service import RPCError, RPCStatusCode
 from temporalio.testing import WorkflowEnvironment
 
+from safeguard.codes import Role, Stage
 from safeguard.settings import Settings
 from safeguard.stack.temporal import temporal_binary
 from safeguard.temporal import SEARCH_ATTRIBUTES, data_converter_for
+from tests.helpers import assert_eventually
+from workflows.referral.actions import Actor, TransferInput
+from workflows.referral.workflows import ReferralWorkflow
 
 _DYNAMIC_CONFIG = {
     "system.namespaceMinRetentionLocal": '"1s"',
@@ -76,3 +82,37 @@ async def gone(client: Client, workflow_id: str, run_id: str) -> bool:
             return True
         raise
     return False
+
+
+async def end_first_run(client: Client, handle: WorkflowHandle[Any, Any]) -> str:
+    """Take one step on a case started with `history_limit=1`, so its first run continues as
+    new; return that run's id once it has ended."""
+    await assert_eventually(lambda: _waiting(handle))
+    first = (await handle.describe()).run_id
+    assert first is not None
+    chair = Actor(id="chair-3", role=Role.CHANNEL_CHAIR)
+    transfer = TransferInput(actor=chair, to_area="W06000015", reason="Family moved.")
+    await handle.execute_update(ReferralWorkflow.transfer_case, transfer)
+    first_run = client.get_workflow_handle(handle.id, run_id=first)
+
+    async def ended() -> bool:
+        return (await first_run.describe()).close_time is not None
+
+    await assert_eventually(ended, within=60)
+    return first
+
+
+async def _waiting(handle: WorkflowHandle[Any, Any]) -> bool:
+    """Whether the case has opened and its workflow waits for a step. A step taken while the
+    case still publishes its opening (its stage is already set) is seen before the workflow
+    waits, and does not make it continue as new."""
+    status = await handle.query(ReferralWorkflow.status)
+    described = (await handle.describe()).raw_description
+    events = (await handle.fetch_history()).events
+    completed = [e for e in events if e.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED]
+    return (
+        status.stage is Stage.GATEWAY_ASSESSMENT
+        and len(completed) >= 2  # the due dates, then the opening event published
+        and not described.pending_activities
+        and not described.HasField("pending_workflow_task")
+    )

@@ -3,15 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-import json
-import os
-import sys
 from pathlib import Path
 
 from temporalio.client import WorkflowHistory
 from typer.testing import CliRunner
 
-from safeguard.auth.staff import public_key_set
 from safeguard.cli.main import app
 from safeguard.settings import Settings
 from safeguard.temporal import data_converter_for
@@ -41,34 +37,17 @@ async def test_a_non_deterministic_change_is_caught() -> None:
     assert verdict.failure is not None and "Nondeterminism" in verdict.failure
 
 
-async def test_the_console_script_replays_with_the_workflow_code(
-    audit: Audit, settings: Settings, tmp_path: Path
-) -> None:
+async def test_the_console_script_replays_with_the_workflow_code(audit: Audit) -> None:
     reference, handle = await audit.open_case()
     await audit.close_with_no_further_action(handle)
-    token = audit.headers()["Authorization"].removeprefix("Bearer ")
-    replay = ["audit", "replay", reference, "--token", token, "--purpose", "annual audit"]
-    environment = os.environ | {
-        "SAFEGUARD_ENVIRONMENT": "test",
-        "SAFEGUARD_DATA_DIR": str(tmp_path),
-        "SAFEGUARD_DATABASE_URL": settings.database_dsn(),
-        "SAFEGUARD_TEMPORAL_ADDRESS": audit.temporal.service_client.config.target_host,
-        "SAFEGUARD_STAFF_JWKS": json.dumps(public_key_set(audit.key)),
-    }
+    replay = ["audit", "replay", reference, "--token", audit.token(), "--purpose", "annual audit"]
     # The installed `safeguard` script: its entry point hands the commands the workflow code.
-    script = await asyncio.create_subprocess_exec(
-        Path(sys.executable).parent / "safeguard",
-        *replay,
-        env=environment,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    out, err = await script.communicate()
-    assert script.returncode == 0, err.decode()
-    assert f"{handle.id} run " in out.decode()
-    assert out.decode().rstrip().endswith(": deterministic")
+    code, out, err = await audit.console(*replay)
+    assert code == 0, err
+    assert f"{handle.id} run " in out
+    assert out.rstrip().endswith(": deterministic")
 
     # The shared package's app alone has no workflow code to replay with, and says so.
-    bare = await asyncio.to_thread(CliRunner().invoke, app, replay, env=environment)
+    bare = await asyncio.to_thread(CliRunner().invoke, app, replay, env=audit.cli_env)
     assert bare.exit_code == 2
     assert "needs the workflow code" in bare.output

@@ -20,16 +20,12 @@ from typing import Any
 import pytest
 from temporalio.client import WorkflowHandle
 
-from safeguard.codes import Role
 from safeguard.settings import Settings
 from tests.audit.conftest import Audit, running_audit
-from tests.audit.short_retention import gone, short_retention
+from tests.audit.short_retention import end_first_run, gone, short_retention
 from tests.helpers import assert_eventually
-from workflows.referral.actions import Actor, TransferInput
-from workflows.referral.workflows import ReferralWorkflow
 
 RETENTION = timedelta(seconds=6)
-CHAIR = Actor(id="chair-3", role=Role.CHANNEL_CHAIR)
 
 
 @asynccontextmanager
@@ -60,11 +56,7 @@ async def _continued_case(audit: Audit) -> tuple[str, WorkflowHandle[Any, Any], 
     """A case whose first run has ended by continuing as new; its reference, handle, first run."""
     reference, handle = await audit.open_case(history_limit=1)
     await assert_eventually(lambda: _known(audit, reference))
-    first = (await handle.describe()).run_id
-    transfer = TransferInput(actor=CHAIR, to_area="W06000015", reason="Family moved.")
-    await handle.execute_update(ReferralWorkflow.transfer_case, transfer)
-    await assert_eventually(lambda: _ended(audit, handle.id, first))
-    return reference, handle, first
+    return reference, handle, await end_first_run(audit.temporal, handle)
 
 
 async def _known(audit: Audit, reference: str) -> bool:
@@ -72,11 +64,6 @@ async def _known(audit: Audit, reference: str) -> bool:
         return bool(
             await conn.fetchval("SELECT 1 FROM audit.cases WHERE reference = $1", reference)
         )
-
-
-async def _ended(audit: Audit, workflow_id: str, run_id: str) -> bool:
-    described = await audit.temporal.get_workflow_handle(workflow_id, run_id=run_id).describe()
-    return described.close_time is not None
 
 
 async def _logged(audit: Audit, reference: str) -> list[tuple[str, dict[str, Any]]]:
@@ -146,6 +133,11 @@ async def test_a_run_deleted_before_it_was_archived_is_reported(
     assert "transfer_case" not in [entry["action"] for entry in timeline.json()]
     assert (await _read(audit, reference, "history")).json()["missing_runs"] == [first]
     assert (await _read(audit, reference, "replay")).json()["missing_runs"] == [first]
+    code, out, err = await audit.console(
+        "audit", "timeline", reference, "--token", audit.token(), "--purpose", "annual audit"
+    )
+    assert code == 1, err  # the timeline is printed, and the command fails
+    assert "Family moved" not in out and f"runs {first} are in neither" in err
 
     # The archiver, archiving what is left at closure, records the gap: log, metric, audit log.
     await audit.close_with_no_further_action(audit.temporal.get_workflow_handle(handle.id))

@@ -2,23 +2,37 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 from services.web.clients.base import ApiClient, path_segment
 
 Json = dict[str, Any]
 
 
+class Timeline(NamedTuple):
+    """A case's timeline as the audit API answers it."""
+
+    entries: list[Json]
+    source: str
+    # Runs of the case's history that neither the archive nor Temporal holds any more.
+    missing_runs: list[str]
+
+
 class AuditClient(ApiClient):
     """Calls `services/audit` as the signed-in auditor; every case read states its purpose."""
 
-    async def timeline(self, reference: str, *, purpose: str) -> tuple[list[Json], str]:
-        """Who decided what and when, oldest first, and where the history came from."""
+    async def timeline(self, reference: str, *, purpose: str) -> Timeline:
+        """Who decided what and when, oldest first, where the history came from, and the runs
+        of it that are lost."""
         answer = await self._send(
             "GET", f"/v1/cases/{path_segment(reference)}/timeline", purpose=purpose
         )
-        entries: list[Json] = answer.json()
-        return entries, answer.headers.get("x-history-source", "")
+        missing = answer.headers.get("x-history-missing-runs", "")
+        return Timeline(
+            entries=answer.json(),
+            source=answer.headers.get("x-history-source", ""),
+            missing_runs=[run_id for run_id in missing.split(",") if run_id],
+        )
 
     async def replay(self, reference: str, *, purpose: str) -> Json:
         """Each run replayed on the current code: deterministic, or the failure."""

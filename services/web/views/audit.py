@@ -58,6 +58,7 @@ FIND_FIELDS = (
 HISTORY_SOURCES = {
     "archive": "The archive (kept when the case closed)",
     "temporal": "The case engine (the case's live history)",
+    "archive+temporal": "The archive (runs that have ended) and the case engine (the current run)",
     "erased": "The record kept when the case was erased (no free text)",
 }
 
@@ -153,7 +154,7 @@ async def timeline(
     if stated is None:
         return _needs_purpose(reference)
     try:
-        entries, source = await api.timeline(reference, purpose=stated)
+        found = await api.timeline(reference, purpose=stated)
     except ApiProblem as problem:
         if problem.status != 404:
             raise
@@ -167,9 +168,10 @@ async def timeline(
         ref_path=_path(reference),
         purpose_query=_purpose_query(purpose, reason),
         stated=stated,
-        entries=entries,
-        summary=_summary(entries),
-        source=HISTORY_SOURCES.get(source, source or "Not given"),
+        entries=found.entries,
+        summary=_summary(found.entries),
+        source=HISTORY_SOURCES.get(found.source, found.source or "Not given"),
+        missing_runs=found.missing_runs,
         back_link="/audit",
     )
 
@@ -218,6 +220,7 @@ async def replay(
         purpose_query=_purpose_query(purpose, reason),
         result=result,
         source=HISTORY_SOURCES.get(result.get("source", ""), result.get("source")),
+        missing_runs=result.get("missing_runs", []),
         back_link=f"/audit/cases/{_path(reference)}?{_purpose_query(purpose, reason)}",
     )
 
