@@ -117,16 +117,15 @@ class Archiver:
         async def archive(lost: asyncio.Event) -> None:
             while not lost.is_set():
                 self._wake.clear()
+                wait = poll_seconds  # after a failure too: one try per poll, not a busy loop
                 try:
                     await self.run_once()
                     await self._sweep_when_due()
+                    wait = min(poll_seconds, self._next_sweep - asyncio.get_running_loop().time())
                 except Exception as error:  # PostgreSQL or Temporal unavailable
                     logger.warning("archiver paused (%s)", type(error).__name__)
-                until_sweep = self._next_sweep - asyncio.get_running_loop().time()
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(
-                        self._wake.wait(), max(0, min(poll_seconds, until_sweep))
-                    )
+                    await asyncio.wait_for(self._wake.wait(), max(0.0, wait))
 
         await keep_listening(
             self._pool,
@@ -137,8 +136,8 @@ class Archiver:
         )
 
     async def _sweep_when_due(self) -> None:
-        """Archive runs that ended, every `audit_sweep_seconds` (a failed sweep is retried at
-        the next poll)."""
+        """Archive runs that ended, every `audit_sweep_seconds` (a failed sweep is tried again
+        at the next poll: it stays due)."""
         now = asyncio.get_running_loop().time()
         if now < self._next_sweep:
             return
