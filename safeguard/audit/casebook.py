@@ -33,8 +33,9 @@ class UnknownCaseError(LookupError):
 class CaseHistory:
     """A case's runs and where they came from (`erased`: only the timeline is left).
 
-    `missing_runs`: runs the history refers to (one of its runs continued from or as them) that
-    neither the archive nor Temporal holds any more. Non-empty means the history is incomplete.
+    `missing_runs`: runs the history refers to (one of its runs continued from or as them) but
+    does not hold: read from both sources (`auto`), runs neither the archive nor Temporal holds
+    any more. Non-empty means the history is incomplete.
     """
 
     reference: str
@@ -78,7 +79,7 @@ def _checked(history: CaseHistory) -> CaseHistory:
     history.missing_runs = archive.missing_runs(history.runs)
     if history.missing_runs:
         logger.warning(
-            "history of %s is incomplete (%s): runs %s are in neither the archive nor Temporal",
+            "history of %s is incomplete (from the %s): it refers to runs %s it does not hold",
             history.reference,
             history.source,
             ", ".join(history.missing_runs),

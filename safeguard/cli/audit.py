@@ -104,11 +104,16 @@ async def _history(
             purpose=purpose,
         )
     if history.missing_runs:
+        where = (
+            "are in neither the archive nor Temporal (deleted by Temporal's retention before"
+            " they were archived)"
+            if source == "auto"
+            else f"are not in the {source} (try --source auto)"
+        )
         typer.echo(
             f"WARNING: the history of {reference} is incomplete: runs"
-            f" {', '.join(history.missing_runs)} are in neither the archive nor Temporal"
-            " (deleted by Temporal's retention before they were archived); their steps, and"
-            " maybe earlier runs', are missing",
+            f" {', '.join(history.missing_runs)} {where}; their steps, and maybe earlier"
+            " runs', are missing",
             err=True,
         )
     return history

@@ -126,9 +126,10 @@ SOURCE_HEADER = {
     "X-History-Missing-Runs": {
         "schema": {"type": "string"},
         "description": "Only when the history is incomplete: the ids (comma-separated) of runs"
-        " it refers to that neither the archive nor Temporal holds any more (deleted by"
-        " Temporal's retention before they were archived). Entries of those runs, and maybe"
-        " of runs before them, are not in the timeline.",
+        " it refers to but does not hold. With `source=auto`, neither the archive nor Temporal"
+        " holds them any more (Temporal deleted them before they were archived); with"
+        " `archive` or `temporal`, the other may. Entries of those runs, and maybe of runs"
+        " before them, are not in the timeline.",
     },
 }
 
