@@ -6,6 +6,7 @@ the log's verifier key alone: nobody need trust this service or its database to 
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
@@ -27,6 +28,16 @@ AUDITORS_ONLY: dict[int | str, dict[str, Any]] = {
     401: problem("No staff bearer token, or one that is invalid or expired."),
     403: problem("The role is not `auditor`."),
 }
+
+
+class LogState(BaseModel):
+    """The log as it stands, from its tables alone (checking it is `/v1/log/verification`)."""
+
+    size: int
+    unsequenced: int
+    checkpoint_size: int | None
+    checkpoint_at: datetime | None
+    checkpoints_not_copied: int
 
 
 class InclusionProof(BaseModel):
@@ -51,6 +62,29 @@ class VerifierKeyText(BaseModel):
     """The key checkpoints are signed with, as `proofcheck.py --key` takes it."""
 
     key: str
+
+
+@router.get("", responses=AUDITORS_ONLY)
+async def log_state(pool: PoolDep, auditor: Auditor) -> LogState:
+    """How many entries the tree holds, how many wait to be numbered, the newest signed
+    checkpoint, and how many checkpoints are not yet in the write-once store."""
+    async with pool.acquire() as conn:
+        row = await conn.fetchrow(
+            "SELECT (SELECT size FROM audit.log_tree) AS size,"
+            " (SELECT count(*) FROM audit.log_entries WHERE seq IS NULL) AS unsequenced,"
+            " (SELECT count(*) FROM audit.log_checkpoints WHERE copied_at IS NULL) AS uncopied,"
+            " c.size AS checkpoint_size, c.at AS checkpoint_at"
+            " FROM (SELECT 1) AS one LEFT JOIN LATERAL (SELECT size, at FROM"
+            " audit.log_checkpoints ORDER BY size DESC LIMIT 1) AS c ON true"
+        )
+    assert row is not None  # noqa: S101 - a SELECT without FROM filter returns one row
+    return LogState(
+        size=row["size"],
+        unsequenced=row["unsequenced"],
+        checkpoint_size=row["checkpoint_size"],
+        checkpoint_at=row["checkpoint_at"],
+        checkpoints_not_copied=row["uncopied"],
+    )
 
 
 @router.get(

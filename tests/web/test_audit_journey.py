@@ -45,8 +45,14 @@ async def test_an_auditor_opens_every_audit_page_and_each_passes_axe(
     await _task_claimed(site, reference)
     await sign_in(page, site.url, "auditor-01")
     await heading(page, "Audit")  # the auditor's start page
+    await expect(page.locator("main")).to_contain_text("Newest signed checkpoint")
+    await assert_accessible(page)
+
+    await page.click("a:text('Check the whole log against its checkpoints')")
+    await heading(page, "Audit log check")
     await expect(page.locator("main")).to_contain_text("Verified")
     await assert_accessible(page)
+    await page.click("a:text('Back to audit')")
 
     await page.click("button:text('Open case')")  # nothing typed: the error summary
     summary = page.locator(".govuk-error-summary")

@@ -49,7 +49,10 @@ async def test_an_auditor_reads_a_decided_case(pages: Site) -> None:
         start = await auditor.get("/audit")
         assert start.status_code == 200
         words = _text(start.text)
-        assert "Audit log" in words and "Verified" in words and "None found" in words
+        assert "Audit log" in words and "Waiting to be numbered" in words
+        check = await auditor.get("/audit/log")
+        assert check.status_code == 200
+        assert "Verified" in _text(check.text) and "Nothing was changed" in _text(check.text)
         assert 'href="/audit"' in start.text  # the auditor's navigation
 
         found = await auditor.post(

@@ -50,6 +50,11 @@ class AuditClient(ApiClient):
         )
         return page
 
+    async def log_state(self) -> Json:
+        """The log's size, backlog and newest checkpoint (cheap)."""
+        result: Json = await self._get("/v1/log")
+        return result
+
     async def log_check(self) -> Json:
         """The audit log checked against its signed checkpoints."""
         result: Json = await self._get("/v1/log/verification")
