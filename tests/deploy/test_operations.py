@@ -119,11 +119,6 @@ def test_the_audit_log_key_made_as_the_guide_says_is_one_the_service_reads(tmp_p
     assert signer.verifier.check(signer.sign(3, bytes(32), datetime.now(UTC))).size == 3
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="VerifierKey.parse splits the text at its last two '+', but base64 holds '+' too:"
-    " about half of all keys' verifier keys cannot be configured (remove this mark with the fix)",
-)
 def test_every_verifier_key_the_guide_prints_can_be_configured() -> None:
     # A fixed key whose verifier key's base64 holds a '+'.
     key = Ed25519PrivateKey.from_private_bytes(bytes([8]) * 32)

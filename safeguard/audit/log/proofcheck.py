@@ -113,7 +113,8 @@ class VerifierKey:
     def parse(cls, text: str) -> VerifierKey:
         """Read a verifier key, checking that its id matches its name and key."""
         try:
-            name, key_id, encoded = text.strip().rsplit("+", 2)
+            # Names hold no "+" (signed-note rule), base64 may: split from the left.
+            name, key_id, encoded = text.strip().split("+", 2)
             raw = base64.b64decode(encoded, validate=True)
         except ValueError:
             raise ProofError("not a verifier key (name+keyid+base64)") from None
