@@ -4,7 +4,7 @@ Each run is archived once it has ended (the sweep, `safeguard.audit.sweep`), and
 again when it closes (its current run as it stands).
 
 On erasure the encrypted histories are replaced by their timeline without free text, the
-workflow runs are deleted from Temporal, and the audit chain records both; the chain itself
+workflow runs are deleted from Temporal, and the audit log records both; the log itself
 holds no personal data and stays whole.
 """
 
@@ -23,7 +23,7 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from safeguard.audit import archive
 from safeguard.audit.cases import WAKE_CHANNEL, AuditedCase
-from safeguard.audit.chain import Entry, append
+from safeguard.audit.log.entries import Entry, append
 from safeguard.audit.payloads import decoded_history
 from safeguard.audit.runs import ARCHIVER, keep_runs
 from safeguard.audit.sweep import sweep

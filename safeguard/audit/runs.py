@@ -16,7 +16,7 @@ from temporalio.client import WorkflowHistory
 
 from safeguard.audit import archive
 from safeguard.audit.cases import AuditedCase
-from safeguard.audit.chain import Entry, append
+from safeguard.audit.log.entries import Entry, append
 from safeguard.db.pool import Connection
 from safeguard.metrics import AUDIT_RUNS_ARCHIVED, AUDIT_RUNS_LOST
 

@@ -79,7 +79,7 @@ async def test_only_auditors_read_histories_and_every_read_is_logged(audit: Audi
             "SELECT subject, role, fields, purpose FROM audit.access_log WHERE service = 'audit'"
         )
         chained = await conn.fetchval(
-            "SELECT count(*) FROM audit.chain WHERE kind = 'read' AND actor = 'auditor-1'"
+            "SELECT count(*) FROM audit.log_entries WHERE kind = 'read' AND actor = 'auditor-1'"
         )
     assert [tuple(row) for row in logged] == [
         ("auditor-1", "auditor", ["history"], "annual audit of closed cases")
