@@ -48,3 +48,11 @@ AUDIT_RUNS_LOST = Counter(
     "Workflow runs Temporal no longer held when the archiver came for them: a case's history"
     " has a gap (each is also an error in the log and a history.run_lost audit-log entry).",
 )
+AUDIT_LOG_ENTRIES = Gauge(
+    "safeguard_audit_log_entries",
+    "Entries the audit log's sequencer has numbered into its tree (set by the leading one).",
+)
+AUDIT_LOG_UNCOPIED = Gauge(
+    "safeguard_audit_log_checkpoints_uncopied",
+    "Signed checkpoints not yet in the write-once store (grows while it cannot be written).",
+)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from safeguard.access_log import record_read
 from safeguard.audit.log.checkpoints import Signer
 from safeguard.audit.log.entries import Entry, leaf_bytes
 from safeguard.audit.log.legacy import chain_key
@@ -14,8 +16,29 @@ from safeguard.audit.log.merkle import CompactRange, leaf_hash
 from safeguard.audit.log.sequencer import LEADER_LOCK
 from safeguard.audit.log.setup import sequencer_for, verifier_key_for, witness_for
 from safeguard.audit.log.verify import Verification, verify
+from safeguard.auth.staff import StaffPrincipal
+from safeguard.codes import Role
 from safeguard.db.pool import Connection, Pool
 from safeguard.settings import Settings
+
+OFFICER = StaffPrincipal(subject="officer-17", role=Role.PREVENT_OFFICER)
+
+
+async def write_reads(pool: Pool, count: int, *, service: str, purpose: str) -> None:
+    """`count` reads of one case by an officer, each in its own transaction, as routes log them;
+    purposes numbered from 0."""
+    referral = uuid.uuid4()
+    async with pool.acquire() as conn:
+        for number in range(count):
+            async with conn.transaction():
+                await record_read(
+                    conn,
+                    service=service,
+                    principal=OFFICER,
+                    referral_id=referral,
+                    fields=["form"],
+                    purpose=f"{purpose} {number}",
+                )
 
 
 async def sequence_all(pool: Pool, settings: Settings, *, checkpoint: bool = True) -> int:

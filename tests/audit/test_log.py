@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import os
-import uuid
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
+from prometheus_client import REGISTRY
 
-from safeguard.access_log import record_read
 from safeguard.audit.log.entries import Entry, append
-from safeguard.auth.staff import StaffPrincipal
-from safeguard.codes import Role
 from safeguard.db.pool import Pool, create_pool
 from safeguard.settings import Settings
 from tests.audit.log_helpers import (
@@ -21,24 +19,12 @@ from tests.audit.log_helpers import (
     forger,
     rewrite_with_recomputed_tree,
     sequence_all,
+    write_reads,
 )
-
-OFFICER = StaffPrincipal(subject="officer-17", role=Role.PREVENT_OFFICER)
 
 
 async def _write(pool: Pool, count: int) -> None:
-    referral = uuid.uuid4()
-    async with pool.acquire() as conn:
-        for number in range(count):
-            async with conn.transaction():
-                await record_read(
-                    conn,
-                    service="assessment",
-                    principal=OFFICER,
-                    referral_id=referral,
-                    fields=["form"],
-                    purpose=f"gateway assessment {number}",
-                )
+    await write_reads(pool, count, service="assessment", purpose="gateway assessment")
 
 
 @pytest.fixture
@@ -165,3 +151,28 @@ async def test_deleting_the_checkpoints_from_the_database_does_not_hide_a_rewrit
     explanations = " ".join(finding.explanation for finding in result.findings)
     assert "deleted from the database" in explanations
     assert result.covered == 12  # entry 13 lies under checkpoint 20, held outside the database
+
+
+async def test_a_write_once_store_that_cannot_be_written_does_not_stop_the_sequencing(
+    settings: Settings, tmp_path: Path
+) -> None:
+    """The checkpoints wait, counted, and are copied once the store can be written again."""
+    blocked = tmp_path / "not-a-directory"
+    blocked.write_text("a file where the store's directory should be")
+    broken = settings.model_copy(
+        update={"audit_log": settings.audit_log.model_copy(update={"checkpoint_dir": blocked})}
+    )
+    pool = await create_pool(broken)
+    try:
+        for _ in range(2):
+            await _write(pool, 3)
+            await sequence_all(pool, broken)  # raised before: OSError from the copy
+        assert REGISTRY.get_sample_value("safeguard_audit_log_checkpoints_uncopied") == 2
+        result = await check(pool, broken)
+        assert result.intact and result.covered == 6
+        blocked.unlink()
+        await sequence_all(pool, broken)
+        assert REGISTRY.get_sample_value("safeguard_audit_log_checkpoints_uncopied") == 0
+        assert len(checkpoint_files(broken)) == 2
+    finally:
+        await pool.close()

@@ -9,7 +9,6 @@ import json
 import shutil
 import subprocess
 import sys
-import uuid
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -17,14 +16,13 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from safeguard.access_log import record_read
 from safeguard.audit.log import proofcheck
 from safeguard.auth.staff import StaffPrincipal, development_signing_key, mint
 from safeguard.cli.main import app
 from safeguard.codes import Role
 from safeguard.db.pool import Pool, create_pool
 from safeguard.settings import Settings, get_settings
-from tests.audit.log_helpers import forger, sequence_all
+from tests.audit.log_helpers import forger, sequence_all, write_reads
 
 AUDITOR = StaffPrincipal(subject="auditor-1", role=Role.AUDITOR)
 OFFICER = StaffPrincipal(subject="officer-17", role=Role.PREVENT_OFFICER)
@@ -34,20 +32,9 @@ OFFICER = StaffPrincipal(subject="officer-17", role=Role.PREVENT_OFFICER)
 async def logged(settings: Settings) -> AsyncIterator[Pool]:
     """Checkpoints at 5 and 20 entries, and 2 entries after them."""
     pool = await create_pool(settings)
-    referral = uuid.uuid4()
     try:
         for count, signed in ((5, True), (15, True), (2, False)):
-            async with pool.acquire() as conn:
-                for number in range(count):
-                    async with conn.transaction():
-                        await record_read(
-                            conn,
-                            service="panel",
-                            principal=OFFICER,
-                            referral_id=referral,
-                            fields=["form"],
-                            purpose=f"panel preparation {number}",
-                        )
+            await write_reads(pool, count, service="panel", purpose="panel preparation")
             await sequence_all(pool, settings, checkpoint=signed)
         yield pool
     finally:

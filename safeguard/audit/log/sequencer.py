@@ -13,10 +13,11 @@ import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from safeguard.audit.log.checkpoints import CheckpointDirectory, Signer
+from safeguard.audit.log.checkpoints import CheckpointDirectory, Signer, WitnessError
 from safeguard.audit.log.entries import Entry, leaf_bytes
 from safeguard.audit.log.merkle import CompactRange, frontier, leaf_hash
 from safeguard.db.pool import Connection, Pool
+from safeguard.metrics import AUDIT_LOG_ENTRIES, AUDIT_LOG_UNCOPIED
 from safeguard.outages import outage_of
 from safeguard.settings import AuditLogSettings
 
@@ -51,6 +52,7 @@ class Sequencer:
         self._witness = witness
         self._tree = CompactRange()
         self._published = _Published(0, datetime.min.replace(tzinfo=UTC))
+        self._copy_failing = False
 
     async def run(self) -> None:
         """Lead whenever the lock is free; step down and retry on any database outage."""
@@ -106,20 +108,38 @@ class Sequencer:
                 await _store_checkpoint(conn, self._signer, grown, now)
                 published = _Published(grown.size, now)
         self._tree, self._published = grown, published
+        AUDIT_LOG_ENTRIES.set(grown.size)
         return count
 
     async def copy_checkpoints(self, conn: Connection) -> None:
-        """Copy every checkpoint not yet in the write-once store there."""
+        """Copy every checkpoint not yet in the write-once store there. A store that cannot be
+        written does not stop the sequencing: the copies wait, counted, and are tried again
+        after every batch."""
         if self._witness is None:
             return
         rows = await conn.fetch(
             "SELECT size, note FROM audit.log_checkpoints WHERE copied_at IS NULL ORDER BY size"
         )
-        for row in rows:
-            await asyncio.to_thread(self._witness.put, row["size"], row["note"])
-            await conn.execute(
-                "UPDATE audit.log_checkpoints SET copied_at = now() WHERE size = $1", row["size"]
-            )
+        copied = 0
+        try:
+            for row in rows:
+                await asyncio.to_thread(self._witness.put, row["size"], row["note"])
+                await conn.execute(
+                    "UPDATE audit.log_checkpoints SET copied_at = now() WHERE size = $1",
+                    row["size"],
+                )
+                copied += 1
+        except (OSError, WitnessError) as error:
+            if not self._copy_failing:
+                log.error(
+                    "audit log: checkpoints cannot be copied to the write-once store: %s", error
+                )
+            self._copy_failing = True
+        else:
+            if self._copy_failing:
+                log.info("audit log: checkpoints are copied to the write-once store again")
+            self._copy_failing = False
+        AUDIT_LOG_UNCOPIED.set(len(rows) - copied)
 
 
 def _due(size: int, published: _Published, now: datetime, interval: float) -> bool:
