@@ -45,14 +45,18 @@ def leaf_bytes(at: datetime, entry: Entry, chain: dict[str, Any] | None = None) 
     return json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 
-async def append(conn: Connection, entry: Entry) -> int:
-    """Add `entry` to the log in the caller's transaction; return its id (its number in the
-    tree, `seq`, comes when the sequencer takes it)."""
+# Parameters $1 to $7 are `parameters(entry)`; callers may add statements around it (a CTE).
+INSERT = (
+    "INSERT INTO audit.log_entries (at, kind, action, actor, role, referral_id, detail)"
+    " VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id"
+)
+
+
+def parameters(entry: Entry) -> tuple[Any, ...]:
+    """The values of `INSERT` for `entry`, stamped now."""
     # JSON round-trips through jsonb unchanged only for JSON-native values: normalise first.
     detail = json.loads(json.dumps(entry.detail, default=str))
-    entry_id: int = await conn.fetchval(
-        "INSERT INTO audit.log_entries (at, kind, action, actor, role, referral_id, detail)"
-        " VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+    return (
         datetime.now(UTC),
         entry.kind,
         entry.action,
@@ -61,4 +65,10 @@ async def append(conn: Connection, entry: Entry) -> int:
         entry.referral_id,
         detail,
     )
+
+
+async def append(conn: Connection, entry: Entry) -> int:
+    """Add `entry` to the log in the caller's transaction; return its id (its number in the
+    tree, `seq`, comes when the sequencer takes it)."""
+    entry_id: int = await conn.fetchval(INSERT, *parameters(entry))
     return entry_id
