@@ -157,6 +157,7 @@ OUTAGE_CLASSES: tuple[type[Exception], ...] = (
     OSError,
     asyncpg.PostgresError,
     asyncpg.InterfaceError,
+    asyncpg.InternalClientError,
     RPCError,
     RuntimeError,
 )

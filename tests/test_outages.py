@@ -6,9 +6,12 @@ import logging
 import socket
 
 import asyncpg
+import httpx
 import pytest
+from fastapi import FastAPI
 from temporalio.service import RPCError, RPCStatusCode
 
+from safeguard.errors import install_problem_handlers
 from safeguard.outages import Dependency, Outages, outage_of
 from tests.helpers import free_port
 
@@ -77,3 +80,28 @@ async def test_an_outage_is_logged_when_it_begins_and_when_it_ends(
     assert [level for level, _ in lines] == [logging.WARNING, logging.INFO]
     assert lines[0][1].startswith("The database is unreachable (ConnectionRefusedError")
     assert "50 requests were refused" in lines[1][1]
+
+
+async def test_every_class_of_outage_error_answers_503() -> None:
+    """Each error `outage_of` names must reach the outage handler: seen in the chaos test, a
+    request whose pooled connection's server was killed raised InternalClientError (a class
+    of its own, no subclass of any other asyncpg error) and answered 500."""
+    app = FastAPI()
+    install_problem_handlers(app)
+
+    @app.get("/broken")
+    async def broken() -> None:
+        raise asyncpg.InternalClientError(
+            "cannot switch to state 12; another operation (2) is in progress"
+        )
+
+    @app.get("/other")
+    async def other() -> None:
+        raise asyncpg.InternalClientError("unexpected error while performing authentication")
+
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+        down = await http.get("/broken")
+        wrong = await http.get("/other")
+    assert (down.status_code, down.headers["retry-after"]) == (503, "5")
+    assert wrong.status_code == 500

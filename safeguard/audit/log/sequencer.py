@@ -13,6 +13,8 @@ import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+import asyncpg
+
 from safeguard.audit.log.checkpoints import CheckpointDirectory, Signer, WitnessError
 from safeguard.audit.log.entries import Entry, leaf_bytes
 from safeguard.audit.log.merkle import CompactRange, frontier, leaf_hash
@@ -61,6 +63,9 @@ class Sequencer:
                 async with self._pool.acquire() as conn:
                     if await conn.fetchval("SELECT pg_try_advisory_lock($1)", LEADER_LOCK):
                         await self.lead(conn)
+            except asyncpg.InterfaceError as error:
+                # Its connection went with the database (the pool took it back): an outage.
+                log.warning("audit log sequencer lost its connection (%s); retrying", error)
             except Exception as error:  # noqa: BLE001 - the sequencer must outlive any one fault
                 if outage_of(error) is None:
                     log.exception("audit log sequencer failed; retrying")
