@@ -26,6 +26,8 @@ async def test_the_worked_client_submits_retries_and_reads_the_status(intake: In
     out, err = await asyncio.wait_for(process.communicate(), timeout=60)
     assert process.returncode == 0, err.decode()
     printed = ast.literal_eval(out.decode())
-    assert printed["status"] == "received" and printed["reference"].startswith("PRV-")
+    assert printed["reference"].startswith("PRV-")
+    # Its case started as it was accepted; `received` (queued) only while Temporal is away.
+    assert printed["status"] in {"being_assessed", "received"}
     # The retry under the same Idempotency-Key made no second referral.
     assert await intake.count() == 1
