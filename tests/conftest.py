@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import os
+import shutil
+import tempfile
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -22,6 +25,16 @@ from tests.keycloak_server import KeycloakServer, running_keycloak
 from tests.temporal_server import start_time_skipping_server
 
 TEMPLATE_DB = "safeguard_template"
+
+# What a test builds on default settings (an app for its OpenAPI, a child process) keeps its
+# files (span files, keys, mail) here, never in the developer's own `.data` of `make run`.
+SESSION_DATA_DIR = Path(tempfile.mkdtemp(prefix="safeguard-tests-"))
+os.environ["SAFEGUARD_DATA_DIR"] = str(SESSION_DATA_DIR)
+
+
+def pytest_sessionfinish() -> None:
+    """The session's default data directory goes with the session."""
+    shutil.rmtree(SESSION_DATA_DIR, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

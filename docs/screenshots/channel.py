@@ -1,4 +1,4 @@
-"""The Channel journeys for the README's screenshots, on a running `make run`.
+"""The Channel journeys for the documentation's screenshots, on a running `make run`.
 
 The officer refers a case to Channel; the chair asks the guardian by email; the guardian
 answers through the link in the mail the development SMTP sink kept; the chair runs the

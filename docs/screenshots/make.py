@@ -1,4 +1,4 @@
-"""Screenshots of everyone's pages for the README, from a running `make run`.
+"""Screenshots of everyone's pages for the documentation (docs/staff.md), from a running `make run`.
 
     .venv/bin/python -m docs.screenshots.make
 
@@ -44,7 +44,7 @@ PEOPLE = [
 
 
 def _register_partner() -> str:
-    """A fresh partner API key from the CLI (as the README's quick start does)."""
+    """A fresh partner API key from the CLI (as the quick start does)."""
     client_id = f"screenshots-{uuid.uuid4().hex[:6]}"
     safeguard = Path(sys.executable).with_name("safeguard")
     out = subprocess.run(  # noqa: S603 - fixed argv

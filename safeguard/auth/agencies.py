@@ -53,6 +53,14 @@ class AgencyError(ValueError):
     """A registration or key operation that cannot be done."""
 
 
+class AlreadyRegistered(AgencyError):
+    """The client id is taken: registering again issues no key."""
+
+    def __init__(self, client_id: str) -> None:
+        super().__init__(f"client {client_id} is already registered")
+        self.client_id = client_id
+
+
 async def register(
     conn: Connection,
     *,
@@ -78,7 +86,7 @@ async def register(
             limit.burst,
         )
         if not inserted:
-            raise AgencyError(f"client {client_id} is already registered")
+            raise AlreadyRegistered(client_id)
         await conn.execute("INSERT INTO intake.rate_limits (client_id) VALUES ($1)", client_id)
         return await _issue_key(conn, client_id=client_id, lifetime=key_lifetime)
 

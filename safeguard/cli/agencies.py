@@ -11,7 +11,13 @@ import asyncpg
 import typer
 
 from safeguard.auth import agencies
-from safeguard.auth.agencies import DEFAULT_LIMITS, AgencyError, AgencyKind, RateLimit
+from safeguard.auth.agencies import (
+    DEFAULT_LIMITS,
+    AgencyError,
+    AgencyKind,
+    AlreadyRegistered,
+    RateLimit,
+)
 from safeguard.auth.keys import ApiKey
 from safeguard.db.pool import Connection
 from safeguard.settings import get_settings
@@ -35,12 +41,28 @@ def _run(operation: Callable[[Connection], Awaitable[T]]) -> T:
     try:
         return asyncio.run(main())
     except AgencyError as error:
-        typer.echo(f"error: {error}", err=True)
+        typer.echo(f"error: {error}{_what_next(error)}", err=True)
         raise typer.Exit(1) from None
 
 
+def _what_next(error: AgencyError) -> str:
+    """A re-run of the quick start's register line must not look like it gave a key."""
+    if isinstance(error, AlreadyRegistered):
+        return (
+            ", so no key was issued (a key is shown only once, when it is made)."
+            "\nFor a new key (the old one keeps working for 24 hours):"
+            f" safeguard agencies rotate {error.client_id}"
+        )
+    return ""
+
+
 def _print_key(client_id: str, key: ApiKey, lifetime_days: int) -> None:
-    typer.echo(f"client {client_id}: new API key (valid {lifetime_days} days; shown only once)")
+    # The key alone on stdout, so `KEY=$(safeguard agencies register ...)` holds the key and
+    # nothing else; the note about it goes to the terminal.
+    typer.echo(
+        f"client {client_id}: new API key (valid {lifetime_days} days; shown only once)",
+        err=True,
+    )
     typer.echo(key.token)
 
 

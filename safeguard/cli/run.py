@@ -94,6 +94,11 @@ def _print_sign_in(settings: Settings) -> None:
     keycloak = f"http://127.0.0.1:{settings.stack.keycloak}"
     web = f"http://127.0.0.1:{settings.services.web}/"
     typer.echo(f"Open {web} and sign in as officer-17 (a Prevent officer) with {DEV_PASSWORD}.")
+    # A newcomer's first sight is otherwise an empty inbox with no word of why.
+    typer.echo(
+        "My tasks stays empty until a referral arrives: submit one as docs/quick-start.md"
+        " shows, then find it under Triage."
+    )
     typer.echo("Sign in (the embedded Keycloak, development users only):")
     typer.echo(f"  {'realm':<14} {keycloak}/realms/{REALM}")
     typer.echo(

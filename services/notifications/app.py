@@ -101,16 +101,16 @@ def _runs_local_sink(settings: Settings) -> bool:
 @asynccontextmanager
 async def _local_sink(settings: Settings) -> AsyncIterator[None]:
     config = settings.notifications
-    sink = SmtpSink(
-        host=config.smtp_host, port=config.smtp_port, maildir=settings.data_dir / "mail"
-    )
+    maildir = settings.data_dir / "mail"
+    sink = SmtpSink(host=config.smtp_host, port=config.smtp_port, maildir=maildir)
     try:
         await sink.start()
     except OSError:
         logger.warning("local SMTP sink not started: port %d is taken", config.smtp_port)
         yield
         return
-    logger.info("local SMTP sink on %s:%d keeps mail in %s", sink.host, sink.port, "mail/")
+    # The Maildir's own path (`.data/mail` under `make run`), where a newcomer looks for it.
+    logger.info("local SMTP sink on %s:%d keeps mail in %s", sink.host, sink.port, maildir)
     try:
         yield
     finally:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 import mailbox
 import uuid
 from pathlib import Path
+
+import pytest
 
 from safeguard.background import running
 from safeguard.db.pool import Pool
@@ -19,8 +22,13 @@ from tests.servers import serve
 
 
 async def test_development_mail_lands_in_the_data_dir(
-    notifying: Settings, pool: Pool, contacts: Contacts, tmp_path: Path
+    notifying: Settings,
+    pool: Pool,
+    contacts: Contacts,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
+    caplog.set_level(logging.INFO, logger="services.notifications")
     local = notifying.notifications.model_copy(
         update={"smtp_local_sink": True, "smtp_port": free_port()}
     )
@@ -38,3 +46,5 @@ async def test_development_mail_lands_in_the_data_dir(
 
         found = await assert_eventually(subjects)
     assert found == ["Referral PRV-2026-000555 received"]
+    # The log names the Maildir where it is (it said `mail/`, under no directory).
+    assert f"keeps mail in {tmp_path / 'mail'}" in caplog.text
