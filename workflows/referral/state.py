@@ -81,6 +81,9 @@ class CaseState(BaseModel):
     consent_route: ConsentRoute | None = None
     consent_expires_at: AwareDatetime | None = None
     consent_given: bool = False
+    # When consent was last refused, withdrawn or left unanswered: the panel's reassessment
+    # period runs from then (None in cases that were last refused before it was recorded).
+    consent_not_given_at: AwareDatetime | None = None
     adopted: bool = False
     exited_at: AwareDatetime | None = None
     post_exit_reviews_done: list[int] = Field(default_factory=list)

@@ -110,6 +110,17 @@ def record_gateway_assessment(case: Case, inp: a.GatewayAssessmentInput) -> None
     )
 
 
+def refer_to_channel(case: Case, inp: a.ChannelReferralInput) -> None:
+    """The local authority refers the case: the gateway's outcome, recorded as the police's is
+    (one event, so every read model and inbox treats both alike)."""
+    enter_channel(case)
+    case.emit(
+        ev.GatewayAssessmentRecorded,
+        actor_role=inp.actor.role,
+        outcome=GatewayOutcome.REFERRED_TO_CHANNEL,
+    )
+
+
 def record_police_review(case: Case, inp: a.PoliceReviewInput) -> None:
     """Continue, close or refer a police-led case."""
     next_review = None
@@ -185,6 +196,7 @@ def consent_not_given(case: Case, decision: ConsentDecision, *, actor: a.Actor |
     """Refused, withdrawn or unanswered: no intervention; the panel reassesses later."""
     route = case.state.consent_route
     case.state.consent_given = False
+    case.state.consent_not_given_at = case.now
     case.move(Stage.CONSENT_REFUSED)
     due = case.days(case.policy.consent_reassessment_days)
     case.alarm(AlarmKind.CONSENT_REASSESSMENT_DUE, due)
@@ -200,6 +212,23 @@ def consent_not_given(case: Case, decision: ConsentDecision, *, actor: a.Actor |
 def withdraw_consent(case: Case, inp: a.WithdrawConsentInput) -> None:
     """Consent withdrawn: support stops."""
     consent_not_given(case, ConsentDecision.WITHDRAWN, actor=inp.actor)
+
+
+def set_reassessment_period(case: Case, inp: a.ReassessmentPeriodInput) -> None:
+    """The panel chooses when it reassesses: the reassessment alarm moves to its date."""
+    start = case.state.consent_not_given_at or case.now
+    due = start + dt.timedelta(days=inp.days)
+    case.state.alarms = [
+        alarm for alarm in case.state.alarms if alarm.kind is not AlarmKind.CONSENT_REASSESSMENT_DUE
+    ]
+    case.alarm(AlarmKind.CONSENT_REASSESSMENT_DUE, due)
+    case.touch()
+    case.emit(
+        ev.ConsentReassessmentScheduled,
+        actor_role=inp.actor.role,
+        days=inp.days,
+        reassessment_due_at=due,
+    )
 
 
 def reassess_after_refusal(case: Case, inp: a.RefusalReassessmentInput) -> None:
