@@ -16,6 +16,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict
 from safeguard.codes import (
     ClosureReason,
     ConsentDecision,
+    ConsentMethod,
     ConsentRoute,
     DecisionBasis,
     GatewayOutcome,
@@ -132,6 +133,8 @@ class ConsentRequested(ActedEvent):
 
     route: ConsentRoute
     expires_at: AwareDatetime
+    # How it was asked, so the written request goes the same way (None: before it was sent).
+    method: ConsentMethod | None = None
 
 
 class ConsentReminderDue(DomainEvent):
@@ -141,6 +144,7 @@ class ConsentReminderDue(DomainEvent):
 
     route: ConsentRoute
     expires_at: AwareDatetime
+    method: ConsentMethod | None = None
 
 
 class ConsentRecorded(DomainEvent):

@@ -15,6 +15,7 @@ from typing import Any
 from safeguard.codes import (
     ClosureReason,
     ConsentDecision,
+    ConsentMethod,
     ConsentPolicy,
     GatewayOutcome,
     RefusalReassessment,
@@ -168,10 +169,17 @@ def request_consent(case: Case, inp: a.ConsentRequestInput) -> None:
     expires = case.days(case.policy.consent_expiry_days)
     case.state.consent_route = inp.route
     case.state.consent_expires_at = expires
+    case.state.consent_method = ConsentMethod(inp.method)
     case.touch()
     case.alarm(AlarmKind.CONSENT_REMINDER, case.days(case.policy.consent_reminder_days))
     case.alarm(AlarmKind.CONSENT_EXPIRY, expires)
-    case.emit(ev.ConsentRequested, actor_role=inp.actor.role, route=inp.route, expires_at=expires)
+    case.emit(
+        ev.ConsentRequested,
+        actor_role=inp.actor.role,
+        route=inp.route,
+        expires_at=expires,
+        method=case.state.consent_method,
+    )
 
 
 def record_consent(case: Case, inp: a.ConsentDecisionInput) -> None:
@@ -437,6 +445,7 @@ def _consent_reminder(case: Case, alarm: Alarm) -> None:
         ev.ConsentReminderDue,
         route=case.state.consent_route,
         expires_at=case.state.consent_expires_at,
+        method=case.state.consent_method,
     )
 
 
