@@ -86,6 +86,16 @@ class ConsentRoute(StrEnum):
     BEST_INTERESTS = "best_interests"
 
 
+class ConsentMethod(StrEnum):
+    """How a consent request was made; the written request goes the same way (a letter by
+    post, an email by email)."""
+
+    IN_PERSON = "in_person"
+    LETTER = "letter"
+    EMAIL = "email"
+    PHONE = "phone"
+
+
 class ConsentDecision(StrEnum):
     """What became of a consent request."""
 

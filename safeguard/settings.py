@@ -78,6 +78,12 @@ class NotificationSettings(BaseModel):
     # Our template name -> the GOV.UK Notify template id that renders it.
     notify_template_ids: dict[str, str] = Field(default_factory=dict)
     webhook_timeout_seconds: float = 10.0
+    # Letters (consent requests made by letter): GOV.UK Notify's letter channel, or a print
+    # queue, a directory of one JSON file per letter that the deployment's print service
+    # collects. None: Notify when `channel` is notify, else the print queue.
+    letter_channel: Literal["notify", "print_queue"] | None = None
+    # The print queue's directory. Unset: data_dir/letters.
+    print_queue_dir: Path | None = None
     # The consumer records notifications; the dispatcher sends them. Either can run alone.
     dispatch_enabled: bool = True
     max_attempts: int = 6

@@ -16,6 +16,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict
 from safeguard.codes import (
     ClosureReason,
     ConsentDecision,
+    ConsentMethod,
     ConsentRoute,
     DecisionBasis,
     GatewayOutcome,
@@ -92,7 +93,8 @@ class AssessmentOverdue(DomainEvent):
 
 
 class GatewayAssessmentRecorded(ActedEvent):
-    """The police recorded a gateway assessment outcome."""
+    """The gateway's outcome: the police's assessment, or the local authority's referral to
+    Channel (`actor_role` channel_chair, outcome REFERRED_TO_CHANNEL; possible since 2019)."""
 
     event_type: ClassVar[str] = "assessment.recorded"
 
@@ -131,6 +133,8 @@ class ConsentRequested(ActedEvent):
 
     route: ConsentRoute
     expires_at: AwareDatetime
+    # How it was asked, so the written request goes the same way (None: before it was sent).
+    method: ConsentMethod | None = None
 
 
 class ConsentReminderDue(DomainEvent):
@@ -140,6 +144,7 @@ class ConsentReminderDue(DomainEvent):
 
     route: ConsentRoute
     expires_at: AwareDatetime
+    method: ConsentMethod | None = None
 
 
 class ConsentRecorded(DomainEvent):
@@ -157,6 +162,16 @@ class ConsentReassessmentDue(DomainEvent):
     """The panel must reassess a case whose consent was not given."""
 
     event_type: ClassVar[str] = "consent.reassessment_due"
+
+
+class ConsentReassessmentScheduled(ActedEvent):
+    """The panel chose when it reassesses a case without consent (`days` after consent was not
+    given), replacing the deployment's default period."""
+
+    event_type: ClassVar[str] = "consent.reassessment_scheduled"
+
+    days: int
+    reassessment_due_at: AwareDatetime
 
 
 class ConsentReassessed(ActedEvent):
@@ -331,6 +346,7 @@ EVENT_TYPES: dict[str, type[DomainEvent]] = {
         ConsentReminderDue,
         ConsentRecorded,
         ConsentReassessmentDue,
+        ConsentReassessmentScheduled,
         ConsentReassessed,
         PanelDecisionRecorded,
         MeetingScheduled,

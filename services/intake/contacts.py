@@ -44,9 +44,14 @@ def consent_contact(form: dict[str, Any], *, today: dt.date) -> ConsentContact:
     """The person if 18 or over today, else the first parent, guardian or carer listed."""
     person = form["person"]
     born = dt.date.fromisoformat(person["date_of_birth"])
+    address = postal_address(person.get("address"))
     if age_on(born, today) >= ADULT_AGE:
         return ConsentContact(
-            route_hint=ConsentRoute.PERSON, email=person.get("email"), phone=person.get("phone")
+            route_hint=ConsentRoute.PERSON,
+            email=person.get("email"),
+            phone=person.get("phone"),
+            name=full_name(person),
+            postal_address=address,
         )
     guardians = [
         member
@@ -57,5 +62,24 @@ def consent_contact(form: dict[str, Any], *, today: dt.date) -> ConsentContact:
     reachable = [m for m in guardians if m.get("email") or m.get("phone")]
     chosen = (reachable or guardians or [{}])[0]
     return ConsentContact(
-        route_hint=ConsentRoute.GUARDIAN, email=chosen.get("email"), phone=chosen.get("phone")
+        route_hint=ConsentRoute.GUARDIAN,
+        email=chosen.get("email"),
+        phone=chosen.get("phone"),
+        name=full_name(chosen),
+        postal_address=address if chosen else None,
     )
+
+
+def full_name(someone: dict[str, Any]) -> str | None:
+    """Given names then family name, as a letter is addressed."""
+    parts = [someone.get("given_names"), someone.get("family_name")]
+    named = " ".join(part for part in parts if part)
+    return named or None
+
+
+def postal_address(address: dict[str, Any] | None) -> list[str] | None:
+    """The form's address as the lines of an envelope."""
+    if not address:
+        return None
+    lines = [address.get(key) for key in ("line_1", "line_2", "town", "postcode")]
+    return [line for line in lines if line]

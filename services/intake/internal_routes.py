@@ -100,9 +100,10 @@ async def get_referral(
 def contact_fields(contacts: ReferralContacts) -> list[str]:
     """The contact details an answer disclosed (those with a value), for the access log."""
     parts = {"referrer": contacts.referrer, "consent_contact": contacts.consent_contact}
-    return [
+    disclosed = [
         f"{part}.{name}"
         for part, model in parts.items()
-        for name in ("email", "phone")
-        if getattr(model, name) is not None
-    ] + ["consent_contact.route_hint"]
+        for name in ("email", "phone", "name", "postal_address")
+        if getattr(model, name, None) is not None
+    ]
+    return disclosed + ["consent_contact.route_hint"]

@@ -52,6 +52,10 @@ class ConsentContact(BaseModel):
     route_hint: ConsentRoute
     email: str | None
     phone: str | None
+    # For a consent request made by letter: whom it is addressed to, and where (a parent or
+    # guardian lives with the person, at the person's address). Lines end with the postcode.
+    name: str | None = None
+    postal_address: list[str] | None = None
 
 
 class ReferralContacts(BaseModel):

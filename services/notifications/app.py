@@ -24,6 +24,7 @@ from services.notifications.dispatch import Dispatcher
 from services.notifications.events import CONSUMER, handle_event
 from services.notifications.links import ConsentLinkClient
 from services.notifications.notify import NotifySender
+from services.notifications.print_queue import PrintQueueSender
 from services.notifications.recipients import Resolver
 from services.notifications.routes import directory_router, router
 from services.notifications.sink import SmtpSink
@@ -48,13 +49,22 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
 
 def senders(settings: Settings, http: httpx.AsyncClient) -> dict[DeliveryChannel, Sender]:
-    """The channels configuration chooses: SMTP or GOV.UK Notify, and webhooks."""
+    """The channels configuration chooses: SMTP or GOV.UK Notify, letters through Notify or a
+    print queue, and webhooks."""
     config = settings.notifications
     webhook = WebhookSender(http, timeout=config.webhook_timeout_seconds)
+    found: dict[DeliveryChannel, Sender] = {"webhook": webhook}
     if config.channel == "notify":
         notify = NotifySender(config)
-        return {"email": notify, "sms": notify, "webhook": webhook}
-    return {"email": SmtpSender(config), "webhook": webhook}
+        found |= {"email": notify, "sms": notify}
+    else:
+        found["email"] = SmtpSender(config)
+    letters = config.letter_channel or ("notify" if config.channel == "notify" else "print_queue")
+    if letters == "notify":
+        found["letter"] = NotifySender(config)
+    else:
+        found["letter"] = PrintQueueSender(config.print_queue_dir or settings.data_dir / "letters")
+    return found
 
 
 def _with_dispatcher(settings: Settings, base: Lifespan) -> Lifespan:

@@ -30,6 +30,8 @@ class ConsentContact(BaseModel):
     route_hint: Literal["person", "guardian"]
     email: str | None = None
     phone: str | None = None
+    name: str | None = None
+    postal_address: list[str] | None = None
 
 
 class ReferralContacts(BaseModel):

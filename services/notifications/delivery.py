@@ -8,12 +8,14 @@ from uuid import UUID
 
 from services.notifications.templates import Rendered
 
-DeliveryChannel = Literal["email", "sms", "webhook"]
+DeliveryChannel = Literal["email", "sms", "letter", "webhook"]
 
 
 @dataclass(frozen=True)
 class Destination:
-    """Where one notification goes: an address on a channel (and a webhook's signing key)."""
+    """Where one notification goes: an address on a channel (and a webhook's signing key).
+
+    A letter's address is its envelope: the addressee, then the postal lines, one a line."""
 
     channel: DeliveryChannel
     address: str

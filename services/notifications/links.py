@@ -19,7 +19,9 @@ from safeguard.settings import Settings
 from services.notifications.delivery import DeliveryError
 
 # The messages that carry a link for the person or guardian to answer with.
-LINKED_TEMPLATES = frozenset({"consent_request", "consent_reminder"})
+LINKED_TEMPLATES = frozenset(
+    {"consent_request", "consent_reminder", "consent_request_letter", "consent_reminder_letter"}
+)
 _UK = ZoneInfo("Europe/London")
 
 

@@ -1,4 +1,4 @@
-"""GOV.UK Notify, through its official client, for email and SMS."""
+"""GOV.UK Notify, through its official client, for email, SMS and letters."""
 
 from __future__ import annotations
 
@@ -53,7 +53,11 @@ class NotifySender:
     def _send(self, outgoing: Outgoing, template_id: str) -> None:
         personalisation = outgoing.message.params
         reference = str(outgoing.notification_id)
-        if outgoing.destination.channel == "sms":
+        if outgoing.destination.channel == "letter":
+            self._client.send_letter_notification(  # type: ignore[no-untyped-call]
+                template_id, personalisation | _address(outgoing.destination.address), reference
+            )
+        elif outgoing.destination.channel == "sms":
             self._client.send_sms_notification(  # type: ignore[no-untyped-call]
                 outgoing.destination.address, template_id, personalisation, reference
             )
@@ -61,3 +65,16 @@ class NotifySender:
             self._client.send_email_notification(  # type: ignore[no-untyped-call]
                 outgoing.destination.address, template_id, personalisation, reference
             )
+
+
+# Notify prints up to 7 address lines (the addressee first, the postcode last).
+_NOTIFY_ADDRESS_LINES = 7
+
+
+def _address(envelope: str) -> dict[str, str]:
+    """A letter's envelope as Notify's `address_line_N` personalisation."""
+    lines = envelope.splitlines()
+    if len(lines) > _NOTIFY_ADDRESS_LINES:
+        # Keep the addressee and the lines nearest the postcode, which the post needs most.
+        lines = [lines[0], *lines[-(_NOTIFY_ADDRESS_LINES - 1) :]]
+    return {f"address_line_{n}": line for n, line in enumerate(lines, start=1)}

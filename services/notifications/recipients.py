@@ -7,7 +7,7 @@ from uuid import UUID
 from safeguard.db.pool import Pool
 from safeguard.fieldcrypt.keyring import Keyring
 from services.notifications import directory
-from services.notifications.contacts import ContactsClient, ReferralContacts
+from services.notifications.contacts import ConsentContact, ContactsClient, ReferralContacts
 from services.notifications.delivery import DeliveryError, Destination
 
 
@@ -23,8 +23,9 @@ class Resolver:
         """The one destination of `recipient`; `DeliveryError` if there is none."""
         if recipient == "referrer":
             return await self._referrer(await self._contacts.contacts(referral_id))
-        if recipient == "consent_contact":
-            return _consent_contact(await self._contacts.contacts(referral_id))
+        if recipient.startswith("consent_contact"):
+            contacts = await self._contacts.contacts(referral_id)
+            return _consent_contact(contacts, by=recipient.partition("/")[2])
         role, _, scope = recipient.partition("@")
         return _prefer_webhook(await self._lookup(role, scope), f"no directory entry for {role}")
 
@@ -44,13 +45,27 @@ class Resolver:
             return await directory.lookup(conn, self._keyring, role=role, scope=scope)
 
 
-def _consent_contact(contacts: ReferralContacts) -> Destination:
+def _consent_contact(contacts: ReferralContacts, *, by: str) -> Destination:
+    """As the request was made (`letter`, `email`), else by email or SMS as recorded."""
     contact = contacts.consent_contact
+    if by == "letter":
+        return _envelope(contact)
+    if by == "email" and not (contact and contact.email):
+        raise DeliveryError("no email address is recorded for the consent contact", permanent=True)
     if contact is not None and contact.email:
         return Destination("email", contact.email)
     if contact is not None and contact.phone:
         return Destination("sms", contact.phone)
     raise DeliveryError("no consent contact is recorded", permanent=True)
+
+
+def _envelope(contact: ConsentContact | None) -> Destination:
+    if contact is None or not contact.postal_address:
+        raise DeliveryError("no postal address is recorded for the consent contact", permanent=True)
+    addressee = contact.name or (
+        "The parent or guardian" if contact.route_hint == "guardian" else "The occupier"
+    )
+    return Destination("letter", "\n".join([addressee, *contact.postal_address]))
 
 
 def _prefer_webhook(found: list[Destination], missing: str) -> Destination:

@@ -17,7 +17,7 @@ from datetime import datetime
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
-from safeguard.codes import ConsentRoute
+from safeguard.codes import ConsentMethod, ConsentRoute
 from safeguard.events.contracts import DomainEvent, PlanItem
 
 
@@ -65,6 +65,13 @@ ROUTES: dict[str, tuple[Route, ...]] = {
     "case.closed": (Route("case_closed", Audience.REFERRER),),
 }
 
+# A consent request made by letter is sent by post, with the letter's own texts (GOV.UK
+# Notify keeps letter templates apart from email and SMS ones).
+LETTER_TEMPLATES = {
+    "consent_request": "consent_request_letter",
+    "consent_reminder": "consent_reminder_letter",
+}
+
 _DUE_FIELDS = ("due_at", "expires_at", "assessment_due_at")
 _UK = ZoneInfo("Europe/London")
 
@@ -83,10 +90,18 @@ def plan(event: DomainEvent) -> list[Planned]:
     """The notifications `event` calls for (none for an event nobody is told of)."""
     planned = []
     for route in ROUTES.get(event.event_type, ()):
+        template = _by_post(event, route.template)
         for recipient, extra in _recipients(event, route.audience):
             params = _common_params(event) | extra
-            planned.append(Planned(route.template, route.audience, recipient, params))
+            planned.append(Planned(template, route.audience, recipient, params))
     return planned
+
+
+def _by_post(event: DomainEvent, template: str) -> str:
+    """The letter's template where the request was made by letter."""
+    if getattr(event, "method", None) is ConsentMethod.LETTER:
+        return LETTER_TEMPLATES.get(template, template)
+    return template
 
 
 def _recipients(event: DomainEvent, audience: Audience) -> list[tuple[str, dict[str, str]]]:
@@ -96,10 +111,21 @@ def _recipients(event: DomainEvent, audience: Audience) -> list[tuple[str, dict[
     if audience is Audience.CONSENT_CONTACT:
         # Best interests is decided for the person: there is nobody to ask.
         route = getattr(event, "route", None)
-        return [] if route is ConsentRoute.BEST_INTERESTS else [("consent_contact", {})]
+        if route is ConsentRoute.BEST_INTERESTS:
+            return []
+        return [(consent_contact(getattr(event, "method", None)), {})]
     if audience is Audience.INTERVENTION_PROVIDER:
         return _providers(getattr(event, "items", []))
     return [(f"{audience.value}@{event.area}", {})]
+
+
+def consent_contact(method: ConsentMethod | None) -> str:
+    """The consent contact's recipient key: by post or by email as the request was made;
+    otherwise (in person, by phone, or asked before the method was sent) whichever way the
+    contact can be reached in writing."""
+    if method in (ConsentMethod.LETTER, ConsentMethod.EMAIL):
+        return f"consent_contact/{method.value}"
+    return "consent_contact"
 
 
 def _providers(items: list[PlanItem]) -> list[tuple[str, dict[str, str]]]:

@@ -6,13 +6,22 @@ from dataclasses import dataclass
 from string import Formatter
 from typing import Any
 
+_FOOTER = "\n\nThis is an automated message from the Prevent case service. Do not reply."
+# Asking for an answer, a message must not then say "do not reply": it says how to answer.
+_ANSWER_ONLINE = (
+    "\n\nThis message is sent by the Prevent case service, which does not read replies to it."
+    " Please answer online, using the link above."
+)
+_LETTER_FOOTER = "\n\nThis letter was sent by the Prevent case service."
+
 
 @dataclass(frozen=True)
 class Template:
-    """A subject and a plain-text body with `{param}` placeholders."""
+    """A subject and a plain-text body with `{param}` placeholders, and the closing words."""
 
     subject: str
     body: str
+    footer: str = _FOOTER
 
     def placeholders(self) -> set[str]:
         """The parameters the texts use."""
@@ -29,8 +38,6 @@ class Rendered:
     body: str
     params: dict[str, str]
 
-
-_FOOTER = "\n\nThis is an automated message from the Prevent case service. Do not reply."
 
 TEMPLATES: dict[str, Template] = {
     "referral_acknowledgement": Template(
@@ -67,16 +74,39 @@ TEMPLATES: dict[str, Template] = {
     "consent_request": Template(
         "Support is being offered: reference {reference}",
         "Your local Channel coordinator would like to talk with you about support that is "
-        "available. Taking part is voluntary. Please reply by {due}, quoting the reference "
-        "{reference}.\n\nYou can answer online at {link}\nYou will be asked for the reference "
+        "available. Taking part is voluntary. Please tell us by {due} whether you agree.\n\n"
+        "You can answer online at {link}\nYou will be asked for the reference {reference} "
         "and the date of birth of the person the support is for. The link works once and "
         "expires on {link_expires}.",
+        _ANSWER_ONLINE,
     ),
     "consent_reminder": Template(
         "Reminder: support offer {reference}",
         "We have not yet heard from you about the support offered under reference "
-        "{reference}. Please reply by {due}.\n\nYou can answer online at {link}\nThis link "
-        "replaces any we sent before. It works once and expires on {link_expires}.",
+        "{reference}. Please tell us by {due} whether you agree.\n\nYou can answer online "
+        "at {link}\nThis link replaces any we sent before. It works once and expires on "
+        "{link_expires}.",
+        _ANSWER_ONLINE,
+    ),
+    # By post (the request was made by letter): the address carries the link's one-time code.
+    "consent_request_letter": Template(
+        "Support is being offered: reference {reference}",
+        "Your local Channel coordinator would like to talk with you about support that is "
+        "available. Taking part is voluntary. Please tell us by {due} whether you agree.\n\n"
+        "To answer, go to this address, typing it exactly as printed (it holds a one-time "
+        "code):\n{link}\nYou will be asked for the reference {reference} and the date of "
+        "birth of the person the support is for. The address works once and until "
+        "{link_expires}.",
+        _LETTER_FOOTER,
+    ),
+    "consent_reminder_letter": Template(
+        "Reminder: support offer {reference}",
+        "We have not yet heard from you about the support offered under reference "
+        "{reference}. Please tell us by {due} whether you agree.\n\nTo answer, go to this "
+        "address, typing it exactly as printed (it holds a one-time code):\n{link}\nIt "
+        "replaces the address in any letter we sent before, works once and until "
+        "{link_expires}.",
+        _LETTER_FOOTER,
     ),
     "consent_reassessment_due": Template(
         "Reassessment due: {reference}",
@@ -133,6 +163,6 @@ def render(name: str, params: dict[str, Any]) -> Rendered:
     return Rendered(
         template=name,
         subject=template.subject.format(**values),
-        body=template.body.format(**values) + _FOOTER,
+        body=template.body.format(**values) + template.footer,
         params=values,
     )

@@ -28,6 +28,7 @@ from services.panel.routes_cases import (
 from services.panel.routes_links import internal_links_router, public_links_router
 from services.panel.routes_panels import meetings_router, panels_router
 from services.panel.routes_plans import plans_router, provider_router
+from services.panel.routes_steps import steps_router
 from services.panel.sealing import SERVICE
 
 DESCRIPTION = """\
@@ -72,6 +73,7 @@ def create_app(
         routers=[
             queue_router,
             cases_router,
+            steps_router,
             requests_router,
             plans_router,
             panels_router,

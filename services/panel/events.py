@@ -82,6 +82,13 @@ def _reassessment_due(event: ev.ConsentReassessmentDue, envelope: EventEnvelope)
     return {"escalated_at": envelope.time}
 
 
+def _reassessment_scheduled(
+    event: ev.ConsentReassessmentScheduled, envelope: EventEnvelope
+) -> dict[str, Any]:
+    # The panel's own date replaces the default one (and any escalation of it).
+    return _due("consent_reassessment", event.reassessment_due_at)
+
+
 def _decided(event: ev.PanelDecisionRecorded, envelope: EventEnvelope) -> dict[str, Any]:
     return dict(_CLEAR_DUE) | {"adopted": event.adopted}
 
@@ -150,6 +157,7 @@ _PATCHES: dict[type[ev.DomainEvent], Patch] = {
     ev.ConsentRequested: _consent_requested,
     ev.ConsentRecorded: _consent_recorded,
     ev.ConsentReassessmentDue: _reassessment_due,
+    ev.ConsentReassessmentScheduled: _reassessment_scheduled,
     ev.ConsentReassessed: _cleared,
     ev.PanelDecisionRecorded: _decided,
     ev.SupportPlanRevised: _revised,

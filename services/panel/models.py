@@ -278,6 +278,19 @@ class ConsentWithdrawalCreate(Body):
     notes: Notes | None = None
 
 
+class ReassessmentPeriodCreate(Body):
+    """When the panel reassesses a case without consent: this many days after consent was not
+    given (until it chooses, the deployment's default period applies)."""
+
+    days: int = Field(ge=1, le=730, examples=[90])
+
+
+class ChannelReferralCreate(Body):
+    """The local authority's referral of a case in gateway assessment to Channel."""
+
+    reasons: Notes
+
+
 class ReassessmentCreate(Body):
     """The panel's reassessment of a case without consent."""
 

@@ -8,13 +8,16 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, Query, Request
 
 from safeguard.access_log import stated_purpose
+from safeguard.auth.staff import StaffPrincipal
 from safeguard.auth.staff_deps import StaffDep
+from safeguard.codes import Role
 from safeguard.fieldcrypt.setup import KeyringDep
 from safeguard.intake_client import ReferralClient
 from safeguard.web import PoolDep, TemporalDep
 from services.panel import cases, casework, meetings
 from services.panel.access import Chair, ConsentAsker, ConsentTaker, Monitor, Reader, Replier
 from services.panel.cases import act
+from services.panel.consent_links import Acknowledged
 from services.panel.factors import FACTORS
 from services.panel.models import (
     AssessmentCreate,
@@ -55,6 +58,19 @@ def _referrals(request: Request) -> ReferralClient:
 
 
 ReferralsDep = Annotated[ReferralClient, Depends(_referrals)]
+
+
+# The person or guardian reads nothing of the case, not even where their answer took it.
+CONSENT_ANSWERED: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "Staff (chair, officer): the case's status after the step. A person or"
+        ' guardian (consent-portal token): `{"acknowledged": true}` and nothing else.'
+    }
+}
+
+
+def _answered(principal: StaffPrincipal, status: CaseStatus) -> CaseStatus | Acknowledged:
+    return Acknowledged() if principal.role is Role.PERSON_OR_GUARDIAN else status
 
 
 def _body(model: Any) -> dict[str, Any]:
@@ -219,7 +235,7 @@ async def request_consent(
     )
 
 
-@cases_router.post("/{reference}/consent/answer")
+@cases_router.post("/{reference}/consent/answer", responses=CONSENT_ANSWERED)
 async def record_consent(
     reference: str,
     body: ConsentAnswerCreate,
@@ -227,14 +243,15 @@ async def record_consent(
     pool: PoolDep,
     keyring: KeyringDep,
     temporal: TemporalDep,
-) -> CaseStatus:
+) -> CaseStatus | Acknowledged:
     """Consent given (with its scope) or refused, by the person or guardian or on their behalf."""
-    return await cases.record_consent(
+    status = await cases.record_consent(
         pool, temporal, keyring=keyring, principal=principal, reference=reference, body=body
     )
+    return _answered(principal, status)
 
 
-@cases_router.post("/{reference}/consent/withdrawal")
+@cases_router.post("/{reference}/consent/withdrawal", responses=CONSENT_ANSWERED)
 async def withdraw_consent(
     reference: str,
     body: ConsentWithdrawalCreate,
@@ -242,11 +259,12 @@ async def withdraw_consent(
     pool: PoolDep,
     keyring: KeyringDep,
     temporal: TemporalDep,
-) -> CaseStatus:
+) -> CaseStatus | Acknowledged:
     """Consent withdrawn: support stops and the panel reassesses later."""
-    return await cases.withdraw_consent(
+    status = await cases.withdraw_consent(
         pool, temporal, keyring=keyring, principal=principal, reference=reference, body=body
     )
+    return _answered(principal, status)
 
 
 @cases_router.post("/{reference}/consent/reassessment")

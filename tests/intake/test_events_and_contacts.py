@@ -107,7 +107,14 @@ async def test_contacts_of_a_child_go_to_a_guardian(intake: Intake, settings: Se
             "phone": "0161 496 0000",
             "agency_client_id": "agency-a",
         },
-        "consent_contact": {"route_hint": "guardian", "email": None, "phone": "07700 900123"},
+        # A letter would go to the parent at the child's address.
+        "consent_contact": {
+            "route_hint": "guardian",
+            "email": None,
+            "phone": "07700 900123",
+            "name": "Jo Whitfield",
+            "postal_address": ["1 Example Street", "Manchester", "M1 1AA"],
+        },
     }
 
 
@@ -116,11 +123,13 @@ async def test_contacts_of_an_adult_go_to_the_person(intake: Intake, settings: S
     form["person"].update(email="taylor@example.org", phone="07700 900789")
     _, referral_id = await _submit(intake, form)
     answer = await _contacts(intake, settings, referral_id)
-    assert answer.json()["consent_contact"] == {
-        "route_hint": "person",
-        "email": "taylor@example.org",
-        "phone": "07700 900789",
-    }
+    contact = answer.json()["consent_contact"]
+    assert (contact["route_hint"], contact["email"], contact["phone"]) == (
+        "person",
+        "taylor@example.org",
+        "07700 900789",
+    )
+    assert (contact["name"], contact["postal_address"]) == ("Taylor Roe", None)
     assert answer.json()["referrer"]["email"] is None
 
 

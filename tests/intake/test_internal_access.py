@@ -107,6 +107,8 @@ async def test_the_log_names_the_fields_each_read_disclosed(
         "referrer.email",
         "referrer.phone",
         "consent_contact.phone",
+        "consent_contact.name",
+        "consent_contact.postal_address",
         "consent_contact.route_hint",
     ]
     assert contacts_read["purpose"] == "contacts.read"

@@ -74,3 +74,29 @@ async def test_a_template_without_a_notify_id_is_refused_for_good() -> None:
     with pytest.raises(DeliveryError) as raised:
         await sender.send(_outgoing(Destination("email", "parent@home.example")))
     assert raised.value.permanent
+
+
+async def test_a_letter_goes_through_notifys_letter_channel() -> None:
+    notify = Notify(service_id=str(uuid.uuid4()), secret=str(uuid.uuid4()))
+    envelope = "Jo Whitfield\n1 Example Street\nManchester\nM1 1AA"
+    message = render("consent_request_letter", PARAMS)
+    letter = Outgoing(uuid.uuid4(), uuid.uuid4(), Destination("letter", envelope), message)
+    async with serve(notify.app()) as base_url:
+        sender = NotifySender(
+            NotificationSettings(
+                channel="notify",
+                notify_api_key=SecretStr(notify.api_key),
+                notify_base_url=base_url,
+                notify_template_ids={"consent_request_letter": TEMPLATE_ID},
+            )
+        )
+        await sender.send(letter)
+    [sent] = notify.sent
+    assert (sent["kind"], sent["template_id"]) == ("letter", TEMPLATE_ID)
+    assert sent["reference"] == str(letter.notification_id)
+    assert sent["personalisation"] == PARAMS | {
+        "address_line_1": "Jo Whitfield",
+        "address_line_2": "1 Example Street",
+        "address_line_3": "Manchester",
+        "address_line_4": "M1 1AA",
+    }

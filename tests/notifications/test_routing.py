@@ -94,3 +94,28 @@ def test_meeting_events_tell_the_areas_panel_of_the_case_and_the_meeting_time() 
         message = render(planned[0].template, planned[0].params)
         # Summer time: 9am UTC is 10am in the UK.
         assert "02 July 2026 at 10:00" in message.subject + message.body
+
+
+@pytest.mark.parametrize(
+    ("method", "template", "recipient"),
+    [
+        ("letter", "consent_request_letter", "consent_contact/letter"),
+        ("email", "consent_request", "consent_contact/email"),
+        ("in_person", "consent_request", "consent_contact"),
+        (None, "consent_request", "consent_contact"),
+    ],
+)
+def test_a_consent_request_is_sent_as_it_was_made(
+    method: str | None, template: str, recipient: str
+) -> None:
+    for event_type in ("consent.requested", "consent.reminder_due"):
+        planned = plan(sample_event(event_type, route="guardian", method=method))
+        expected = template.replace("request", "reminder") if "reminder" in event_type else template
+        assert [(p.template, p.recipient) for p in planned] == [(expected, recipient)]
+
+
+@pytest.mark.parametrize("template", sorted(LINKED_TEMPLATES))
+def test_a_request_for_an_answer_never_says_do_not_reply(template: str) -> None:
+    body = render(template, {"reference": "PRV-2026-000007", "due": "1 May 2026"} | LINK_PARAMS)
+    assert "Do not reply" not in body.body and "reply by" not in body.body
+    assert "Please tell us by 1 May 2026" in body.body

@@ -190,12 +190,12 @@ class PanelDriver:
         meeting_id: str = meeting["id"]
         return meeting_id
 
-    async def request_consent(self, reference: str) -> dict[str, Any]:
-        """The chair asks the guardian by letter."""
+    async def request_consent(self, reference: str, method: str = "letter") -> dict[str, Any]:
+        """The chair asks the guardian (by letter unless told)."""
         found: dict[str, Any] = await self.ok(
             "POST",
             f"/v1/cases/{reference}/consent/request",
-            json={"route": "guardian", "method": "letter"},
+            json={"route": "guardian", "method": method},
         )
         return found
 

@@ -93,6 +93,20 @@ ENDPOINTS = [
     ),
     Endpoint(
         "POST",
+        "/v1/cases/{reference}/consent/reassessment-period",
+        CHAIR_ONLY,
+        {"days": 60},
+        DECIDED,
+    ),
+    Endpoint(
+        "POST",
+        "/v1/cases/{reference}/channel-referral",
+        CHAIR_ONLY,
+        {"reasons": "Known to children's services."},
+        DECIDED,
+    ),
+    Endpoint(
+        "POST",
         "/v1/cases/{reference}/decision",
         CHAIR_ONLY,
         {

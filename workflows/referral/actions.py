@@ -64,6 +64,13 @@ class GatewayAssessmentInput(ActionInput):
         return self
 
 
+class ChannelReferralInput(ActionInput):
+    """The local authority refers the case to Channel (CTSA s.36 as amended in 2019): the
+    outcome of the gateway without the police-only fields."""
+
+    reasons: Notes
+
+
 class PoliceReviewInput(ActionInput):
     """A periodic review of a police-led case."""
 
@@ -109,6 +116,13 @@ class WithdrawConsentInput(ActionInput):
     """Consent withdrawn: support stops."""
 
     notes: Notes | None = None
+
+
+class ReassessmentPeriodInput(ActionInput):
+    """The panel's choice of when a case without consent is reassessed: `days` after consent
+    was not given (the deployment's `consent_reassessment_days` applies until it chooses)."""
+
+    days: int = Field(ge=1, le=730)
 
 
 class RefusalReassessmentInput(ActionInput):

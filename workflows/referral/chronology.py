@@ -27,6 +27,8 @@ _EVENT_TEXT: dict[str, str] = {
     "consent.reminder_due": "Consent not yet answered; reminder sent",
     "consent.recorded": "Consent {decision}",
     "consent.reassessment_due": "Panel reassessment due after consent was not given",
+    "consent.reassessment_scheduled": "Panel to reassess {days} days after consent was not given"
+    " (by {reassessment_due_at})",
     "consent.reassessed": "Panel reassessed: {decision}",
     "panel.decision_recorded": "Panel decided adopted={adopted} ({basis}, {attendee_count} there)",
     "support_plan.revised": "Support plan revision {revision} agreed",

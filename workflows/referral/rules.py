@@ -155,6 +155,14 @@ def _refusal_reassessment(ctx: Context, inp: a.RefusalReassessmentInput) -> str 
     return None
 
 
+def _reassessment_period(ctx: Context, inp: a.ReassessmentPeriodInput) -> str | None:
+    start = ctx.state.consent_not_given_at
+    since = start.date() if start is not None else ctx.today
+    if since + dt.timedelta(days=inp.days) < ctx.today:
+        return f"{inp.days} days after consent was not given ({since}) is already past"
+    return None
+
+
 def _transfer(ctx: Context, inp: a.TransferInput) -> str | None:
     return "the case is already in that area" if inp.to_area == ctx.state.area else None
 
@@ -171,6 +179,9 @@ def _area_named(ctx: Context, inp: a.SetAreaInput) -> str | None:
 
 RULES: dict[str, Rule] = {
     "record_gateway_assessment": Rule(frozenset({Stage.GATEWAY_ASSESSMENT}), POLICE),
+    # Since 2019 the local authority may refer to Channel too; the police refer through their
+    # gateway assessment (or a police-led review).
+    "refer_to_channel": Rule(frozenset({Stage.GATEWAY_ASSESSMENT}), CHAIR),
     "record_police_review": Rule(frozenset({Stage.POLICE_LED}), POLICE),
     "add_information": Rule(
         frozenset(
@@ -197,6 +208,9 @@ RULES: dict[str, Rule] = {
     ),
     "reassess_after_refusal": Rule(
         frozenset({Stage.CONSENT_REFUSED}), CHAIR, _refusal_reassessment
+    ),
+    "set_reassessment_period": Rule(
+        frozenset({Stage.CONSENT_REFUSED}), CHAIR, _reassessment_period
     ),
     "record_panel_decision": Rule(frozenset({Stage.PANEL_CONSIDERATION}), CHAIR, _panel_decision),
     "revise_support_plan": Rule(frozenset({Stage.SUPPORT_ACTIVE}), CHAIR),

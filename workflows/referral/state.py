@@ -9,7 +9,7 @@ from uuid import UUID
 
 from pydantic import AwareDatetime, BaseModel, Field
 
-from safeguard.codes import ClosureReason, ConsentRoute, Role, Stage
+from safeguard.codes import ClosureReason, ConsentMethod, ConsentRoute, Role, Stage
 from workflows.referral.actions import Intervention
 
 
@@ -80,7 +80,12 @@ class CaseState(BaseModel):
     assessment_due_at: AwareDatetime | None = None
     consent_route: ConsentRoute | None = None
     consent_expires_at: AwareDatetime | None = None
+    # How consent was asked (None in cases asked before it was kept): reminders go that way.
+    consent_method: ConsentMethod | None = None
     consent_given: bool = False
+    # When consent was last refused, withdrawn or left unanswered: the panel's reassessment
+    # period runs from then (None in cases that were last refused before it was recorded).
+    consent_not_given_at: AwareDatetime | None = None
     adopted: bool = False
     exited_at: AwareDatetime | None = None
     post_exit_reviews_done: list[int] = Field(default_factory=list)

@@ -15,6 +15,7 @@ from typing import Any
 from safeguard.codes import (
     ClosureReason,
     ConsentDecision,
+    ConsentMethod,
     ConsentPolicy,
     GatewayOutcome,
     RefusalReassessment,
@@ -110,6 +111,17 @@ def record_gateway_assessment(case: Case, inp: a.GatewayAssessmentInput) -> None
     )
 
 
+def refer_to_channel(case: Case, inp: a.ChannelReferralInput) -> None:
+    """The local authority refers the case: the gateway's outcome, recorded as the police's is
+    (one event, so every read model and inbox treats both alike)."""
+    enter_channel(case)
+    case.emit(
+        ev.GatewayAssessmentRecorded,
+        actor_role=inp.actor.role,
+        outcome=GatewayOutcome.REFERRED_TO_CHANNEL,
+    )
+
+
 def record_police_review(case: Case, inp: a.PoliceReviewInput) -> None:
     """Continue, close or refer a police-led case."""
     next_review = None
@@ -157,10 +169,17 @@ def request_consent(case: Case, inp: a.ConsentRequestInput) -> None:
     expires = case.days(case.policy.consent_expiry_days)
     case.state.consent_route = inp.route
     case.state.consent_expires_at = expires
+    case.state.consent_method = ConsentMethod(inp.method)
     case.touch()
     case.alarm(AlarmKind.CONSENT_REMINDER, case.days(case.policy.consent_reminder_days))
     case.alarm(AlarmKind.CONSENT_EXPIRY, expires)
-    case.emit(ev.ConsentRequested, actor_role=inp.actor.role, route=inp.route, expires_at=expires)
+    case.emit(
+        ev.ConsentRequested,
+        actor_role=inp.actor.role,
+        route=inp.route,
+        expires_at=expires,
+        method=case.state.consent_method,
+    )
 
 
 def record_consent(case: Case, inp: a.ConsentDecisionInput) -> None:
@@ -185,6 +204,7 @@ def consent_not_given(case: Case, decision: ConsentDecision, *, actor: a.Actor |
     """Refused, withdrawn or unanswered: no intervention; the panel reassesses later."""
     route = case.state.consent_route
     case.state.consent_given = False
+    case.state.consent_not_given_at = case.now
     case.move(Stage.CONSENT_REFUSED)
     due = case.days(case.policy.consent_reassessment_days)
     case.alarm(AlarmKind.CONSENT_REASSESSMENT_DUE, due)
@@ -200,6 +220,23 @@ def consent_not_given(case: Case, decision: ConsentDecision, *, actor: a.Actor |
 def withdraw_consent(case: Case, inp: a.WithdrawConsentInput) -> None:
     """Consent withdrawn: support stops."""
     consent_not_given(case, ConsentDecision.WITHDRAWN, actor=inp.actor)
+
+
+def set_reassessment_period(case: Case, inp: a.ReassessmentPeriodInput) -> None:
+    """The panel chooses when it reassesses: the reassessment alarm moves to its date."""
+    start = case.state.consent_not_given_at or case.now
+    due = start + dt.timedelta(days=inp.days)
+    case.state.alarms = [
+        alarm for alarm in case.state.alarms if alarm.kind is not AlarmKind.CONSENT_REASSESSMENT_DUE
+    ]
+    case.alarm(AlarmKind.CONSENT_REASSESSMENT_DUE, due)
+    case.touch()
+    case.emit(
+        ev.ConsentReassessmentScheduled,
+        actor_role=inp.actor.role,
+        days=inp.days,
+        reassessment_due_at=due,
+    )
 
 
 def reassess_after_refusal(case: Case, inp: a.RefusalReassessmentInput) -> None:
@@ -408,6 +445,7 @@ def _consent_reminder(case: Case, alarm: Alarm) -> None:
         ev.ConsentReminderDue,
         route=case.state.consent_route,
         expires_at=case.state.consent_expires_at,
+        method=case.state.consent_method,
     )
 
 

@@ -106,6 +106,15 @@ class ReferralWorkflow:
         self._check("record_gateway_assessment", inp)
 
     @workflow.update
+    async def refer_to_channel(self, inp: a.ChannelReferralInput) -> CaseStatus:
+        """The local authority refers the case to Channel (since 2019)."""
+        return await self._act("refer_to_channel", inp, transitions.refer_to_channel)
+
+    @refer_to_channel.validator
+    def _check_channel_referral(self, inp: a.ChannelReferralInput) -> None:
+        self._check("refer_to_channel", inp)
+
+    @workflow.update
     async def record_police_review(self, inp: a.PoliceReviewInput) -> CaseStatus:
         """Review of a police-led case."""
         return await self._act("record_police_review", inp, transitions.record_police_review)
@@ -157,6 +166,15 @@ class ReferralWorkflow:
     @withdraw_consent.validator
     def _check_withdrawal(self, inp: a.WithdrawConsentInput) -> None:
         self._check("withdraw_consent", inp)
+
+    @workflow.update
+    async def set_reassessment_period(self, inp: a.ReassessmentPeriodInput) -> CaseStatus:
+        """The panel chooses when a case without consent is reassessed."""
+        return await self._act("set_reassessment_period", inp, transitions.set_reassessment_period)
+
+    @set_reassessment_period.validator
+    def _check_reassessment_period(self, inp: a.ReassessmentPeriodInput) -> None:
+        self._check("set_reassessment_period", inp)
 
     @workflow.update
     async def reassess_after_refusal(self, inp: a.RefusalReassessmentInput) -> CaseStatus:
