@@ -69,7 +69,8 @@ _UNAUTHORISED = documented_problem(
     {"WWW-Authenticate": {"schema": {"type": "string"}, "description": "`Bearer`"}},
 )
 _RATE_LIMITED = documented_problem(
-    "This client's rate limit is used up.",
+    "This client's budget for this kind of request (submissions, or status reads: each has"
+    " its own) is used up.",
     {
         "Retry-After": {
             "schema": {"type": "integer", "minimum": 1},

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Body, Depends, Header, Response
 from safeguard.fieldcrypt.setup import FieldsDep
 from safeguard.web import PoolDep
 from services.intake import service
-from services.intake.deps import CallerDep, StarterDep, require_json
+from services.intake.deps import ReaderDep, StarterDep, SubmitterDep, require_json
 from services.intake.form import ReferralCreate
 from services.intake.models import ReferralAccepted, ReferralStatus
 from services.intake.openapi import FORM_EXAMPLES, STATUS_RESPONSES, SUBMIT_RESPONSES
@@ -38,7 +38,7 @@ IdempotencyKey = Annotated[
     dependencies=[Depends(require_json)],
 )
 async def submit_referral(
-    caller: CallerDep,
+    caller: SubmitterDep,
     form: Annotated[ReferralCreate, Body(openapi_examples=FORM_EXAMPLES)],
     response: Response,
     pool: PoolDep,
@@ -57,6 +57,6 @@ async def submit_referral(
 
 
 @router.get("/{reference}", responses=STATUS_RESPONSES)
-async def get_referral_status(reference: str, caller: CallerDep, pool: PoolDep) -> ReferralStatus:
+async def get_referral_status(reference: str, caller: ReaderDep, pool: PoolDep) -> ReferralStatus:
     """The minimal status of one of your referrals: received, being assessed or closed."""
     return await service.referral_status(pool, caller=caller, reference=reference)
