@@ -34,7 +34,8 @@ Prevent referrals here.
   then never makes a second case.
 * **Rate limits**: per client, in two budgets: submissions (for a partner, by default, 60 a
   minute in bursts of up to 20) and status reads (600 a minute, bursts of 100), so polling
-  statuses never holds up a referral. A `429` says which budget is spent and how long to wait in `Retry-After`.
+  statuses never holds up a referral. A `429` says which budget is spent and how long to wait
+  in `Retry-After`.
 * **Errors**: RFC 9457 problem details (`application/problem+json`), naming each bad field.
 * **Status**: you see only your own referrals, and only whether each is received, being
   assessed or closed.
