@@ -11,12 +11,13 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.routing import iter_route_contexts
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from temporalio.service import RPCError
 
 from safeguard import outages
 from safeguard.outages import Dependency
+from safeguard.problem_types import catalogue, type_uri
 
 logger = logging.getLogger(__name__)
 
@@ -30,15 +31,30 @@ class FieldError(BaseModel):
     message: str
 
 
+def _always_typed(schema: dict[str, Any]) -> None:
+    schema["required"] = ["type", "title", "status"]
+    schema["properties"]["type"].pop("default", None)
+
+
 class Problem(BaseModel):
     """An RFC 9457 problem details document."""
 
-    type: str = "about:blank"
+    # Every answer carries its type; the model's default only means "from the title".
+    model_config = ConfigDict(json_schema_extra=_always_typed)
+
+    type: str = Field(default="", json_schema_extra={"format": "uri"}, description=catalogue())
     title: str
     status: int
     detail: str | None = None
     instance: str | None = None
     errors: list[FieldError] | None = None
+
+    @model_validator(mode="after")
+    def _named(self) -> Problem:
+        # A URI naming the problem, never `about:blank` (safeguard.problem_types).
+        if not self.type:
+            self.type = type_uri(self.title)
+        return self
 
 
 class ProblemError(Exception):

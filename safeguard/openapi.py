@@ -9,6 +9,8 @@
   media type): the control-character guard may answer it on any route. A route with a body
   documents the 400 of a body that is not JSON, and a route with a path parameter the 404 of
   an unknown one (the services answer a resource the caller may not see as absent).
+* Every 4xx and 5xx is `application/problem+json` only (a route's model made FastAPI add
+  `application/json`, which no error is sent as).
 * Strings carry patterns without control characters (`safeguard.openapi_text`).
 """
 
@@ -118,7 +120,17 @@ def _document(operation: dict[str, Any], dependant: Dependant, path: str) -> Non
         responses["422"] = INVALID
     else:
         _or_invalid(responses["422"])
+    for status, response in responses.items():
+        if status[0] in "45":
+            _problem_only(response)
     operation["responses"] = dict(sorted(responses.items()))
+
+
+def _problem_only(response: Response) -> None:
+    """Every error is a problem document: FastAPI adds `application/json` beside a response's
+    own media type when it has a model, and no error is ever sent as that."""
+    content = response.get("content", {})
+    response["content"] = {PROBLEM_JSON: content.get(PROBLEM_JSON) or {"schema": _PROBLEM_REF}}
 
 
 def _or_invalid(response: Response) -> None:
