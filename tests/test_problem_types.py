@@ -34,14 +34,13 @@ def _constants(module: ast.Module) -> dict[str, list[str]]:
             continue
         targets = node.targets if isinstance(node, ast.Assign) else [node.target]
         value = node.value
-        strings = []
-        if isinstance(value, ast.Constant) and isinstance(value.value, str):
-            strings = [value.value]
-        elif isinstance(value, ast.Dict):
-            strings = [v.value for v in value.values if isinstance(v, ast.Constant)]
+        values = value.values if isinstance(value, ast.Dict) else [value]
+        strings = [
+            v.value for v in values if isinstance(v, ast.Constant) and isinstance(v.value, str)
+        ]
         for target in targets:
             if isinstance(target, ast.Name) and strings:
-                found[target.id] = [s for s in strings if isinstance(s, str)]
+                found[target.id] = strings
     return found
 
 
