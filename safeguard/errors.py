@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import quote
 
 import asyncpg
 from fastapi import FastAPI, Request
@@ -22,6 +23,8 @@ from safeguard.problem_types import catalogue, type_uri
 logger = logging.getLogger(__name__)
 
 PROBLEM_JSON = "application/problem+json"
+# RFC 3986's pchar, less what a path segment must escape.
+_PATH_SAFE = "/:@!$&'()*+,;=-._~"
 
 
 class FieldError(BaseModel):
@@ -96,7 +99,9 @@ def problem_response(
     problem: Problem, request: Request, *, headers: Mapping[str, str] | None = None, **extra: Any
 ) -> JSONResponse:
     """Serialise a problem about `request` (its path is the instance) with its media type."""
-    located = problem.model_copy(update={"instance": request.url.path})
+    # Percent-encoded, as a URI reference is: the address asked for, never its raw characters.
+    instance = quote(request.url.path, safe=_PATH_SAFE)
+    located = problem.model_copy(update={"instance": instance})
     return problem_json(located, headers=headers, **extra)
 
 
