@@ -213,7 +213,9 @@ async def _add_case(
     # A case of another area is answered as unknown: the agenda must not probe other areas.
     if case is None or case["area"] != area or not sees_area(principal, case["area"]):
         raise ProblemError(
-            422, "Case not in this panel's area", "No case with that reference in this panel's area."
+            422,
+            "Case not in this panel's area",
+            "No case with that reference in this panel's area.",
         )
     await records.add_agenda_item(
         conn, meeting_id=meeting_id, referral_id=case["referral_id"], added_by=principal.subject
