@@ -37,6 +37,10 @@ Prevent referrals here.
   statuses never holds up a referral. A `429` says which budget is spent and how long to wait
   in `Retry-After`.
 * **Errors**: RFC 9457 problem details (`application/problem+json`), naming each bad field.
+* **Acknowledgement**: the `201` answer carries the referral's reference. The referrer is also
+  told it by their agency's system (where it has a webhook), else by email, else by a text to
+  their phone where the deployment sends texts (GOV.UK Notify). Where none of these can reach
+  them (a phone number only, and no texts), no one else tells them: show them the reference.
 * **Status**: you see only your own referrals, and only whether each is received, being
   assessed or closed.
 """
