@@ -190,6 +190,7 @@ async def register_bench_client(settings: Settings) -> str:
             area="E08000003",
             limit=RateLimit(per_minute=10_000_000, burst=100_000),
             key_lifetime=timedelta(days=1),
+            read_limit=RateLimit(per_minute=10_000_000, burst=100_000),
         )
     finally:
         await conn.close()

@@ -31,7 +31,8 @@ def stated_purpose(
     x_purpose: Annotated[
         str | None,
         Header(
-            description="Why case data is being read, for the access log (3 to 200 characters).",
+            description="Why case data is being read, for the access log: 3 to 200 characters once"
+            " surrounding white space is stripped, without control characters.",
             # Documentation of the check below, which answers 400 (not FastAPI's 422).
             json_schema_extra={"pattern": _PURPOSE},
         ),

@@ -18,7 +18,7 @@ from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCStatusCode
 
 from safeguard import outages
-from safeguard.errors import ProblemError, retry_after, unavailable
+from safeguard.errors import ProblemError, documented_problem, retry_after, unavailable
 from safeguard.outages import Dependency
 
 _STATUS = {"WrongStage": 409, "Conflict": 409, "NotPermitted": 403, "InvalidContent": 422}
@@ -27,6 +27,19 @@ _TITLES = {
     "Conflict": "Conflicts with the case as it stands",
     "NotPermitted": "Not permitted",
     "InvalidContent": "Invalid decision",
+}
+
+# What a case update may answer, documented on every route that runs one (`safeguard.openapi`).
+UPDATE_REFUSALS = {
+    403: documented_problem("`Not permitted`: the case's rules do not let the caller do this."),
+    409: documented_problem(
+        "`The case has moved on` (its stage no longer allows this; `stage` says where it is) or"
+        " `Conflicts with the case as it stands`."
+    ),
+    422: documented_problem("`Invalid decision`: the content breaks a rule of the process."),
+    500: documented_problem(
+        "`The case could not apply this decision`: the case engine failed to apply it."
+    ),
 }
 
 

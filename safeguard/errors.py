@@ -5,22 +5,26 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import quote
 
 import asyncpg
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.routing import iter_route_contexts
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from temporalio.service import RPCError
 
 from safeguard import outages
 from safeguard.outages import Dependency
+from safeguard.problem_types import catalogue, type_uri
 
 logger = logging.getLogger(__name__)
 
 PROBLEM_JSON = "application/problem+json"
+# RFC 3986's pchar, less what a path segment must escape.
+_PATH_SAFE = "/:@!$&'()*+,;=-._~"
 
 
 class FieldError(BaseModel):
@@ -30,15 +34,30 @@ class FieldError(BaseModel):
     message: str
 
 
+def _always_typed(schema: dict[str, Any]) -> None:
+    schema["required"] = ["type", "title", "status"]
+    schema["properties"]["type"].pop("default", None)
+
+
 class Problem(BaseModel):
     """An RFC 9457 problem details document."""
 
-    type: str = "about:blank"
+    # Every answer carries its type; the model's default only means "from the title".
+    model_config = ConfigDict(json_schema_extra=_always_typed)
+
+    type: str = Field(default="", json_schema_extra={"format": "uri"}, description=catalogue())
     title: str
     status: int
     detail: str | None = None
     instance: str | None = None
     errors: list[FieldError] | None = None
+
+    @model_validator(mode="after")
+    def _named(self) -> Problem:
+        # A URI naming the problem, never `about:blank` (safeguard.problem_types).
+        if not self.type:
+            self.type = type_uri(self.title)
+        return self
 
 
 class ProblemError(Exception):
@@ -80,7 +99,9 @@ def problem_response(
     problem: Problem, request: Request, *, headers: Mapping[str, str] | None = None, **extra: Any
 ) -> JSONResponse:
     """Serialise a problem about `request` (its path is the instance) with its media type."""
-    located = problem.model_copy(update={"instance": request.url.path})
+    # Percent-encoded, as a URI reference is: the address asked for, never its raw characters.
+    instance = quote(request.url.path, safe=_PATH_SAFE)
+    located = problem.model_copy(update={"instance": instance})
     return problem_json(located, headers=headers, **extra)
 
 

@@ -4,11 +4,15 @@
   purpose: 400) are documented on every route that depends on it: a dependency lists them with
   `may_answer`, and a route need only document its own (404, 409, ...).
 * Every route that uses the database or Temporal documents the 503 of an outage (their
-  dependencies say so); a route's own 503 is kept and the dependencies' added to it.
+  dependencies say so); a route's own answer to a status is kept and the dependencies' added.
+* A route that takes Temporal and changes something (a case update) documents the case's
+  refusals: moved on or conflicting (409), not permitted (403), invalid (422), not applied (500).
 * Every route documents the 422 problem (FastAPI's default 422 is neither its shape nor its
   media type): the control-character guard may answer it on any route. A route with a body
   documents the 400 of a body that is not JSON, and a route with a path parameter the 404 of
   an unknown one (the services answer a resource the caller may not see as absent).
+* Every 4xx and 5xx is `application/problem+json` only (a route's model made FastAPI add
+  `application/json`, which no error is sent as).
 * Strings carry patterns without control characters (`safeguard.openapi_text`).
 """
 
@@ -29,6 +33,8 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 _PROBLEMS = "__documented_problems__"
 _REQUIRES = "__required_headers__"
+_ON_CHANGE = "__problems_on_change__"
+_READS = frozenset({"GET", "HEAD", "OPTIONS"})
 _FASTAPI_422 = "#/components/schemas/HTTPValidationError"
 _PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
 INVALID: Response = {
@@ -49,14 +55,20 @@ NOT_FOUND: Response = {
 
 
 def may_answer(
-    problems: Mapping[int, Response], *, requires: tuple[str, ...] = ()
+    problems: Mapping[int, Response],
+    *,
+    requires: tuple[str, ...] = (),
+    on_change: Mapping[int, Response] | None = None,
 ) -> Callable[[F], F]:
-    """Mark a dependency with the problems it answers with (`documented_problem` entries), and
-    the headers it refuses to go without (its own problem, not FastAPI's 422, says so)."""
+    """Mark a dependency with the problems it answers with (`documented_problem` entries), the
+    headers it refuses to go without (its own problem, not FastAPI's 422, says so), and the
+    problems of routes that take it directly and change something (not GET): a case update's
+    refusals, for Temporal."""
 
     def mark(call: F) -> F:
         setattr(call, _PROBLEMS, dict(problems))
         setattr(call, _REQUIRES, frozenset(name.lower() for name in requires))
+        setattr(call, _ON_CHANGE, dict(on_change or {}))
         return call
 
     return mark
@@ -84,12 +96,13 @@ def documented(app: FastAPI, schema: dict[str, Any]) -> dict[str, Any]:
         for method in context.methods or ():
             operation = paths.get(context.path_format, {}).get(method.lower())
             if operation is not None:
-                _document(operation, context.dependant, context.path_format or "")
+                changes = method.upper() not in _READS
+                _document(operation, context.dependant, context.path_format or "", changes)
     _drop_unused_validation_schemas(schema)
     return schema
 
 
-def _document(operation: dict[str, Any], dependant: Dependant, path: str) -> None:
+def _document(operation: dict[str, Any], dependant: Dependant, path: str, changes: bool) -> None:
     responses = operation.setdefault("responses", {})
     found: dict[int, list[Response]] = {}
     required: set[str] = set()
@@ -97,6 +110,11 @@ def _document(operation: dict[str, Any], dependant: Dependant, path: str) -> Non
         for status, response in getattr(call, _PROBLEMS, {}).items():
             found.setdefault(status, []).append(response)
         required |= getattr(call, _REQUIRES, frozenset())
+    # A route that takes the dependency itself acts with it; one it reaches through another
+    # dependency (a service object) may not, and is documented by its own route.
+    for sub in dependant.dependencies if changes else ():
+        for status, response in getattr(sub.call, _ON_CHANGE, {}).items():
+            found.setdefault(status, []).append(response)
     for parameter in operation.get("parameters", []):
         if parameter.get("in") == "header" and parameter["name"].lower() in required:
             parameter["required"] = True
@@ -104,21 +122,28 @@ def _document(operation: dict[str, Any], dependant: Dependant, path: str) -> Non
         found.setdefault(400, []).append(MALFORMED)
     if "{" in path:
         found.setdefault(404, []).append(NOT_FOUND)
-    for status, answers in sorted(found.items()):
-        own = responses.get(str(status))
-        if own is not None and status == 503:
-            # A route's own 503 names what it knows is down; a dependency's (its database,
-            # Temporal, the token's issuer) may be down as well, so each is named.
-            responses[str(status)] = _merged([own, *answers])
-        else:
-            responses.setdefault(str(status), _merged(answers))
     # FastAPI's own 422 is neither the shape nor the media type the problem handlers answer,
     # and a route's own 422 (a business rule) does not stop a malformed request's.
-    if _FASTAPI_422 in str(responses.get("422")) or "422" not in responses:
-        responses["422"] = INVALID
-    else:
-        _or_invalid(responses["422"])
+    if _FASTAPI_422 in str(responses.get("422")):
+        del responses["422"]
+    found.setdefault(422, []).insert(0, INVALID)
+    for status, answers in sorted(found.items()):
+        # A route's own answer names what it knows of; its dependencies may answer the same
+        # status for reasons of their own (a database down, a case moved on), so each is named.
+        own = responses.get(str(status))
+        responses[str(status)] = _merged([own, *answers] if own is not None else answers)
+    _or_invalid(responses["422"])
+    for status, response in responses.items():
+        if status[0] in "45":
+            _problem_only(response)
     operation["responses"] = dict(sorted(responses.items()))
+
+
+def _problem_only(response: Response) -> None:
+    """Every error is a problem document: FastAPI adds `application/json` beside a response's
+    own media type when it has a model, and no error is ever sent as that."""
+    content = response.get("content", {})
+    response["content"] = {PROBLEM_JSON: content.get(PROBLEM_JSON) or {"schema": _PROBLEM_REF}}
 
 
 def _or_invalid(response: Response) -> None:

@@ -14,7 +14,7 @@ from temporalio.client import Client
 from temporalio.service import RPCError, RPCStatusCode
 
 from safeguard import openapi, outages
-from safeguard.case_updates import IdempotencyKeyMiddleware
+from safeguard.case_updates import UPDATE_REFUSALS, IdempotencyKeyMiddleware
 from safeguard.control_chars import ControlCharacterGuard
 from safeguard.db.pool import Pool
 from safeguard.errors import RETRY_AFTER_HEADER, documented_problem, install_problem_handlers
@@ -52,7 +52,7 @@ def _pool(request: Request) -> Pool:
     return pool
 
 
-@may_answer({503: TEMPORAL_DOWN})
+@may_answer({503: TEMPORAL_DOWN}, on_change=UPDATE_REFUSALS)
 def _temporal(request: Request) -> Client:
     client: Client = request.app.state.temporal
     return client

@@ -41,6 +41,11 @@ async def count_things(pool: PoolDep, temporal: TemporalDep) -> int:
     return 0
 
 
+@other.post("/{thing_id}/decision", responses={409: {"description": "Decided already."}})
+async def decide_thing(thing_id: str, temporal: TemporalDep) -> int:
+    return 0
+
+
 @asynccontextmanager
 async def _nothing(app: FastAPI) -> AsyncIterator[None]:
     yield
@@ -84,6 +89,22 @@ def test_an_outage_is_documented_on_every_route_that_uses_the_dependency() -> No
     # Routes that need neither do not claim an outage they cannot have.
     assert "503" not in paths["/v1/things"]["get"]["responses"]
     assert "503" not in paths["/health/live"]["get"]["responses"]
+
+
+def test_a_case_updates_refusals_are_documented_where_one_can_run() -> None:
+    """A route taking Temporal that changes something runs a case update, which may refuse
+    (its 409 'moved on' went undocumented on every such route)."""
+    paths: dict[str, Any] = _app().openapi()["paths"]
+    decide = paths["/v1/things/{thing_id}/decision"]["post"]["responses"]
+    assert {"403", "409", "422", "500", "503"} <= set(decide)
+    # The route's own words are kept beside the update's.
+    assert "Decided already." in decide["409"]["description"]
+    assert "moved on" in decide["409"]["description"]
+    assert "A parameter or the body is invalid" in decide["422"]["description"]
+    assert "Invalid decision" in decide["422"]["description"]
+    assert list(decide["500"]["content"]) == ["application/problem+json"]
+    # Reads with Temporal do not claim an update's refusals.
+    assert "409" not in paths["/v1/things/-/count"]["get"]["responses"]
 
 
 async def test_a_method_not_allowed_names_every_method_of_the_path() -> None:

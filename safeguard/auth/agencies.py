@@ -33,6 +33,12 @@ DEFAULT_LIMITS = {
     AgencyKind.PARTNER: RateLimit(per_minute=60, burst=20),
     AgencyKind.PUBLIC: RateLimit(per_minute=10, burst=5),
 }
+# Status reads have a budget of their own (migration 0023), so polling never starves
+# submissions; a read costs little, so the budget is larger.
+DEFAULT_READ_LIMITS = {
+    AgencyKind.PARTNER: RateLimit(per_minute=600, burst=100),
+    AgencyKind.PUBLIC: RateLimit(per_minute=60, burst=20),
+}
 
 
 @dataclass(frozen=True)
@@ -44,6 +50,7 @@ class Agency:
     kind: AgencyKind
     area: str | None
     limit: RateLimit
+    read_limit: RateLimit
     created_at: datetime
     revoked_at: datetime | None
     live_keys: int
@@ -70,20 +77,26 @@ async def register(
     area: str | None,
     limit: RateLimit,
     key_lifetime: timedelta,
+    read_limit: RateLimit | None = None,
 ) -> ApiKey:
-    """Register a client and issue its first key."""
+    """Register a client and issue its first key; reads get their kind's default budget unless
+    `read_limit` says otherwise."""
+    reads = read_limit or DEFAULT_READ_LIMITS[kind]
     if not CLIENT_ID.fullmatch(client_id):
         raise AgencyError("client id: 3-63 of a-z, 0-9 and '-', starting with a letter or digit")
     async with conn.transaction():
         inserted = await conn.fetchval(
-            "INSERT INTO intake.agencies (client_id, name, kind, area, rate_per_minute, burst)"
-            " VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING RETURNING true",
+            "INSERT INTO intake.agencies (client_id, name, kind, area, rate_per_minute, burst,"
+            " read_rate_per_minute, read_burst) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
+            " ON CONFLICT DO NOTHING RETURNING true",
             client_id,
             name,
             kind.value,
             area,
             limit.per_minute,
             limit.burst,
+            reads.per_minute,
+            reads.burst,
         )
         if not inserted:
             raise AlreadyRegistered(client_id)
@@ -134,6 +147,7 @@ async def list_agencies(conn: Connection) -> list[Agency]:
             kind=AgencyKind(row["kind"]),
             area=row["area"],
             limit=RateLimit(per_minute=row["rate_per_minute"], burst=row["burst"]),
+            read_limit=RateLimit(per_minute=row["read_rate_per_minute"], burst=row["read_burst"]),
             created_at=row["created_at"],
             revoked_at=row["revoked_at"],
             live_keys=row["live_keys"],

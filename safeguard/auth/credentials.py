@@ -19,6 +19,7 @@ class Caller:
     area: str | None
     limit: RateLimit
     key_id: str
+    read_limit: RateLimit
 
 
 class CredentialError(Exception):
@@ -41,7 +42,8 @@ async def authenticate(conn: Connection, token: str) -> Caller:
     row = await conn.fetchrow(
         "SELECT k.secret_hash, k.expires_at <= now() AS expired,"
         " k.revoked_at IS NOT NULL OR a.revoked_at IS NOT NULL AS revoked,"
-        " a.client_id, a.name, a.kind, a.area, a.rate_per_minute, a.burst"
+        " a.client_id, a.name, a.kind, a.area, a.rate_per_minute, a.burst,"
+        " a.read_rate_per_minute, a.read_burst"
         " FROM intake.agency_keys k JOIN intake.agencies a USING (client_id)"
         " WHERE k.key_id = $1",
         key.key_id,
@@ -62,4 +64,5 @@ async def authenticate(conn: Connection, token: str) -> Caller:
         area=row["area"],
         limit=RateLimit(per_minute=row["rate_per_minute"], burst=row["burst"]),
         key_id=key.key_id,
+        read_limit=RateLimit(per_minute=row["read_rate_per_minute"], burst=row["read_burst"]),
     )

@@ -13,6 +13,7 @@ import typer
 from safeguard.auth import agencies
 from safeguard.auth.agencies import (
     DEFAULT_LIMITS,
+    DEFAULT_READ_LIMITS,
     AgencyError,
     AgencyKind,
     AlreadyRegistered,
@@ -76,12 +77,20 @@ def register_command(
     area: Annotated[str | None, typer.Option(help="Its local authority area code.")] = None,
     rate_per_minute: Annotated[int | None, typer.Option(min=1)] = None,
     burst: Annotated[int | None, typer.Option(min=1)] = None,
+    read_rate_per_minute: Annotated[
+        int | None, typer.Option(min=1, help="Status reads' own budget.")
+    ] = None,
+    read_burst: Annotated[int | None, typer.Option(min=1)] = None,
     key_days: Annotated[int, typer.Option(min=1, help="Lifetime of the key.")] = 365,
 ) -> None:
     """Register a client and print its first API key."""
     default = DEFAULT_LIMITS[kind]
     limit = RateLimit(
         per_minute=rate_per_minute or default.per_minute, burst=burst or default.burst
+    )
+    reads = DEFAULT_READ_LIMITS[kind]
+    read_limit = RateLimit(
+        per_minute=read_rate_per_minute or reads.per_minute, burst=read_burst or reads.burst
     )
     key = _run(
         lambda conn: agencies.register(
@@ -92,6 +101,7 @@ def register_command(
             area=area,
             limit=limit,
             key_lifetime=timedelta(days=key_days),
+            read_limit=read_limit,
         )
     )
     _print_key(client_id, key, key_days)
@@ -101,13 +111,16 @@ def register_command(
 def list_command() -> None:
     """Every registered client, its limits and how many live keys it holds."""
     found = _run(agencies.list_agencies)
-    typer.echo(f"{'client':<28} {'kind':<8} {'area':<10} {'limit':<12} {'keys':>4}  state")
+    typer.echo(
+        f"{'client':<28} {'kind':<8} {'area':<10} {'limit':<12} {'reads':<12} {'keys':>4}  state"
+    )
     for agency in found:
         limit = f"{agency.limit.per_minute}/min+{agency.limit.burst}"
+        reads = f"{agency.read_limit.per_minute}/min+{agency.read_limit.burst}"
         state = f"revoked {agency.revoked_at:%Y-%m-%d}" if agency.revoked_at else "active"
         typer.echo(
             f"{agency.client_id:<28} {agency.kind.value:<8} {agency.area or '-':<10}"
-            f" {limit:<12} {agency.live_keys:>4}  {state}"
+            f" {limit:<12} {reads:<12} {agency.live_keys:>4}  {state}"
         )
 
 

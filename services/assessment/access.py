@@ -70,7 +70,7 @@ def requested_areas(principal: StaffPrincipal, wanted: Sequence[str]) -> tuple[s
     outside = sorted(set(wanted) - set(areas)) if areas is not None else []
     if outside:
         raise ProblemError(
-            403, "Area not permitted", f"Your token does not cover {', '.join(outside)}."
+            403, "Area not permitted", "Your token does not cover every area asked for."
         )
     return tuple(wanted)
 

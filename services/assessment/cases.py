@@ -43,7 +43,7 @@ async def case_view(
         row = await store.case_by_reference(conn, reference)
     # A case no area owns yet is open to triage; another area's answers like an unknown one.
     if row is None or not sees_case(principal, row["area"]):
-        raise ProblemError(404, "Unknown case", f"No case {reference} in your areas.")
+        raise ProblemError(404, "Unknown case", "No case with that reference in your areas.")
     referral_id: UUID = row["referral_id"]
     # Intake and Temporal are asked at once; either may fail without failing the view.
     fetched, engine = await asyncio.gather(
@@ -105,7 +105,7 @@ async def act(
     status: CaseStatus = await run_query(temporal, workflow_id, ReferralWorkflow.status)
     # The workflow's own area decides, so a case just transferred away is no longer ours.
     if not sees_area(principal, status.area):
-        raise ProblemError(404, "Unknown case", f"No case {reference} in your areas.")
+        raise ProblemError(404, "Unknown case", "No case with that reference in your areas.")
     try:
         action = build(actor_for(principal))
     except ValidationError as error:

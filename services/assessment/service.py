@@ -172,7 +172,7 @@ def _visible(principal: StaffPrincipal, task: TaskRead | None, task_id: UUID) ->
 
 
 def _unknown(task_id: UUID) -> ProblemError:
-    return ProblemError(404, "Unknown task", f"No task {task_id} in your areas.")
+    return ProblemError(404, "Unknown task", "No task with that id in your areas.")
 
 
 async def _open_task(
@@ -198,9 +198,8 @@ def _unknown_officer(assignee: str, area: str) -> ProblemError:
     return ProblemError(
         422,
         "Unknown officer",
-        f"{assignee} is not a known Prevent officer of {area}: an officer becomes known when"
-        " they sign in, and a task goes only to an officer of its area.",
-        assignee=assignee,
+        "The assignee is not a known Prevent officer of the task's area: an officer becomes"
+        " known when they sign in, and a task goes only to an officer of its area.",
     )
 
 

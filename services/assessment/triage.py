@@ -27,7 +27,7 @@ async def place_in_area(
         raise ProblemError(
             403,
             "Area not permitted",
-            f"Your token does not cover {area}: place the case in one of your own areas.",
+            "Your token does not cover that area: place the case in one of your own areas.",
         )
     workflow_id = workflow_id_for(reference)
     status: CaseStatus = await run_query(temporal, workflow_id, ReferralWorkflow.status)
@@ -41,10 +41,10 @@ async def place_in_area(
 def _placed_already(principal: StaffPrincipal, reference: str, area: str) -> ProblemError:
     # Another area's case is answered exactly like an unknown one, as everywhere else.
     if not sees_area(principal, area):
-        return ProblemError(404, "Unknown case", f"No case {reference} in your areas.")
+        return ProblemError(404, "Unknown case", "No case with that reference in your areas.")
     return ProblemError(
         409,
         "Area already set",
-        f"Case {reference} is already in area {area}; move it with /transfer instead.",
+        "The case is already in an area (`area`); move it with /transfer instead.",
         area=area,
     )

@@ -65,8 +65,10 @@ def _open(codec: EncryptionCodec, payload: Payload) -> OpenedPayload | None:
         return None
     try:
         return codec.open(payload)
-    except UnknownKeyError as error:
-        raise ProblemError(422, "Unknown payload key", f"No key {error.args[0]!r}.") from None
+    except UnknownKeyError:
+        raise ProblemError(
+            422, "Unknown payload key", "The payload names a key this codec does not hold."
+        ) from None
     except InvalidTag:
         raise ProblemError(
             422, "Undecryptable payload", "A payload failed authentication."

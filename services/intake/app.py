@@ -32,8 +32,15 @@ Prevent referrals here.
   `safeguard agencies register` and replaced by `safeguard agencies rotate`.
 * **Idempotency**: send an `Idempotency-Key` with each new referral; retrying after a timeout
   then never makes a second case.
-* **Rate limits**: per client; a `429` says how long to wait in `Retry-After`.
+* **Rate limits**: per client, in two budgets: submissions (for a partner, by default, 60 a
+  minute in bursts of up to 20) and status reads (600 a minute, bursts of 100), so polling
+  statuses never holds up a referral. A `429` says which budget is spent and how long to wait
+  in `Retry-After`.
 * **Errors**: RFC 9457 problem details (`application/problem+json`), naming each bad field.
+* **Acknowledgement**: the `201` answer carries the referral's reference. The referrer is also
+  told it by their agency's system (where it has a webhook), else by email, else by a text to
+  their phone where the deployment sends texts (GOV.UK Notify). Where none of these can reach
+  them (a phone number only, and no texts), no one else tells them: show them the reference.
 * **Status**: you see only your own referrals, and only whether each is received, being
   assessed or closed.
 """

@@ -25,7 +25,7 @@ async def referral_contacts(pool: Pool, keyring: Keyring, *, referral_id: UUID) 
         row = await store.contacts_row(conn, referral_id=referral_id)
         form = await open_form(conn, keyring, row) if row else None
     if row is None:
-        raise ProblemError(404, "Unknown referral", f"No referral has id {referral_id}.")
+        raise ProblemError(404, "Unknown referral", "No referral has that id.")
     if row["redacted_at"] is not None or form is None:
         raise ProblemError(410, "Referral redacted", "Its personal data has been erased.")
     referrer = form["referrer"]

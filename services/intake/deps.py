@@ -1,4 +1,4 @@
-"""Request dependencies of intake: the caller's API key, its rate limit, the media type."""
+"""Request dependencies of intake: the caller's API key, its rate limits, the media type."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from safeguard.auth import ratelimit
 from safeguard.auth.credentials import Caller, CredentialError, authenticate
+from safeguard.auth.ratelimit import Budget
 from safeguard.errors import ProblemError
 from safeguard.web import PoolDep
 from services.intake.starter import WorkflowStarter
@@ -28,6 +29,7 @@ def _unauthorised(title: str, detail: str) -> ProblemError:
 async def _caller(
     pool: PoolDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    budget: Budget,
 ) -> Caller:
     if credentials is None:
         raise _unauthorised("Missing credentials", "Send `Authorization: Bearer <API key>`.")
@@ -36,19 +38,41 @@ async def _caller(
             caller = await authenticate(conn, credentials.credentials)
         except CredentialError as refused:
             raise _unauthorised(refused.title, refused.detail) from None
-        decision = await ratelimit.take(conn, client_id=caller.client_id, limit=caller.limit)
+        limit = caller.read_limit if budget is Budget.READ else caller.limit
+        decision = await ratelimit.take(
+            conn, client_id=caller.client_id, limit=limit, budget=budget
+        )
     if not decision.allowed:
         wait = decision.retry_after_seconds
         raise ProblemError(
             429,
             "Too many requests",
-            f"This client's rate limit is used up; retry in {wait} s.",
+            f"This client's {_WORDS[budget]} rate limit is used up; retry in {wait} s.",
             headers={"Retry-After": str(wait)},
         )
     return caller
 
 
-CallerDep = Annotated[Caller, Depends(_caller)]
+_WORDS = {Budget.SUBMIT: "submission", Budget.READ: "status read"}
+
+
+async def _submitter(
+    pool: PoolDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Caller:
+    return await _caller(pool, credentials, Budget.SUBMIT)
+
+
+async def _reader(
+    pool: PoolDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Caller:
+    return await _caller(pool, credentials, Budget.READ)
+
+
+# A submission and a status read each spend their own budget of the client's.
+SubmitterDep = Annotated[Caller, Depends(_submitter)]
+ReaderDep = Annotated[Caller, Depends(_reader)]
 
 
 async def require_json(request: Request) -> None:

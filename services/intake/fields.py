@@ -16,6 +16,14 @@ _CONTROL_EXCEPT_LINES = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 OLDEST_AGE_YEARS = 125
 
+# What the OpenAPI says of text (the validators below are the rule): some character other than
+# white space, and no control character, in one line or (free text) with line breaks and tabs.
+_EDGE = r"[^\s\u0000-\u001F\u007F-\u009F]"
+_LINE = r"[^\u0000-\u001F\u007F-\u009F]"
+_FREE = r"[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]"
+ONE_LINE_PATTERN = f"^{_LINE}*{_EDGE}{_LINE}*$"
+FREE_TEXT_PATTERN = f"^{_FREE}*{_EDGE}{_FREE}*$"
+
 
 def _storable(value: str) -> str:
     try:
@@ -67,9 +75,15 @@ def _bounded(max_length: int) -> Any:
     )
 
 
-Name = Annotated[str, _bounded(100), AfterValidator(_one_line)]
-Text = Annotated[str, _bounded(200), AfterValidator(_one_line)]
-LongText = Annotated[str, _bounded(10_000), AfterValidator(_multi_line)]
+_ONE_LINE = Field(json_schema_extra={"pattern": ONE_LINE_PATTERN})
+Name = Annotated[str, _bounded(100), AfterValidator(_one_line), _ONE_LINE]
+Text = Annotated[str, _bounded(200), AfterValidator(_one_line), _ONE_LINE]
+LongText = Annotated[
+    str,
+    _bounded(10_000),
+    AfterValidator(_multi_line),
+    Field(json_schema_extra={"pattern": FREE_TEXT_PATTERN}),
+]
 Phone = Annotated[
     str,
     StringConstraints(strict=True, strip_whitespace=True, pattern=r"^\+?[0-9 ()-]{6,20}$"),
@@ -87,7 +101,15 @@ Postcode = Annotated[
 AreaCode = Annotated[
     str, StringConstraints(strict=True, pattern=r"^[A-Z0-9]{2,12}$"), Field(examples=["E08000025"])
 ]
-BirthDate = Annotated[dt.date, BeforeValidator(_iso_date_text), AfterValidator(_past_date)]
+BirthDate = Annotated[
+    dt.date,
+    BeforeValidator(_iso_date_text),
+    AfterValidator(_past_date),
+    Field(
+        description=f"YYYY-MM-DD, not in the future and not more than {OLDEST_AGE_YEARS} years"
+        f" ago: its year is this year minus {OLDEST_AGE_YEARS} or later (422 otherwise)."
+    ),
+]
 
 
 class Strict(_BaseModel):

@@ -90,10 +90,12 @@ class Referrer(Strict):
     # The OpenAPI states the rule `_reachable` enforces, so a form it calls valid is accepted.
     model_config = ConfigDict(
         json_schema_extra={
+            "description": "Who is making the referral. It must give an email address or a"
+            " phone number (or both): a referrer with neither is refused (422).",
             "anyOf": [
                 {"required": [name], "properties": {name: {"type": "string"}}}
                 for name in ("email", "phone")
-            ]
+            ],
         }
     )
 

@@ -58,6 +58,9 @@ PUBLIC_REFERRAL: dict[str, Any] = {
     "concern": {"type": "extreme_right_wing", "description": "Talks of joining a violent group."},
 }
 
+# What the documentation shows for the Idempotency-Key: words, not a key (spaces are refused).
+IDEMPOTENCY_KEY_PLACEHOLDER = "<your new UUID for this referral>"
+
 FORM_EXAMPLES = {
     "school": Example(summary="A school's referral with most fields", value=SCHOOL_REFERRAL),
     "public": Example(summary="The least a member of the public must give", value=PUBLIC_REFERRAL),
@@ -69,7 +72,8 @@ _UNAUTHORISED = documented_problem(
     {"WWW-Authenticate": {"schema": {"type": "string"}, "description": "`Bearer`"}},
 )
 _RATE_LIMITED = documented_problem(
-    "This client's rate limit is used up.",
+    "This client's budget for this kind of request (submissions, or status reads: each has"
+    " its own) is used up.",
     {
         "Retry-After": {
             "schema": {"type": "integer", "minimum": 1},
@@ -92,6 +96,10 @@ SUBMIT_RESPONSES: dict[int | str, dict[str, Any]] = {
     },
     400: documented_problem("The body is not valid JSON."),
     401: _UNAUTHORISED,
+    409: documented_problem(
+        "A request with the same Idempotency-Key is being handled, or its referral was erased"
+        " just now: retry."
+    ),
     413: documented_problem("The body is larger than 64 KiB."),
     415: documented_problem("The body is not `application/json`."),
     422: documented_problem(

@@ -5,14 +5,20 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Body, Depends, Header, Response
+from fastapi.openapi.models import Example
 
 from safeguard.fieldcrypt.setup import FieldsDep
 from safeguard.web import PoolDep
 from services.intake import service
-from services.intake.deps import CallerDep, StarterDep, require_json
+from services.intake.deps import ReaderDep, StarterDep, SubmitterDep, require_json
 from services.intake.form import ReferralCreate
 from services.intake.models import ReferralAccepted, ReferralStatus
-from services.intake.openapi import FORM_EXAMPLES, STATUS_RESPONSES, SUBMIT_RESPONSES
+from services.intake.openapi import (
+    FORM_EXAMPLES,
+    IDEMPOTENCY_KEY_PLACEHOLDER,
+    STATUS_RESPONSES,
+    SUBMIT_RESPONSES,
+)
 
 router = APIRouter(prefix="/v1/referrals", tags=["referrals"])
 
@@ -23,10 +29,19 @@ IdempotencyKey = Annotated[
         min_length=1,
         max_length=255,
         pattern=r"^[\x21-\x7e]+$",
-        description="Any unique string per referral (a UUID is ideal). A retry with the same"
-        " key and body answers as the first request did; the same key with another body is"
-        " refused. Without a key, an identical body from the same client counts as a retry.",
-        examples=["6f1c0a52-5a8e-4f5e-9a63-1c4b6f0e2d11"],
+        description="A key you make for each new referral: any string of 1 to 255 printable"
+        " ASCII characters without spaces, unique among your client's referrals (a new random"
+        " UUID per referral is ideal). A retry with the same key and body answers as the first"
+        " request did; the same key with another body is refused (422). Without a key, an"
+        " identical body from the same client counts as a retry. The example is a placeholder,"
+        " not a key: sent as it is, it is refused at once.",
+        # Not a usable key (it holds spaces), so copying the documentation cannot give every
+        # later referral of a client the same key: a fixed UUID here once did.
+        openapi_examples={
+            "placeholder": Example(
+                summary="A new key for each referral", value=IDEMPOTENCY_KEY_PLACEHOLDER
+            )
+        },
     ),
 ]
 
@@ -38,7 +53,7 @@ IdempotencyKey = Annotated[
     dependencies=[Depends(require_json)],
 )
 async def submit_referral(
-    caller: CallerDep,
+    caller: SubmitterDep,
     form: Annotated[ReferralCreate, Body(openapi_examples=FORM_EXAMPLES)],
     response: Response,
     pool: PoolDep,
@@ -57,6 +72,6 @@ async def submit_referral(
 
 
 @router.get("/{reference}", responses=STATUS_RESPONSES)
-async def get_referral_status(reference: str, caller: CallerDep, pool: PoolDep) -> ReferralStatus:
+async def get_referral_status(reference: str, caller: ReaderDep, pool: PoolDep) -> ReferralStatus:
     """The minimal status of one of your referrals: received, being assessed or closed."""
     return await service.referral_status(pool, caller=caller, reference=reference)

@@ -169,7 +169,7 @@ def _pending(
 
 
 def _unknown(reference: str) -> ProblemError:
-    return ProblemError(404, "Unknown referral", f"No referral of yours has reference {reference}.")
+    return ProblemError(404, "Unknown referral", "No referral of yours has that reference.")
 
 
 async def referral_status(pool: Pool, *, caller: Caller, reference: str) -> ReferralStatus:

@@ -84,6 +84,7 @@ def _with_dispatcher(settings: Settings, base: Lifespan) -> Lifespan:
                 tokens = await stack.enter_async_context(
                     service_tokens(settings, ServiceClient.NOTIFICATIONS)
                 )
+                channels = senders(settings, http)
                 dispatcher = Dispatcher(
                     settings=settings.notifications,
                     pool=app.state.pool,
@@ -91,8 +92,9 @@ def _with_dispatcher(settings: Settings, base: Lifespan) -> Lifespan:
                         pool=app.state.pool,
                         contacts=ContactsClient(settings, http, tokens),
                         keyring=keyring,
+                        sms="sms" in channels,
                     ),
-                    senders=senders(settings, http),
+                    senders=channels,
                     links=ConsentLinkClient(settings, http, tokens),
                 )
                 await stack.enter_async_context(running(dispatcher.run()))

@@ -14,11 +14,13 @@ from services.notifications.delivery import DeliveryError
 
 
 class ReferrerContact(BaseModel):
-    """How the referrer is reached: their agency's system, else their email."""
+    """How the referrer is reached: their agency's system, else their email, else a text to
+    their phone (where the deployment sends texts)."""
 
     model_config = ConfigDict(extra="ignore")
 
     email: str | None = None
+    phone: str | None = None
     agency_client_id: str | None = None
 
 

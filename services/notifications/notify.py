@@ -28,7 +28,7 @@ class NotifySender:
 
     async def send(self, outgoing: Outgoing) -> None:
         """Deliver through Notify, or raise `DeliveryError` (4xx but 429 is permanent)."""
-        template_id = self._template_ids.get(outgoing.message.template)
+        template_id = self._template_id(outgoing)
         if template_id is None:
             raise DeliveryError("no Notify template is configured", permanent=True)
         # The client is synchronous (requests); a thread keeps the event loop free.
@@ -49,6 +49,13 @@ class NotifySender:
             raise DeliveryError(f"Notify answered {status}", permanent=permanent) from None
         except OSError as error:
             raise DeliveryError(f"Notify unreachable ({type(error).__name__})") from None
+
+    def _template_id(self, outgoing: Outgoing) -> str | None:
+        # Notify's templates are per channel: a text's is under `<name>:sms` where configured.
+        name = outgoing.message.template
+        if outgoing.destination.channel == "sms":
+            return self._template_ids.get(f"{name}:sms") or self._template_ids.get(name)
+        return self._template_ids.get(name)
 
     def _send(self, outgoing: Outgoing, template_id: str) -> None:
         personalisation = outgoing.message.params

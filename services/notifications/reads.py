@@ -93,5 +93,5 @@ async def _case_asked(conn: Connection, principal: StaffPrincipal, query: LogQue
         return None
     case = await cases.find(conn, query.reference)
     if case is None or not sees_area(principal, case[1]):
-        raise ProblemError(404, "Unknown case", f"No case {query.reference} that you may see.")
+        raise ProblemError(404, "Unknown case", "No case with that reference that you may see.")
     return case[0]

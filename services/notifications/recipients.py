@@ -14,10 +14,14 @@ from services.notifications.delivery import DeliveryError, Destination
 class Resolver:
     """Resolves recipients when a notification is sent, so contact changes are honoured."""
 
-    def __init__(self, *, pool: Pool, contacts: ContactsClient, keyring: Keyring) -> None:
+    def __init__(
+        self, *, pool: Pool, contacts: ContactsClient, keyring: Keyring, sms: bool = False
+    ) -> None:
         self._pool = pool
         self._contacts = contacts
         self._keyring = keyring
+        # Whether this deployment sends texts (GOV.UK Notify does; SMTP does not).
+        self._sms = sms
 
     async def resolve(self, *, referral_id: UUID, recipient: str) -> Destination:
         """The one destination of `recipient`; `DeliveryError` if there is none."""
@@ -38,6 +42,9 @@ class Resolver:
                 return webhooks[0]
         if contacts.referrer.email:
             return Destination("email", contacts.referrer.email)
+        # A referrer who gave only a phone number is told by text where texts can be sent.
+        if contacts.referrer.phone and self._sms:
+            return Destination("sms", contacts.referrer.phone)
         raise DeliveryError("the referrer has no contact route", permanent=True)
 
     async def _lookup(self, role: str, scope: str) -> list[Destination]:

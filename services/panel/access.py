@@ -78,4 +78,4 @@ def actor_for(principal: StaffPrincipal) -> Actor:
 
 def unknown_case(reference: str) -> ProblemError:
     """A case the caller may not see is answered exactly like one that does not exist."""
-    return ProblemError(404, "Unknown case", f"No case {reference} that you may see.")
+    return ProblemError(404, "Unknown case", "No case with that reference that you may see.")

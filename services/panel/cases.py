@@ -76,7 +76,7 @@ async def act(
         row = await store.case_by_reference(conn, reference)
     if row is None:
         raise ProblemError(
-            404, "Unknown case", f"The panel has not yet heard of case {reference}; try again."
+            404, "Unknown case", "The panel has not yet heard of this case; try again."
         )
     try:
         action = build(actor_for(principal))

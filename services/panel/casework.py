@@ -251,7 +251,7 @@ async def reply_information(
         request = await records.get_request(conn, keyring, request_id, lock=True)
         case = await store.case_by_id(conn, request["referral_id"]) if request else None
         if request is None or case is None or not await may_see(conn, principal, case):
-            raise ProblemError(404, "Unknown request", f"No information request {request_id}.")
+            raise ProblemError(404, "Unknown request", "No information request with that id.")
         if principal.role is Role.PANEL_MEMBER and principal.agency != request["agency"]:
             raise ProblemError(403, "Not your agency", f"This request is for {request['agency']}.")
         if request["replied_at"] is not None:

@@ -37,16 +37,16 @@ MEETING_FIELDS = ("meeting.agenda", "meeting.attendees", "meeting.conflicts")
 
 
 def _unknown_panel(panel_id: UUID) -> ProblemError:
-    return ProblemError(404, "Unknown panel", f"No panel {panel_id} that you may see.")
+    return ProblemError(404, "Unknown panel", "No panel with that id that you may see.")
 
 
 def _unknown_meeting(meeting_id: UUID) -> ProblemError:
-    return ProblemError(404, "Unknown meeting", f"No meeting {meeting_id} that you may see.")
+    return ProblemError(404, "Unknown meeting", "No meeting with that id that you may see.")
 
 
 def _own_area(principal: StaffPrincipal, area: str) -> None:
     if not sees_area(principal, area):
-        raise ProblemError(403, "Area not permitted", f"Your token does not cover {area}.")
+        raise ProblemError(403, "Area not permitted", "Your token does not cover that area.")
 
 
 async def _may_see_panel(conn: Connection, principal: StaffPrincipal, panel: Any) -> bool:
@@ -156,7 +156,7 @@ async def remove_member(
     async with pool.acquire() as conn, conn.transaction():
         await _panel(conn, principal, panel_id)
         if not await records.remove_member(conn, panel_id=panel_id, subject=subject):
-            raise ProblemError(404, "Unknown member", f"{subject} does not sit on this panel.")
+            raise ProblemError(404, "Unknown member", "No one of that name sits on this panel.")
         await _seating_changed(conn, principal, "panel.member_removed", panel_id, subject)
         return (await _panel_view(conn, [await _panel(conn, principal, panel_id)]))[0]
 
@@ -213,7 +213,9 @@ async def _add_case(
     # A case of another area is answered as unknown: the agenda must not probe other areas.
     if case is None or case["area"] != area or not sees_area(principal, case["area"]):
         raise ProblemError(
-            422, "Case not in this panel's area", f"No case {reference} in area {area}."
+            422,
+            "Case not in this panel's area",
+            "No case with that reference in this panel's area.",
         )
     await records.add_agenda_item(
         conn, meeting_id=meeting_id, referral_id=case["referral_id"], added_by=principal.subject
@@ -421,7 +423,7 @@ async def decision_context(
         agenda = {r["reference"] for r in await records.agenda(conn, meeting_id)}
         if reference not in agenda:
             raise ProblemError(
-                422, "Not on the agenda", f"{reference} is not on this meeting's agenda."
+                422, "Not on the agenda", "The case is not on this meeting's agenda."
             )
         if meeting["attendance_recorded_at"] is None:
             raise ProblemError(

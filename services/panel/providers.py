@@ -85,7 +85,7 @@ async def _my_item(conn: Connection, principal: StaffPrincipal, item_id: UUID) -
     row = await records.item(conn, item_id)
     # Another provider's item is answered exactly like one that does not exist.
     if row is None or principal.provider_id is None or row["provider_id"] != principal.provider_id:
-        raise ProblemError(404, "Unknown plan item", f"No plan item {item_id} of yours.")
+        raise ProblemError(404, "Unknown plan item", "No plan item with that id of yours.")
     return row
 
 

@@ -18,6 +18,7 @@ async def register_client(
     *,
     kind: AgencyKind = AgencyKind.PARTNER,
     limit: RateLimit = TEST_LIMIT,
+    read_limit: RateLimit = TEST_LIMIT,
     area: str | None = "E08000003",
     lifetime: timedelta = timedelta(days=1),
 ) -> dict[str, str]:
@@ -31,6 +32,7 @@ async def register_client(
             area=area,
             limit=limit,
             key_lifetime=lifetime,
+            read_limit=read_limit,
         )
     return bearer(key.token)
 

@@ -108,3 +108,22 @@ async def test_concurrent_distinct_referrals_get_distinct_references(intake: Int
     )
     assert len({a.json()["reference"] for a in answers}) == 20
     assert await intake.count() == 20
+
+
+async def test_the_documented_key_is_a_placeholder_no_one_can_send(intake: Intake) -> None:
+    """A client that copied the OpenAPI's example key (once a fixed UUID) had every referral
+    after its first refused; the example is now refused at once, and says what to send."""
+    openapi = (await intake.http.get("/openapi.json")).json()
+    header = next(
+        p
+        for p in openapi["paths"]["/v1/referrals"]["post"]["parameters"]
+        if p["name"] == "Idempotency-Key"
+    )
+    shown = [example["value"] for example in header["examples"].values()]
+    assert shown and "UUID" in header["description"]
+    for example in shown:
+        answer = await _post(intake, school_form(), key=example, headers=intake.agency_a)
+        assert answer.status_code == 422, answer.text
+        fields = [e["field"] for e in answer.json()["errors"]]
+        assert fields == ["header.Idempotency-Key"], fields
+    assert await intake.count() == 0

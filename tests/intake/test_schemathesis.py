@@ -68,6 +68,8 @@ async def test_all_checks_pass(
     run = await run_schemathesis(served, headers, tmp_path)
     record_property("schemathesis_cases", run.cases)
     assert run.returncode == 0, run.output[-8000:]
+    # A referral's Location led schemathesis on to its status: the stateful phase ran.
+    assert run.phases["stateful"] == "success", run.phases
     # Valid forms got through too, so the run exercised acceptance and not only refusals.
     async with pool.acquire() as conn:
         assert await conn.fetchval("SELECT count(*) FROM intake.referrals") > 0

@@ -47,11 +47,16 @@ class Contacts:
         referrer_email: str | None = None,
         agency: str | None = None,
         consent: dict[str, Any] | None = None,
+        referrer_phone: str | None = None,
     ) -> None:
         """Give a referral its contacts."""
         self.by_referral[referral_id] = {
             "referral_id": str(referral_id),
-            "referrer": {"email": referrer_email, "agency_client_id": agency},
+            "referrer": {
+                "email": referrer_email,
+                "phone": referrer_phone,
+                "agency_client_id": agency,
+            },
             "consent_contact": consent,
         }
 

@@ -28,13 +28,15 @@ def _outgoing(destination: Destination) -> Outgoing:
     return Outgoing(uuid.uuid4(), uuid.uuid4(), destination, message)
 
 
-async def _sender(notify: Notify, base_url: str) -> NotifySender:
+async def _sender(
+    notify: Notify, base_url: str, templates: dict[str, str] | None = None
+) -> NotifySender:
     return NotifySender(
         NotificationSettings(
             channel="notify",
             notify_api_key=SecretStr(notify.api_key),
             notify_base_url=base_url,
-            notify_template_ids={"consent_request": TEMPLATE_ID},
+            notify_template_ids=templates or {"consent_request": TEMPLATE_ID},
         )
     )
 
@@ -53,6 +55,21 @@ async def test_email_and_sms_go_through_notify_templates() -> None:
     assert notify.sent[0]["email_address"] == "parent@home.example"
     assert notify.sent[0]["reference"] == str(email.notification_id)
     assert notify.sent[0]["personalisation"] == PARAMS
+
+
+async def test_a_text_uses_the_sms_template_where_one_is_configured() -> None:
+    """Notify's templates are per channel: a text sent with an email template is refused."""
+    notify = Notify(service_id=str(uuid.uuid4()), secret=str(uuid.uuid4()))
+    text_template = str(uuid.uuid4())
+    templates = {"consent_request": TEMPLATE_ID, "consent_request:sms": text_template}
+    async with serve(notify.app()) as base_url:
+        sender = await _sender(notify, base_url, templates)
+        await sender.send(_outgoing(Destination("email", "parent@home.example")))
+        await sender.send(_outgoing(Destination("sms", "+447700900123")))
+    assert [(s["kind"], s["template_id"]) for s in notify.sent] == [
+        ("email", TEMPLATE_ID),
+        ("sms", text_template),
+    ]
 
 
 @pytest.mark.parametrize(("status", "permanent"), [(400, True), (429, False), (500, False)])

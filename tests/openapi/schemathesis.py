@@ -1,4 +1,5 @@
-"""Running schemathesis with every check against a served API, bounded in time."""
+"""Running schemathesis with every check and every phase (stateful included) against a served
+API, bounded in time."""
 
 from __future__ import annotations
 
@@ -16,13 +17,18 @@ CONFIG = Path(__file__).with_name("schemathesis.toml")
 MAX_EXAMPLES = 3
 
 
+PHASES = ("examples", "coverage", "fuzzing", "stateful")
+
+
 @dataclass(frozen=True)
 class Run:
-    """What a schemathesis run said: its exit status, its report, and how many cases it sent."""
+    """What a schemathesis run said: its exit status, its report, how many cases it sent, and
+    how each phase ended (`success`, `skipped`, ...)."""
 
     returncode: int
     output: str
     cases: int
+    phases: dict[str, str]
 
 
 async def run_schemathesis(
@@ -35,7 +41,7 @@ async def run_schemathesis(
         *("--config-file", str(CONFIG), "run", f"{url}/openapi.json"),
         *("--checks", "all", "--max-examples", str(max_examples), "--seed", "4"),
         *(arg for name, value in headers.items() for arg in ("--header", f"{name}:{value}")),
-        *("--phases", "examples,coverage,fuzzing", "--no-color", "--workers", "1"),
+        *("--phases", ",".join(PHASES), "--no-color", "--workers", "1"),
         *("--generation-database", "none", "--request-timeout", "10"),
         *("--report", "json", "--report-json-path", str(report)),
         stdout=asyncio.subprocess.PIPE,
@@ -43,14 +49,10 @@ async def run_schemathesis(
     )
     output, _ = await asyncio.wait_for(process.communicate(), timeout=300)
     (report_dir / "schemathesis.txt").write_bytes(output)
+    found = json.loads(report.read_text()) if report.exists() else {}
     return Run(
         returncode=process.returncode or 0,
         output=output.decode(errors="replace"),
-        cases=_cases(report),
+        cases=int(found.get("test_cases", {}).get("generated", 0)),
+        phases={name: str(p["status"]) for name, p in (found.get("phases") or {}).items()},
     )
-
-
-def _cases(report: Path) -> int:
-    if not report.exists():
-        return 0
-    return int(json.loads(report.read_text())["test_cases"]["generated"])

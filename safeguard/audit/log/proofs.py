@@ -57,14 +57,14 @@ async def prove_inclusion(conn: Connection, seq: int) -> dict[str, Any]:
         seq,
     )
     if row is None:
-        raise ProofUnavailableError(f"no entry {seq} has been sequenced")
+        raise ProofUnavailableError("no entry of that number has been sequenced")
     checkpoint = await conn.fetchrow(
         "SELECT size, note FROM audit.log_checkpoints WHERE size > $1 ORDER BY size DESC LIMIT 1",
         seq,
     )
     if checkpoint is None:
         raise ProofUnavailableError(
-            f"no checkpoint covers entry {seq} yet: try again shortly", pending=True
+            "no checkpoint covers that entry yet: try again shortly", pending=True
         )
     entry = Entry(
         row["kind"], row["action"], row["actor"], row["role"], row["referral_id"], row["detail"]
@@ -94,6 +94,6 @@ async def prove_consistency(conn: Connection, old: int, new: int) -> dict[str, A
     }
     for size in (old, new):
         if size not in notes:
-            raise ProofUnavailableError(f"there is no checkpoint of size {size}")
+            raise ProofUnavailableError("there is no checkpoint of that size")
     path = await _nodes(conn, lambda node: consistency_path(old, new, node))
     return {"old": notes[old], "new": notes[new], "path": _b64(path)}
