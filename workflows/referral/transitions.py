@@ -25,6 +25,7 @@ from safeguard.events import contracts as ev
 from safeguard.policy import LifecyclePolicy
 from workflows.referral import actions as a
 from workflows.referral.calendar import add_months
+from workflows.referral.rules import pending_post_exit_reviews
 from workflows.referral.state import Alarm, AlarmKind, CaseState, PlanItem, PlanRevision
 
 
@@ -302,8 +303,7 @@ def _exit(case: Case, inp: a.SupportReviewInput) -> None:
     case.state.exited_at = case.now
     case.state.post_exit_reviews_done = []
     case.move(Stage.POST_EXIT_REVIEW)
-    first, second = case.policy.post_exit_review_months
-    dates = {months: add_months(case.now, months) for months in (first, second)}
+    dates = {months: add_months(case.now, months) for months in case.policy.post_exit_review_months}
     for months, due in dates.items():
         case.alarm(AlarmKind.POST_EXIT_REVIEW_DUE, due, months)
         overdue = due + dt.timedelta(days=case.policy.review_overdue_days)
@@ -312,8 +312,10 @@ def _exit(case: Case, inp: a.SupportReviewInput) -> None:
         ev.CaseExited,
         actor_role=inp.actor.role,
         exited_at=case.now,
-        review_6_months_at=dates[first],
-        review_12_months_at=dates[second],
+        # The 6- and 12-month fields stay for consumers that predate `reviews`.
+        review_6_months_at=dates.get(6),
+        review_12_months_at=dates.get(12),
+        reviews=[ev.ReviewDate(months=months, due_at=due) for months, due in dates.items()],
     )
 
 
@@ -322,16 +324,21 @@ def record_post_exit_review(case: Case, inp: a.PostExitReviewInput) -> None:
     case.touch()
     case.state.post_exit_reviews_done.append(inp.months)
     case.state.alarms = [alarm for alarm in case.state.alarms if alarm.months != inp.months]
+    pending = pending_post_exit_reviews(case.state, case.policy)
     if inp.concerns:
         case.state.adopted = False
         enter_channel(case)
-    elif len(case.state.post_exit_reviews_done) == 2:
+    elif not pending:
         close(case, ClosureReason.SUPPORT_COMPLETED)
+    following = pending[0] if pending and not inp.concerns else None
+    exited_at = case.state.exited_at
     case.emit(
         ev.PostExitReviewRecorded,
         actor_role=inp.actor.role,
         months=inp.months,
         reopened=inp.concerns,
+        next_months=following,
+        next_due_at=add_months(exited_at, following) if following and exited_at else None,
     )
     if inp.concerns:
         case.emit(ev.CaseReopened, actor_role=inp.actor.role)
