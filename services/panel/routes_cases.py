@@ -14,7 +14,7 @@ from safeguard.intake_client import ReferralClient
 from safeguard.web import PoolDep, TemporalDep
 from services.panel import cases, casework, meetings
 from services.panel.access import Chair, ConsentAsker, ConsentTaker, Monitor, Reader, Replier
-from services.panel.cases import act
+from services.panel.cases import CASE_ENDED, act
 from services.panel.factors import FACTORS
 from services.panel.models import (
     AssessmentCreate,
@@ -121,7 +121,7 @@ async def get_case(
     )
 
 
-@cases_router.post("/{reference}/information-requests", status_code=201)
+@cases_router.post("/{reference}/information-requests", status_code=201, responses=CASE_ENDED)
 async def request_information(
     reference: str,
     body: InformationRequestCreate,
@@ -145,7 +145,7 @@ async def list_information_requests(
     )
 
 
-@requests_router.post("/{request_id}/reply")
+@requests_router.post("/{request_id}/reply", responses=CASE_ENDED)
 async def reply_information(
     request_id: UUID,
     body: InformationReplyCreate,
@@ -159,7 +159,7 @@ async def reply_information(
     )
 
 
-@cases_router.post("/{reference}/vulnerability-assessments", status_code=201)
+@cases_router.post("/{reference}/vulnerability-assessments", status_code=201, responses=CASE_ENDED)
 async def assess(
     reference: str, body: AssessmentCreate, principal: Chair, pool: PoolDep, keyring: KeyringDep
 ) -> AssessmentRead:

@@ -197,6 +197,8 @@ async def test_a_chair_takes_a_case_from_consent_to_closure_in_the_browser(
     )
 
     await _panel_and_meeting(page, reference)
+    # The meeting was booked a fortnight ahead; its decision is recorded once it has been held.
+    await site.pool.execute("UPDATE panel.meetings SET scheduled_for = now() - interval '1 hour'")
     await expect(page.locator("main")).to_contain_text("Portal, answered by the parent or guardian")
     await _assess_and_decide(page)
     await expect(page.locator("main")).to_contain_text("Revision 1 (current)")
