@@ -200,6 +200,7 @@ def _area_named(ctx: Context, inp: a.SetAreaInput) -> str | None:
 RULES: dict[str, Rule] = {
     "record_gateway_assessment": Rule(frozenset({Stage.GATEWAY_ASSESSMENT}), POLICE),
     "record_police_review": Rule(frozenset({Stage.POLICE_LED}), POLICE),
+    # The police may reassess whenever new information arrives, during support and after exit.
     "add_information": Rule(
         frozenset(
             {
@@ -207,6 +208,8 @@ RULES: dict[str, Rule] = {
                 Stage.CONSENT_PENDING,
                 Stage.CONSENT_REFUSED,
                 Stage.PANEL_CONSIDERATION,
+                Stage.SUPPORT_ACTIVE,
+                Stage.POST_EXIT_REVIEW,
             }
         ),
         POLICE_OR_CHAIR,
