@@ -6,7 +6,9 @@ with and a replay sees the same numbers.
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from safeguard.codes import ClosureReason, ConsentPolicy
 
@@ -34,5 +36,17 @@ class LifecyclePolicy(BaseModel):
     consent_reassessment_days: int = Field(90, ge=1)
     support_review_days: int = Field(30, ge=1)
     review_overdue_days: int = Field(14, ge=1)
-    post_exit_review_months: tuple[int, int] = (6, 12)
+    # Months after exit at which the panel reviews the case; the last clean one closes it.
+    post_exit_review_months: tuple[Annotated[int, Field(ge=1, le=120)], ...] = Field(
+        (6, 12), min_length=1, max_length=12
+    )
+    # A review may be recorded from this many days before it falls due (and any time after).
+    post_exit_review_window_days: int = Field(28, ge=0, le=365)
     retention_years: dict[ClosureReason, int] = Field(default_factory=_default_retention)
+
+    @field_validator("post_exit_review_months")
+    @classmethod
+    def _ascending(cls, months: tuple[int, ...]) -> tuple[int, ...]:
+        if list(months) != sorted(set(months)):
+            raise ValueError("post-exit review months must be distinct and in ascending order")
+        return months

@@ -259,18 +259,40 @@ class SupportReviewRecorded(ActedEvent):
     next_review_at: AwareDatetime | None = None
 
 
+class ReviewDate(BaseModel):
+    """A post-exit review: how many months after exit, and when it falls due."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    months: int
+    due_at: AwareDatetime
+
+
 class CaseExited(ActedEvent):
-    """Support ended; post-exit reviews are scheduled."""
+    """Support ended; post-exit reviews are scheduled.
+
+    `reviews` lists every review the case's policy sets; events from before it was added carry
+    only the 6- and 12-month fields, which are still filled for consumers that read them alone
+    (left empty when the policy has no review at that month).
+    """
 
     event_type: ClassVar[str] = "case.exited"
 
     exited_at: AwareDatetime
-    review_6_months_at: AwareDatetime
-    review_12_months_at: AwareDatetime
+    review_6_months_at: AwareDatetime | None = None
+    review_12_months_at: AwareDatetime | None = None
+    reviews: list[ReviewDate] | None = None
+
+    def review_dates(self) -> list[ReviewDate]:
+        """Every scheduled review, from `reviews` or (older events) the two fixed fields."""
+        if self.reviews is not None:
+            return list(self.reviews)
+        fixed = ((6, self.review_6_months_at), (12, self.review_12_months_at))
+        return [ReviewDate(months=m, due_at=at) for m, at in fixed if at is not None]
 
 
 class PostExitReviewDue(DomainEvent):
-    """A 6- or 12-month post-exit review is due."""
+    """A post-exit review is due (`months` after exit)."""
 
     event_type: ClassVar[str] = "post_exit_review.due"
 
@@ -294,6 +316,9 @@ class PostExitReviewRecorded(ActedEvent):
 
     months: int
     reopened: bool
+    # The review due next, if the case still waits for one (absent from older events).
+    next_months: int | None = None
+    next_due_at: AwareDatetime | None = None
 
 
 class CaseReopened(ActedEvent):

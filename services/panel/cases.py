@@ -12,9 +12,9 @@ from temporalio.client import Client
 
 from safeguard.auth.staff import StaffPrincipal
 from safeguard.case_updates import run_query, run_update
-from safeguard.codes import Role
+from safeguard.codes import Role, Stage
 from safeguard.db.pool import Connection, Pool
-from safeguard.errors import FieldError, ProblemError
+from safeguard.errors import FieldError, ProblemError, documented_problem
 from safeguard.fieldcrypt.keyring import Keyring
 from services.panel import records, store
 from services.panel.access import actor_for, bound_to_case, sees_area, unknown_case
@@ -48,6 +48,30 @@ async def visible_case(
     if row is None or not await may_see(conn, principal, row):
         raise unknown_case(reference)
     return row
+
+
+# A closed case is read and audited, not worked on: re-opening goes through the workflow
+# (concerns at a post-exit review, or new information), never through casework records.
+ENDED = frozenset({Stage.CLOSED, Stage.REDACTED})
+
+
+CASE_ENDED: dict[int | str, dict[str, Any]] = {
+    409: documented_problem(
+        "The case has moved on: it is closed (`stage` CLOSED or REDACTED), and a closed case"
+        " can be read but not worked on."
+    )
+}
+
+
+def refuse_if_ended(row: asyncpg.Record) -> None:
+    """409, as for a workflow step the case's stage does not allow, if the case has closed."""
+    if row["stage"] in ENDED:
+        raise ProblemError(
+            409,
+            "The case has moved on",
+            f"The case is {row['stage']}: a closed case can be read but not worked on.",
+            stage=row["stage"],
+        )
 
 
 async def act(

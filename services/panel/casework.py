@@ -19,7 +19,7 @@ from safeguard.fieldcrypt.keyring import Keyring
 from safeguard.intake_client import ReferralClient
 from services.panel import records, store, views
 from services.panel.access import SERVICE, visible_areas
-from services.panel.cases import may_see, visible_case
+from services.panel.cases import may_see, refuse_if_ended, visible_case
 from services.panel.factors import dimension_of
 from services.panel.models import (
     AssessmentCreate,
@@ -208,6 +208,7 @@ async def request_information(
     request_id = uuid.uuid4()
     async with pool.acquire() as conn, conn.transaction():
         row = await visible_case(conn, principal, reference)
+        refuse_if_ended(row)
         await records.add_request(
             conn,
             keyring,
@@ -254,6 +255,7 @@ async def reply_information(
             raise ProblemError(404, "Unknown request", "No information request with that id.")
         if principal.role is Role.PANEL_MEMBER and principal.agency != request["agency"]:
             raise ProblemError(403, "Not your agency", f"This request is for {request['agency']}.")
+        refuse_if_ended(case)
         if request["replied_at"] is not None:
             raise ProblemError(409, "Already answered", "This request has its reply.")
         await records.reply_request(
@@ -283,6 +285,7 @@ async def assess(
     assessment_id = uuid.uuid4()
     async with pool.acquire() as conn, conn.transaction():
         row = await visible_case(conn, principal, reference)
+        refuse_if_ended(row)
         if body.meeting_id is not None and body.meeting_id not in await records.meetings_of_case(
             conn, row["referral_id"]
         ):

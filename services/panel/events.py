@@ -112,10 +112,17 @@ def _reviewed(event: ev.SupportReviewRecorded, envelope: EventEnvelope) -> dict[
 
 
 def _exited(event: ev.CaseExited, envelope: EventEnvelope) -> dict[str, Any]:
-    return _due("post_exit_review", event.review_6_months_at, months=6) | {
+    reviews = sorted(event.review_dates(), key=lambda review: review.due_at)
+    first = reviews[0] if reviews else None
+    return _due(
+        "post_exit_review",
+        first.due_at if first else None,
+        months=first.months if first else None,
+    ) | {
         "exited_at": event.exited_at,
         "review_6_months_at": event.review_6_months_at,
         "review_12_months_at": event.review_12_months_at,
+        "post_exit_reviews": [r.model_dump(mode="json") for r in reviews],
     }
 
 
@@ -126,9 +133,12 @@ def _post_exit_due(event: ev.PostExitReviewDue, envelope: EventEnvelope) -> dict
 def _post_exit_recorded(
     event: ev.PostExitReviewRecorded, envelope: EventEnvelope
 ) -> dict[str, Any]:
-    # After the first review the second is due; re-opening or the last review clears it.
+    # After a review the next is due; re-opening or the last review clears it.
     if event.reopened or event.stage != "POST_EXIT_REVIEW":
         return dict(_CLEAR_DUE)
+    if event.next_due_at is not None:
+        return _due("post_exit_review", event.next_due_at, months=event.next_months)
+    # Events from before `next_due_at`: the policy was the fixed 6 and 12 months.
     later = "review_12_months_at" if event.months < 12 else "review_6_months_at"
     return {
         "due_kind": "post_exit_review",

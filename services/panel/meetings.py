@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
@@ -19,6 +19,7 @@ from safeguard.events import contracts as ev
 from safeguard.fieldcrypt.keyring import Keyring
 from services.panel import records, store
 from services.panel.access import SERVICE, sees_area, visible_areas
+from services.panel.cases import refuse_if_ended
 from services.panel.models import (
     AgendaItemRead,
     AttendanceCreate,
@@ -217,6 +218,7 @@ async def _add_case(
             "Case not in this panel's area",
             "No case with that reference in this panel's area.",
         )
+    refuse_if_ended(case)
     await records.add_agenda_item(
         conn, meeting_id=meeting_id, referral_id=case["referral_id"], added_by=principal.subject
     )
@@ -424,6 +426,14 @@ async def decision_context(
         if reference not in agenda:
             raise ProblemError(
                 422, "Not on the agenda", "The case is not on this meeting's agenda."
+            )
+        # A decision comes from a meeting that has taken place, with who attended it.
+        if meeting["scheduled_for"] > datetime.now(UTC):
+            raise ProblemError(
+                422,
+                "Meeting not yet held",
+                f"The meeting is scheduled for {meeting['scheduled_for']:%Y-%m-%d %H:%M} UTC;"
+                " record its decisions once it has taken place.",
             )
         if meeting["attendance_recorded_at"] is None:
             raise ProblemError(

@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from safeguard.codes import (
     ConsentRoute,
@@ -309,7 +309,10 @@ class PlanCreate(Body):
 class DecisionCreate(Body):
     """The panel's decision at a meeting; attendees and conflicts come from its record."""
 
-    meeting_id: UUID
+    meeting_id: UUID = Field(
+        description="A meeting that has taken place (its time has passed), with the case on its"
+        " agenda and its attendance recorded."
+    )
     adopted: bool
     basis: DecisionBasis
     votes_for: int = Field(ge=0)
@@ -328,9 +331,13 @@ class SupportReviewCreate(Body):
 
 
 class PostExitReviewCreate(Body):
-    """A 6- or 12-month review after exit; concerns re-open the case."""
+    """A post-exit review; concerns re-open the case, the last clean one closes it."""
 
-    months: int
+    months: int = Field(
+        description="Which review: months after exit, one of the case policy's"
+        " `post_exit_review_months` (6 and 12 by default). Accepted from"
+        " `post_exit_review_window_days` (28 by default) before it falls due."
+    )
     concerns: bool
     notes: Notes
 
@@ -421,6 +428,13 @@ class ProviderItemRead(PlanItemRead):
     contacts: list[ContactRead]
 
 
+class PostExitReviewDate(BaseModel):
+    """A post-exit review: months after exit and its due date."""
+
+    months: int
+    due_at: dt.datetime
+
+
 class CaseSummary(BaseModel):
     """The case as the read model knows it."""
 
@@ -437,9 +451,22 @@ class CaseSummary(BaseModel):
     due_months: int | None
     escalated_at: dt.datetime | None
     exited_at: dt.datetime | None
-    review_6_months_at: dt.datetime | None
-    review_12_months_at: dt.datetime | None
+    review_6_months_at: dt.datetime | None = Field(
+        description="The 6-month post-exit review's due date, if the case's policy has one."
+    )
+    review_12_months_at: dt.datetime | None = Field(
+        description="The 12-month post-exit review's due date, if the case's policy has one."
+    )
+    post_exit_reviews: list[PostExitReviewDate] = Field(
+        default_factory=list,
+        description="Every post-exit review the case's policy sets, earliest first.",
+    )
     closure_reason: str | None
+
+    @field_validator("post_exit_reviews", mode="before")
+    @classmethod
+    def _none_is_empty(cls, value: Any) -> Any:
+        return [] if value is None else value
 
 
 QueueKind = Literal["consent", "consent_reassessment", "panel", "support_review", "post_exit"]

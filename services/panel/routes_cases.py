@@ -16,7 +16,7 @@ from safeguard.intake_client import ReferralClient
 from safeguard.web import PoolDep, TemporalDep
 from services.panel import cases, casework, meetings
 from services.panel.access import Chair, ConsentAsker, ConsentTaker, Monitor, Reader, Replier
-from services.panel.cases import act
+from services.panel.cases import CASE_ENDED, act
 from services.panel.consent_links import Acknowledged
 from services.panel.factors import FACTORS
 from services.panel.models import (
@@ -137,7 +137,7 @@ async def get_case(
     )
 
 
-@cases_router.post("/{reference}/information-requests", status_code=201)
+@cases_router.post("/{reference}/information-requests", status_code=201, responses=CASE_ENDED)
 async def request_information(
     reference: str,
     body: InformationRequestCreate,
@@ -161,7 +161,7 @@ async def list_information_requests(
     )
 
 
-@requests_router.post("/{request_id}/reply")
+@requests_router.post("/{request_id}/reply", responses=CASE_ENDED)
 async def reply_information(
     request_id: UUID,
     body: InformationReplyCreate,
@@ -175,7 +175,7 @@ async def reply_information(
     )
 
 
-@cases_router.post("/{reference}/vulnerability-assessments", status_code=201)
+@cases_router.post("/{reference}/vulnerability-assessments", status_code=201, responses=CASE_ENDED)
 async def assess(
     reference: str, body: AssessmentCreate, principal: Chair, pool: PoolDep, keyring: KeyringDep
 ) -> AssessmentRead:

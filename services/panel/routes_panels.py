@@ -12,6 +12,7 @@ from safeguard.fieldcrypt.setup import KeyringDep
 from safeguard.web import PoolDep
 from services.panel import meetings
 from services.panel.access import Chair, Reader
+from services.panel.cases import CASE_ENDED
 from services.panel.models import (
     AgendaAdd,
     AttendanceCreate,
@@ -74,11 +75,11 @@ async def list_meetings(panel_id: UUID, principal: Reader, pool: PoolDep) -> lis
     return await meetings.list_meetings(pool, principal=principal, panel_id=panel_id)
 
 
-@panels_router.post("/{panel_id}/meetings", status_code=201)
+@panels_router.post("/{panel_id}/meetings", status_code=201, responses=CASE_ENDED)
 async def create_meeting(
     panel_id: UUID, body: MeetingCreate, principal: Chair, pool: PoolDep, keyring: KeyringDep
 ) -> MeetingRead:
-    """Schedule a meeting with the cases on its agenda."""
+    """Schedule a meeting with the cases on its agenda (open cases only)."""
     return await meetings.create_meeting(
         pool,
         keyring,
@@ -99,11 +100,11 @@ async def get_meeting(
     )
 
 
-@meetings_router.post("/{meeting_id}/agenda")
+@meetings_router.post("/{meeting_id}/agenda", responses=CASE_ENDED)
 async def add_to_agenda(
     meeting_id: UUID, body: AgendaAdd, principal: Chair, pool: PoolDep, keyring: KeyringDep
 ) -> MeetingRead:
-    """Put a case of the panel's area on the agenda."""
+    """Put an open case of the panel's area on the agenda."""
     return await meetings.add_to_agenda(
         pool, keyring, principal=principal, meeting_id=meeting_id, reference=body.reference
     )

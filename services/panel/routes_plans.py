@@ -101,7 +101,8 @@ async def record_post_exit_review(
     keyring: KeyringDep,
     temporal: TemporalDep,
 ) -> CaseStatus:
-    """A 6- or 12-month review after exit; concerns re-open the case, the last one closes it."""
+    """A post-exit review at the months the case's policy sets; concerns re-open the case, the
+    last clean one closes it."""
     return await act(
         pool,
         temporal,

@@ -29,6 +29,7 @@ CASE_COLUMNS = frozenset(
         "exited_at",
         "review_6_months_at",
         "review_12_months_at",
+        "post_exit_reviews",
         "closure_reason",
     }
 )

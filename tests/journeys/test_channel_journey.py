@@ -145,6 +145,17 @@ async def test_referral_to_closure_after_the_12_month_review(journey: Journey) -
     view = await d.wait_for_stage(reference, "POST_EXIT_REVIEW")
     six, twelve = view["case"]["review_6_months_at"], view["case"]["review_12_months_at"]
     assert six is not None and twelve is not None and six < twelve
+    assert [(r["months"], r["due_at"]) for r in view["case"]["post_exit_reviews"]] == [
+        (6, six),
+        (12, twelve),
+    ]
+    # Not at exit: a review is accepted from a window (28 days by default) before it is due.
+    early = await d.call(
+        "POST",
+        f"/v1/cases/{reference}/post-exit-reviews",
+        json={"months": 6, "concerns": False, "notes": "Too early."},
+    )
+    assert (early.status_code, early.json()["stage"]) == (409, "POST_EXIT_REVIEW"), early.text
     await j.advance(reference, 186)
     await _due(j, reference, "post_exit_review", due_months=6, due_at=six)
     await d.ok(

@@ -120,8 +120,14 @@ ENDPOINTS = [
         },
         DECIDED,
     ),
+    # New information would send the supported case back to the police: an empty summary
+    # keeps it in support for the routes after this one.
     Endpoint(
-        "POST", "/v1/cases/{reference}/information", CHAIR_ONLY, {"summary": "News."}, DECIDED
+        "POST",
+        "/v1/cases/{reference}/information",
+        CHAIR_ONLY,
+        {"summary": ""},
+        frozenset({422}),
     ),
     Endpoint(
         "POST",

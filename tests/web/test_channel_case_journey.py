@@ -98,6 +98,16 @@ async def _guardian_consents(browser: Browser, link: str, reference: str) -> Non
         await context.close()
 
 
+async def _reload_until_task(page: Page, task: str) -> None:
+    """The case page once it offers `task` (the workflow allows it now)."""
+
+    async def offered() -> bool:
+        await page.reload()
+        return await page.locator(f'main a:text("{task}")').count() > 0
+
+    await assert_eventually(offered, within=30)
+
+
 async def _reload_until(page: Page, text: str) -> None:
     """The case page once the workflow's timer has reached the panel's read model."""
 
@@ -197,6 +207,8 @@ async def test_a_chair_takes_a_case_from_consent_to_closure_in_the_browser(
     )
 
     await _panel_and_meeting(page, reference)
+    # The meeting was booked a fortnight ahead; its decision is recorded once it has been held.
+    await site.pool.execute("UPDATE panel.meetings SET scheduled_for = now() - interval '1 hour'")
     await expect(page.locator("main")).to_contain_text("Portal, answered by the parent or guardian")
     await _assess_and_decide(page)
     await expect(page.locator("main")).to_contain_text("Revision 1 (current)")
@@ -218,6 +230,8 @@ async def test_a_chair_takes_a_case_from_consent_to_closure_in_the_browser(
     await page.click(f"main a[href='/chair/cases/{reference}']")
     await _post_exit(page, "6", "Settled at college.", "Post-exit review recorded")
     await _fast_forward(site, temporal_env, reference, 186)
+    # The 12-month review is offered once its window before the due date has opened.
+    await _reload_until_task(page, "Post-exit review")
     await _post_exit(page, "12", "No concerns.", "Post-exit review recorded")
 
     await _reload_until(page, "Support completed")

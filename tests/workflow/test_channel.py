@@ -117,6 +117,7 @@ async def test_a_missed_six_month_review_does_not_lose_the_twelve_month_one(
 async def test_concerns_at_a_post_exit_review_reopen_the_case(harness: Harness) -> None:
     case = await _into_support(harness, BEFORE)
     await case.execute_update(ReferralWorkflow.record_support_review, b.review(ReviewDecision.EXIT))
+    await harness.advance(case, 160)  # the 6-month review's window opens
     status = await case.execute_update(
         ReferralWorkflow.record_post_exit_review, b.post_exit(6, concerns=True)
     )

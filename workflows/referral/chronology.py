@@ -12,6 +12,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from safeguard.events.contracts import CaseExited
 from safeguard.events.envelope import EventEnvelope
 from workflows.referral.state import DecisionRecord
 
@@ -35,7 +36,7 @@ _EVENT_TEXT: dict[str, str] = {
     "support_review.due": "Support review due",
     "support_review.overdue": "Support review overdue; escalated",
     "support_review.recorded": "Support review: {decision}",
-    "case.exited": "Support ended; reviews due {review_6_months_at}, {review_12_months_at}",
+    "case.exited": "Support ended; reviews due {reviews_due}",
     "post_exit_review.due": "{months}-month post-exit review due",
     "post_exit_review.overdue": "{months}-month post-exit review overdue; escalated",
     "post_exit_review.recorded": "{months}-month post-exit review held",
@@ -64,10 +65,19 @@ def from_event(envelope: EventEnvelope) -> ChronologyEntry:
     return ChronologyEntry(
         at=envelope.time,
         kind="event",
-        summary=template.format_map(_Blank(envelope.data)),
+        summary=template.format_map(_Blank(_with_derived(envelope))),
         stage=envelope.data.get("stage"),
         actor_role=envelope.data.get("actor_role"),
     )
+
+
+def _with_derived(envelope: EventEnvelope) -> dict[str, Any]:
+    """The event's data, plus the list of review dates of an exit (as many as its policy set)."""
+    if envelope.type != CaseExited.event_type:
+        return envelope.data
+    reviews = CaseExited.model_validate(envelope.data).review_dates()
+    due = ", ".join(f"{r.due_at.isoformat()} ({r.months} months)" for r in reviews)
+    return envelope.data | {"reviews_due": due}
 
 
 def from_decision(record: DecisionRecord) -> ChronologyEntry:

@@ -21,7 +21,9 @@ from safeguard.codes import (
     Role,
     Stage,
 )
+from safeguard.policy import LifecyclePolicy
 from workflows.referral import actions as a
+from workflows.referral.calendar import add_months
 from workflows.referral.state import CaseState
 
 OPEN_STAGES = frozenset(
@@ -49,6 +51,8 @@ class Context:
     policy: ConsentPolicy
     date_of_birth: dt.date | None
     today: dt.date
+    lifecycle: LifecyclePolicy
+    now: dt.datetime
 
 
 ContentCheck = Callable[[Context, Any], str | None]
@@ -142,10 +146,34 @@ def _support_review(ctx: Context, inp: a.SupportReviewInput) -> str | None:
     return None
 
 
+def pending_post_exit_reviews(state: CaseState, policy: LifecyclePolicy) -> list[int]:
+    """The case policy's post-exit reviews not yet held, in order."""
+    return [m for m in policy.post_exit_review_months if m not in state.post_exit_reviews_done]
+
+
+def post_exit_review_opens(ctx: Context, months: int) -> dt.datetime | None:
+    """When the `months` review may first be recorded: a window before it falls due."""
+    if ctx.state.exited_at is None:
+        return None
+    window = dt.timedelta(days=ctx.lifecycle.post_exit_review_window_days)
+    return add_months(ctx.state.exited_at, months) - window
+
+
+def _post_exit_review_open(ctx: Context) -> str | None:
+    pending = pending_post_exit_reviews(ctx.state, ctx.lifecycle)
+    opens = [post_exit_review_opens(ctx, months) for months in pending[:1]]
+    if not opens or opens[0] is None or opens[0] <= ctx.now:
+        return None
+    return f"the {pending[0]}-month post-exit review may be recorded from {opens[0]:%Y-%m-%d}"
+
+
 def _post_exit_review(ctx: Context, inp: a.PostExitReviewInput) -> str | None:
-    pending = [m for m in (6, 12) if m not in ctx.state.post_exit_reviews_done]
+    pending = pending_post_exit_reviews(ctx.state, ctx.lifecycle)
     if inp.months not in pending:
         return f"no pending {inp.months}-month review (pending: {pending})"
+    opens = post_exit_review_opens(ctx, inp.months)
+    if opens is not None and opens > ctx.now:
+        return f"the {inp.months}-month review may be recorded from {opens:%Y-%m-%d}"
     return None
 
 
@@ -183,6 +211,7 @@ RULES: dict[str, Rule] = {
     # gateway assessment (or a police-led review).
     "refer_to_channel": Rule(frozenset({Stage.GATEWAY_ASSESSMENT}), CHAIR),
     "record_police_review": Rule(frozenset({Stage.POLICE_LED}), POLICE),
+    # The police may reassess whenever new information arrives, during support and after exit.
     "add_information": Rule(
         frozenset(
             {
@@ -190,6 +219,8 @@ RULES: dict[str, Rule] = {
                 Stage.CONSENT_PENDING,
                 Stage.CONSENT_REFUSED,
                 Stage.PANEL_CONSIDERATION,
+                Stage.SUPPORT_ACTIVE,
+                Stage.POST_EXIT_REVIEW,
             }
         ),
         POLICE_OR_CHAIR,
@@ -215,7 +246,12 @@ RULES: dict[str, Rule] = {
     "record_panel_decision": Rule(frozenset({Stage.PANEL_CONSIDERATION}), CHAIR, _panel_decision),
     "revise_support_plan": Rule(frozenset({Stage.SUPPORT_ACTIVE}), CHAIR),
     "record_support_review": Rule(frozenset({Stage.SUPPORT_ACTIVE}), CHAIR, _support_review),
-    "record_post_exit_review": Rule(frozenset({Stage.POST_EXIT_REVIEW}), CHAIR, _post_exit_review),
+    "record_post_exit_review": Rule(
+        frozenset({Stage.POST_EXIT_REVIEW}),
+        CHAIR,
+        _post_exit_review,
+        conflict=_post_exit_review_open,
+    ),
     "transfer_case": Rule(OPEN_STAGES, POLICE_OR_CHAIR, _transfer),
     "set_area": Rule(OPEN_STAGES, POLICE, _area_named, conflict=_area_unknown),
 }

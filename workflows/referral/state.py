@@ -89,6 +89,9 @@ class CaseState(BaseModel):
     adopted: bool = False
     exited_at: AwareDatetime | None = None
     post_exit_reviews_done: list[int] = Field(default_factory=list)
+    # Where a reassessment started during support or after exit returns if the police find no
+    # further action: support goes on, or the post-exit reviews keep their dates.
+    resume_stage: Stage | None = None
     closure_reason: ClosureReason | None = None
     retain_until: AwareDatetime | None = None
     plan: list[PlanRevision] = Field(default_factory=list)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,6 +26,7 @@ from safeguard.events import contracts as ev
 from safeguard.policy import LifecyclePolicy
 from workflows.referral import actions as a
 from workflows.referral.calendar import add_months
+from workflows.referral.rules import pending_post_exit_reviews
 from workflows.referral.state import Alarm, AlarmKind, CaseState, PlanItem, PlanRevision
 
 
@@ -96,12 +97,19 @@ def record_gateway_assessment(case: Case, inp: a.GatewayAssessmentInput) -> None
         GatewayOutcome.SIGNPOSTED: ClosureReason.SIGNPOSTED,
         GatewayOutcome.ESCALATED_TO_PURSUE: ClosureReason.ESCALATED_TO_PURSUE,
     }
-    if outcome in closures:
+    resume, case.state.resume_stage = case.state.resume_stage, None
+    if resume is not None and outcome is GatewayOutcome.NO_FURTHER_ACTION:
+        _resume(case, resume)
+    elif outcome in closures:
         close(case, closures[outcome])
     elif outcome is GatewayOutcome.POLICE_LED:
         case.move(Stage.POLICE_LED)
         case.alarm(AlarmKind.POLICE_REVIEW_DUE, case.days(case.policy.police_review_days))
     else:
+        if resume is not None:
+            # Back to Channel on new information: the panel considers the case afresh.
+            case.state.adopted = False
+            case.state.consent_given = False
         enter_channel(case)
     case.emit(
         ev.GatewayAssessmentRecorded,
@@ -140,9 +148,16 @@ def record_police_review(case: Case, inp: a.PoliceReviewInput) -> None:
 def add_information(
     case: Case, inp: a.NewInformationInput, *, reminder_at: dt.datetime, due_at: dt.datetime
 ) -> None:
-    """New information: the police reassess the case."""
-    case.state.consent_route = None
-    case.state.consent_given = False
+    """New information: the police reassess the case.
+
+    During support or after exit the case keeps its consent, plan and review dates while the
+    police reassess, and returns to them if they find no further action.
+    """
+    resumable = case.state.stage in (Stage.SUPPORT_ACTIVE, Stage.POST_EXIT_REVIEW)
+    case.state.resume_stage = case.state.stage if resumable else None
+    if not resumable:
+        case.state.consent_route = None
+        case.state.consent_given = False
     open_assessment(case, reminder_at=reminder_at, due_at=due_at)
     case.emit(ev.ReassessmentStarted, actor_role=inp.actor.role, assessment_due_at=due_at)
 
@@ -339,19 +354,38 @@ def _exit(case: Case, inp: a.SupportReviewInput) -> None:
     case.state.exited_at = case.now
     case.state.post_exit_reviews_done = []
     case.move(Stage.POST_EXIT_REVIEW)
-    first, second = case.policy.post_exit_review_months
-    dates = {months: add_months(case.now, months) for months in (first, second)}
-    for months, due in dates.items():
-        case.alarm(AlarmKind.POST_EXIT_REVIEW_DUE, due, months)
-        overdue = due + dt.timedelta(days=case.policy.review_overdue_days)
-        case.alarm(AlarmKind.POST_EXIT_REVIEW_OVERDUE, overdue, months)
+    dates = _schedule_post_exit(case, case.now, case.policy.post_exit_review_months)
     case.emit(
         ev.CaseExited,
         actor_role=inp.actor.role,
         exited_at=case.now,
-        review_6_months_at=dates[first],
-        review_12_months_at=dates[second],
+        # The 6- and 12-month fields stay for consumers that predate `reviews`.
+        review_6_months_at=dates.get(6),
+        review_12_months_at=dates.get(12),
+        reviews=[ev.ReviewDate(months=months, due_at=due) for months, due in dates.items()],
     )
+
+
+def _schedule_post_exit(
+    case: Case, exited_at: dt.datetime, months: Sequence[int]
+) -> dict[int, dt.datetime]:
+    """Alarms for each review (due, then overdue), counted from the exit."""
+    dates = {m: add_months(exited_at, m) for m in months}
+    for m, due in dates.items():
+        case.alarm(AlarmKind.POST_EXIT_REVIEW_DUE, due, m)
+        overdue = due + dt.timedelta(days=case.policy.review_overdue_days)
+        case.alarm(AlarmKind.POST_EXIT_REVIEW_OVERDUE, overdue, m)
+    return dates
+
+
+def _resume(case: Case, stage: Stage) -> None:
+    """No further action after new information: support, or the post-exit reviews, go on."""
+    if stage is Stage.SUPPORT_ACTIVE:
+        _start_support(case)
+        return
+    case.move(Stage.POST_EXIT_REVIEW)
+    exited_at = case.state.exited_at or case.now
+    _schedule_post_exit(case, exited_at, pending_post_exit_reviews(case.state, case.policy))
 
 
 def record_post_exit_review(case: Case, inp: a.PostExitReviewInput) -> None:
@@ -359,16 +393,21 @@ def record_post_exit_review(case: Case, inp: a.PostExitReviewInput) -> None:
     case.touch()
     case.state.post_exit_reviews_done.append(inp.months)
     case.state.alarms = [alarm for alarm in case.state.alarms if alarm.months != inp.months]
+    pending = pending_post_exit_reviews(case.state, case.policy)
     if inp.concerns:
         case.state.adopted = False
         enter_channel(case)
-    elif len(case.state.post_exit_reviews_done) == 2:
+    elif not pending:
         close(case, ClosureReason.SUPPORT_COMPLETED)
+    following = pending[0] if pending and not inp.concerns else None
+    exited_at = case.state.exited_at
     case.emit(
         ev.PostExitReviewRecorded,
         actor_role=inp.actor.role,
         months=inp.months,
         reopened=inp.concerns,
+        next_months=following,
+        next_due_at=add_months(exited_at, following) if following and exited_at else None,
     )
     if inp.concerns:
         case.emit(ev.CaseReopened, actor_role=inp.actor.role)

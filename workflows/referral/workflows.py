@@ -214,7 +214,7 @@ class ReferralWorkflow:
 
     @workflow.update
     async def record_post_exit_review(self, inp: a.PostExitReviewInput) -> CaseStatus:
-        """A 6- or 12-month post-exit review."""
+        """A post-exit review (at 6 and 12 months unless the case's policy says otherwise)."""
         return await self._act("record_post_exit_review", inp, transitions.record_post_exit_review)
 
     @record_post_exit_review.validator
@@ -247,6 +247,8 @@ class ReferralWorkflow:
             policy=self._input.policy.consent_policy,
             date_of_birth=self._input.date_of_birth,
             today=workflow.now().date(),
+            lifecycle=self._input.policy,
+            now=workflow.now(),
         )
 
     def _check(self, action: str, inp: a.ActionInput) -> None:
