@@ -82,6 +82,7 @@ DOCUMENTED: dict[str, str] = {
     "Not on the agenda": "The case is not on the meeting's agenda.",
     "The agenda is empty": "An agenda needs a case before it is published.",
     "Attendance not recorded": "Record who attended the meeting first.",
+    "Meeting not yet held": "A decision comes from a meeting that has taken place.",
     "Invalid attendance": "An attendee listed twice, or a conflict of someone not attending.",
     # Consent links (the person or guardian).
     "Link not valid": "The consent link is not one the service issued.",
