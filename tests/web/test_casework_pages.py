@@ -198,11 +198,15 @@ async def test_a_chair_takes_a_case_from_consent_to_closure(
     page = await case_page(chair, reference)
     assert "6-month post-exit review" in page and "12-month post-exit review" in page
     assert "Revision 3 (current)" in page and "college-b" in page
-    assert "Engaging well with mentoring." in page and "Post-exit review" in page
+    assert "Engaging well with mentoring." in page
+    # Not offered straight after exit: a post-exit review opens shortly before it is due.
+    assert "/post-exit-review" not in page
 
     await advance(pages, temporal_env, reference, 186)
+    assert "/post-exit-review" in await case_page(chair, reference)
     six = {"months": "6", "concerns": "no", "notes": "Settled at college."}
     assert "Post-exit review recorded" in await send(chair, reference, "post-exit-review", six)
+    await advance(pages, temporal_env, reference, 186)  # the 12-month review's window opens
     twelve = {"months": "12", "concerns": "no", "notes": "No concerns."}
     assert "closed" in await send(chair, reference, "post-exit-review", twelve)
     await driver.wait_for_stage(reference, "CLOSED")
