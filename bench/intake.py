@@ -41,11 +41,15 @@ from safeguard.kafka.admin import create_topics
 from safeguard.settings import Settings, StackPorts
 from safeguard.stack import Stack
 from safeguard.temporal import connect_temporal
-from services.intake.openapi import SCHOOL_REFERRAL
-from workflows.referral.models import ReferralWorkflowInput
-from workflows.referral.workflows import ReferralWorkflow
+
+sys.path.insert(0, str(Path(__file__).parent.parent))  # the repository's tests package
+from tests import synthetic  # noqa: E402
+from workflows.referral.models import ReferralWorkflowInput  # noqa: E402
+from workflows.referral.workflows import ReferralWorkflow  # noqa: E402
 
 TASK_QUEUE = "bench-intake"
+# People by the national shares of ../shared/domain.md, the same in both intakes and raw starts.
+PEOPLE = synthetic.population(1_000)
 # Slices per measurement of each intake (see `alternating`).
 ROUNDS = 4
 
@@ -105,7 +109,7 @@ def api_call(http: httpx.AsyncClient, token: str, run: str) -> Callable[[int], A
     """One referral through the API; each a different person, with its own key."""
 
     async def call(n: int) -> None:
-        form = {**SCHOOL_REFERRAL, "person": {**SCHOOL_REFERRAL["person"]}}
+        form = synthetic.referral_form(PEOPLE[n % len(PEOPLE)])
         form["person"]["given_names"] = f"Bench{run}{n}"
         headers = {"Authorization": f"Bearer {token}", "Idempotency-Key": f"{run}-{n}"}
         answer = await http.post("/v1/referrals", json=form, headers=headers)
@@ -119,14 +123,15 @@ def raw_call(client: Client, settings: Settings, run: str) -> Callable[[int], Aw
     """One start_workflow with the input intake would send."""
 
     async def call(n: int) -> None:
+        person = PEOPLE[n % len(PEOPLE)]
         workflow_input = ReferralWorkflowInput(
             referral_id=uuid.uuid4(),
             reference=f"RAW-{run}-{n}",
-            sector="education",
-            concern_type="mixed_unclear_unstable",
+            sector=person.sector,
+            concern_type=person.concern_type,
             received_at=datetime.now(UTC),
             area="E08000003",
-            date_of_birth=datetime(2010, 3, 14, tzinfo=UTC).date(),
+            date_of_birth=person.date_of_birth,
             policy=settings.lifecycle,
         )
         await client.start_workflow(

@@ -1,7 +1,9 @@
 """bench/lifecycle: a synthetic year of national referrals through ReferralWorkflow.
 
-About 8,800 referrals with the Home Office outcome shares (36% no further action, 50%
-signposted, 14% to a Channel panel of which 5 points adopted), every timer and review included,
+About 8,800 referrals drawn by the national shares of ../shared/domain.md (tests/synthetic.py):
+the referrer's sector, the type of concern, the person's age (a child's consent is asked of a
+guardian) and the outcome (36% no further action, 50% signposted, 14% to a Channel panel of which
+5 points adopted), every timer and review included,
 each case run to its redaction with time skipping. The same number of bare workflows, with the
 same updates and timers, runs in the same worker as the baseline.
 """
@@ -31,13 +33,13 @@ sys.path.insert(0, str(Path(__file__).parent))
 sys.path.insert(0, str(Path(__file__).parent.parent))
 from lifecycle_bare import BarePlan, BareWorkflow  # noqa: E402
 
-from safeguard.codes import GatewayOutcome, ReviewDecision  # noqa: E402
+from safeguard.codes import ConsentRoute, GatewayOutcome, ReviewDecision  # noqa: E402
+from tests import synthetic  # noqa: E402
 from tests.temporal_server import start_time_skipping_server  # noqa: E402
 from tests.workflow import builders as b  # noqa: E402
 from workflows.referral.models import ReferralWorkflowInput  # noqa: E402
 from workflows.referral.workflows import ReferralWorkflow  # noqa: E402
 
-MIX = {"nfa": 0.36, "signposted": 0.50, "panel_not_adopted": 0.09, "panel_adopted": 0.05}
 END_OF_LIFE = timedelta(days=7 * 366)  # beyond the longest retention: the case completes
 Case = WorkflowHandle[Any, Any]
 
@@ -60,7 +62,7 @@ class Driver:
         self.client: Client = env.client
         self.task_queue = task_queue
 
-    async def start_case(self) -> Case:
+    async def start_case(self, person: synthetic.Profile) -> Case:
         referral_id = uuid.uuid4()
         reference = f"PRV-2026-{uuid.uuid4().hex[:10]}"
         return await self.client.start_workflow(
@@ -68,11 +70,11 @@ class Driver:
             ReferralWorkflowInput(
                 referral_id=referral_id,
                 reference=reference,
-                sector="education",
-                concern_type="mixed_unclear_unstable",
+                sector=person.sector,
+                concern_type=person.concern_type,
                 received_at=datetime.now(UTC),
                 area="E09000033",
-                date_of_birth=None,
+                date_of_birth=person.date_of_birth,
             ),
             id=f"referral-{reference}",
             task_queue=self.task_queue,
@@ -98,18 +100,21 @@ class Driver:
         await case.result()
 
 
-async def closed_at_gateway(driver: Driver, outcome: GatewayOutcome) -> tuple[Case, int]:
-    case = await driver.start_case()
+async def closed_at_gateway(
+    driver: Driver, person: synthetic.Profile, outcome: GatewayOutcome
+) -> tuple[Case, int]:
+    case = await driver.start_case(person)
     await driver.act(case, ReferralWorkflow.record_gateway_assessment, b.gateway(outcome))
     await driver.finish(case)
     return case, 1
 
 
-async def to_panel(driver: Driver, adopted: bool) -> tuple[Case, int]:
-    case = await driver.start_case()
+async def to_panel(driver: Driver, person: synthetic.Profile, adopted: bool) -> tuple[Case, int]:
+    case = await driver.start_case(person)
     gateway = b.gateway(GatewayOutcome.REFERRED_TO_CHANNEL)
     await driver.act(case, ReferralWorkflow.record_gateway_assessment, gateway)
-    await driver.act(case, ReferralWorkflow.request_consent, b.request_consent())
+    route = ConsentRoute.PERSON if person.adult else ConsentRoute.GUARDIAN
+    await driver.act(case, ReferralWorkflow.request_consent, b.request_consent(route))
     await driver.act(case, ReferralWorkflow.record_consent, b.consent())
     if not adopted:
         decline = b.adopt(
@@ -137,11 +142,12 @@ async def to_panel(driver: Driver, adopted: bool) -> tuple[Case, int]:
     return case, 12
 
 
-SCRIPTS: dict[str, Callable[[Driver], Awaitable[tuple[Case, int]]]] = {
-    "nfa": lambda d: closed_at_gateway(d, GatewayOutcome.NO_FURTHER_ACTION),
-    "signposted": lambda d: closed_at_gateway(d, GatewayOutcome.SIGNPOSTED),
-    "panel_not_adopted": lambda d: to_panel(d, adopted=False),
-    "panel_adopted": lambda d: to_panel(d, adopted=True),
+Script = Callable[[Driver, synthetic.Profile], Awaitable[tuple[Case, int]]]
+SCRIPTS: dict[str, Script] = {
+    "nfa": lambda d, p: closed_at_gateway(d, p, GatewayOutcome.NO_FURTHER_ACTION),
+    "signposted": lambda d, p: closed_at_gateway(d, p, GatewayOutcome.SIGNPOSTED),
+    "panel_not_adopted": lambda d, p: to_panel(d, p, adopted=False),
+    "panel_adopted": lambda d, p: to_panel(d, p, adopted=True),
 }
 
 
@@ -212,22 +218,22 @@ async def main(total: int, concurrency: int) -> None:
 
 
 async def run_bench(driver: Driver, worker: psutil.Process, total: int, concurrency: int) -> None:
-    rng = random.Random(2025)
-    kinds = rng.choices(list(MIX), weights=list(MIX.values()), k=total)
+    people = synthetic.population(total)
+    rng = random.Random(1)
     plans = {}
-    for kind in MIX:  # warm-up, untimed: also counts each script's updates and timers
-        case, updates = await SCRIPTS[kind](driver)
+    for kind in SCRIPTS:  # warm-up, untimed: also counts each script's updates and timers
+        case, updates = await SCRIPTS[kind](driver, synthetic.draw(rng, datetime.now(UTC).date()))
         plans[kind] = BarePlan(updates=updates, timer_days=[1.0] * await timer_count(case))
-    print(f"{total} referrals: " + ", ".join(f"{k} {kinds.count(k)}" for k in MIX))
+    print(f"{total} referrals:\n{synthetic.mix(people)}")
     print(
         "per case (updates, timers): "
         + ", ".join(f"{k} ({p.updates}, {len(p.timer_days)})" for k, p in plans.items())
     )
     lifecycle_jobs: list[Callable[[], Awaitable[object]]] = [
-        functools.partial(SCRIPTS[kind], driver) for kind in kinds
+        functools.partial(SCRIPTS[person.outcome], driver, person) for person in people
     ]
     bare_jobs: list[Callable[[], Awaitable[object]]] = [
-        functools.partial(bare_case, driver, plans[kind]) for kind in kinds
+        functools.partial(bare_case, driver, plans[person.outcome]) for person in people
     ]
     lifecycle = await timed("ReferralWorkflow", lifecycle_jobs, worker, concurrency)
     bare = await timed("bare workflow", bare_jobs, worker, concurrency)

@@ -3,7 +3,9 @@ relay."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+import random
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
@@ -29,9 +31,10 @@ from services.audit.app import create_app as audit_app
 from services.intake.app import create_app as intake_app
 from services.intake.starter import StartTiming
 from services.panel.app import create_app as panel_app
+from tests import synthetic
 from tests.helpers import assert_eventually
 from tests.intake.clients import register_client
-from tests.panel.driver import PanelDriver, Staff, new_key, referral_form
+from tests.panel.driver import AREA, PanelDriver, Staff, new_key
 from tests.servers import serve
 from workflows.referral.worker import build_worker
 
@@ -49,12 +52,18 @@ class Journey:
     partner: dict[str, str]
     temporal: Client
     env: WorkflowEnvironment
+    people: random.Random
 
-    async def refer(self) -> str:
-        """A partner's referral through intake; its reference."""
+    def person(self, *, adult: bool | None = None) -> synthetic.Profile:
+        """Someone referred, drawn by the national shares (sector, concern, age)."""
+        return synthetic.draw(self.people, dt.datetime.now(dt.UTC).date(), adult=adult)
+
+    async def refer(self, person: synthetic.Profile | None = None) -> str:
+        """A partner's referral through intake (a child unless told); its reference."""
+        form = synthetic.referral_form(person or self.person(adult=False), AREA)
         answer = await self.http.post(
             f"{self.intake}/v1/referrals",
-            json=referral_form(),
+            json=form,
             headers=self.partner | {"Idempotency-Key": new_key()},
         )
         assert answer.status_code == 201, answer.text
@@ -71,6 +80,10 @@ class Journey:
 
     async def police_refer_to_channel(self, reference: str) -> None:
         """The officer finds the task in their inbox and refers the case to Channel."""
+        await self.police_assess(reference, "REFERRED_TO_CHANNEL")
+
+    async def police_assess(self, reference: str, outcome: str) -> None:
+        """The officer finds the task in their inbox and records the gateway outcome."""
         officer = self.staff.officer()
 
         async def inbox() -> list[dict[str, Any]]:
@@ -82,11 +95,12 @@ class Journey:
             f"{self.assessment}/v1/cases/{reference}/gateway-assessment",
             headers=officer,
             json={
-                "outcome": "REFERRED_TO_CHANNEL",
+                "outcome": outcome,
                 "reasons": "Reasonable grounds to believe the person is vulnerable.",
                 "deconfliction": "no_live_interest",
                 "database_checks": "Nothing held.",
-            },
+            }
+            | ({"signposted_to": "early_help"} if outcome == "SIGNPOSTED" else {}),
         )
         assert answer.status_code == 200, answer.text
 
@@ -153,5 +167,6 @@ async def journey(
             partner=await register_client(pool, "riverside-academy"),
             temporal=temporal_client,
             env=temporal_env,
+            people=random.Random(request.node.nodeid),
         )
     await pool.close()
