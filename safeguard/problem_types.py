@@ -90,7 +90,6 @@ DOCUMENTED: dict[str, str] = {
     "Link locked": "Too many wrong attempts; the link is locked for a while.",
     "Details do not match": "The details given do not match the consent request.",
     # Notifications and the codec.
-    "A webhook needs a webhook_secret to sign with": "A webhook directory entry without a secret.",
     "Not Temporal payloads": "The body is not a list of Temporal payloads.",
     "Undecryptable payload": "A payload cannot be decrypted with the key it names.",
 }

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Literal
 from uuid import UUID
 
-from pydantic import BaseModel, Field
+from pydantic import AnyHttpUrl, BaseModel, EmailStr, Field, UrlConstraints
 
 Status = Literal["pending", "sending", "retrying", "delivered", "failed"]
 Channel = Literal["email", "webhook"]
@@ -65,11 +66,36 @@ class Claimed(BaseModel):
     attempts: int
 
 
-class DirectoryEntryWrite(BaseModel):
-    """Where a role is reached in a scope (an area, a provider, a partner agency)."""
+@dataclass(frozen=True)
+class DirectoryEntryWrite:
+    """Where a role is reached in a scope (an area, a provider, a partner agency), as the
+    directory stores it: the request bodies below have checked it."""
 
-    address: str = Field(min_length=3, max_length=500)
-    webhook_secret: str | None = Field(default=None, min_length=16, max_length=200)
+    address: str
+    webhook_secret: str | None = None
+
+
+class EmailEntryWrite(BaseModel):
+    """A mailbox where a role is reached in a scope."""
+
+    address: EmailStr = Field(max_length=320, examples=["prevent-team@north.police.example"])
+
+    def entry(self) -> DirectoryEntryWrite:
+        """As the directory stores it."""
+        return DirectoryEntryWrite(address=self.address)
+
+
+class WebhookEntryWrite(BaseModel):
+    """A system reached by signed webhook (HMAC-SHA256 of each body with `webhook_secret`)."""
+
+    address: Annotated[AnyHttpUrl, UrlConstraints(max_length=500)] = Field(
+        examples=["https://hub.example.org/prevent"]
+    )
+    webhook_secret: str = Field(min_length=16, max_length=200)
+
+    def entry(self) -> DirectoryEntryWrite:
+        """As the directory stores it."""
+        return DirectoryEntryWrite(address=str(self.address), webhook_secret=self.webhook_secret)
 
 
 class DirectoryEntryRead(BaseModel):

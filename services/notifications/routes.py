@@ -12,7 +12,6 @@ from safeguard.auth.service_deps import SERVICE_TOKEN_PROBLEMS, require_permissi
 from safeguard.auth.service_identity import Permission
 from safeguard.errors import ProblemError
 from safeguard.fieldcrypt.setup import KeyringDep
-from safeguard.openapi import may_answer
 from safeguard.web import PoolDep
 from services.notifications import directory, reads
 from services.notifications.access import Reader
@@ -20,10 +19,12 @@ from services.notifications.models import (
     Channel,
     DirectoryEntryRead,
     DirectoryEntryWrite,
+    EmailEntryWrite,
     NotificationDetail,
     NotificationRead,
     Reference,
     Status,
+    WebhookEntryWrite,
 )
 from services.notifications.openapi import DETAIL_RESPONSES, LIST_RESPONSES
 from services.notifications.reads import LogQuery
@@ -69,8 +70,7 @@ async def get_notification(
     )
 
 
-# Its 401, 403 and 503 are the router's `SERVICE_TOKEN_PROBLEMS`; no token is a 401, not a 422.
-@may_answer({}, requires=("Authorization",))
+# Its 401, 403 and 503 are the router's `SERVICE_TOKEN_PROBLEMS`: no token is a 401.
 async def _operator(
     request: Request, authorization: Annotated[str | None, Header()] = None
 ) -> None:
@@ -94,18 +94,31 @@ async def list_directory(pool: PoolDep, keyring: KeyringDep) -> list[DirectoryEn
         return await directory.list_entries(conn, keyring)
 
 
-@directory_router.put("/{role}/{scope}/{channel}")
-async def put_directory_entry(
+# One route per channel, so each body's schema states what that channel needs.
+@directory_router.put("/{role}/{scope}/email")
+async def put_email_entry(
+    role: str, scope: str, entry: EmailEntryWrite, pool: PoolDep, keyring: KeyringDep
+) -> DirectoryEntryRead:
+    """Add or replace the mailbox where `role` is reached in `scope` (`*` for every scope)."""
+    return await _put(pool, keyring, role, scope, "email", entry.entry())
+
+
+@directory_router.put("/{role}/{scope}/webhook")
+async def put_webhook_entry(
+    role: str, scope: str, entry: WebhookEntryWrite, pool: PoolDep, keyring: KeyringDep
+) -> DirectoryEntryRead:
+    """Add or replace the webhook where `role` is reached in `scope` (`*` for every scope)."""
+    return await _put(pool, keyring, role, scope, "webhook", entry.entry())
+
+
+async def _put(
+    pool: PoolDep,
+    keyring: KeyringDep,
     role: str,
     scope: str,
     channel: Channel,
     entry: DirectoryEntryWrite,
-    pool: PoolDep,
-    keyring: KeyringDep,
 ) -> DirectoryEntryRead:
-    """Add or replace where `role` is reached in `scope` (`*` for every scope)."""
-    if channel == "webhook" and entry.webhook_secret is None:
-        raise ProblemError(422, "A webhook needs a webhook_secret to sign with")
     async with pool.acquire() as conn:
         return await directory.put_entry(
             conn, keyring, role=role, scope=scope, channel=channel, entry=entry

@@ -32,9 +32,15 @@ class Run:
 
 
 async def run_schemathesis(
-    url: str, headers: dict[str, str], report_dir: Path, *, max_examples: int = MAX_EXAMPLES
+    url: str,
+    headers: dict[str, str],
+    report_dir: Path,
+    *,
+    max_examples: int = MAX_EXAMPLES,
+    paths: str | None = None,
 ) -> Run:
-    """`st run` with all checks against `url`'s OpenAPI, every request carrying `headers`."""
+    """`st run` with all checks against `url`'s OpenAPI, every request carrying `headers`
+    (only the operations whose path matches the regular expression `paths`, when given)."""
     report = report_dir / "schemathesis.json"
     process = await asyncio.create_subprocess_exec(
         os.path.join(os.path.dirname(sys.executable), "st"),
@@ -44,6 +50,7 @@ async def run_schemathesis(
         *("--phases", ",".join(PHASES), "--no-color", "--workers", "1"),
         *("--generation-database", "none", "--request-timeout", "10"),
         *("--report", "json", "--report-json-path", str(report)),
+        *(("--include-path-regex", paths) if paths else ()),
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.STDOUT,
     )

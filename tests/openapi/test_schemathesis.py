@@ -8,8 +8,8 @@ Intake's own run is in tests/intake/test_schemathesis.py (its own process, a par
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
-from contextlib import AsyncExitStack
+from collections.abc import AsyncIterator, Callable
+from contextlib import AsyncExitStack, asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +18,8 @@ from fastapi import FastAPI
 from pydantic import SecretStr
 from temporalio.client import Client
 
+from safeguard.auth.service_identity import ServiceClient
+from safeguard.auth.service_tokens import bearer, mint_service_token
 from safeguard.auth.staff import StaffPrincipal, development_signing_key, mint, public_key_set
 from safeguard.codes import Role
 from safeguard.settings import NotificationSettings, Settings
@@ -44,6 +46,11 @@ SERVICES: dict[str, tuple[Factory, Role]] = {
 ASKS_INTAKE = frozenset({"assessment", "panel"})
 # Audit and the codec create nothing a later call could use: no links, so no stateful phase.
 STATELESS = frozenset({"audit", "codec"})
+# Routes for other services, not staff: each run again with the client that holds their
+# permission (a staff token only ever sees their 401).
+SERVICE_ROUTES: dict[str, tuple[str, ServiceClient, str]] = {
+    "notifications-directory": ("notifications", ServiceClient.ADMIN, "^/v1/directory"),
+}
 
 
 def _token(key: dict[str, Any], role: Role) -> str:
@@ -53,16 +60,12 @@ def _token(key: dict[str, Any], role: Role) -> str:
     )
 
 
-@pytest.mark.parametrize("service", sorted(SERVICES))
-async def test_all_checks_pass(
-    service: str,
-    settings: Settings,
-    temporal_client: Client,
-    tmp_path: Path,
-    record_property: Callable[[str, object], None],
-) -> None:
-    key = development_signing_key(tmp_path)
-    factory, role = SERVICES[service]
+@asynccontextmanager
+async def _served(
+    service: str, settings: Settings, temporal_client: Client, key: dict[str, Any]
+) -> AsyncIterator[str]:
+    """`service` served (with intake behind it where it asks intake); its URL."""
+    factory, _ = SERVICES[service]
     async with AsyncExitStack() as stack:
         intake = "http://127.0.0.1:9"  # nothing listens: a call there would show as a 5xx
         if service in ASKS_INTAKE:
@@ -77,11 +80,48 @@ async def test_all_checks_pass(
                 ),
             }
         )
-        url = await stack.enter_async_context(serve(factory(served, temporal_client)))
+        yield await stack.enter_async_context(serve(factory(served, temporal_client)))
+
+
+@pytest.mark.parametrize("service", sorted(SERVICES))
+async def test_all_checks_pass(
+    service: str,
+    settings: Settings,
+    temporal_client: Client,
+    tmp_path: Path,
+    record_property: Callable[[str, object], None],
+) -> None:
+    key = development_signing_key(tmp_path)
+    async with _served(service, settings, temporal_client, key) as url:
         # The token only: schemathesis makes up the other headers (X-Purpose) from the OpenAPI.
-        headers = {"Authorization": f"Bearer {_token(key, role)}"}
+        headers = {"Authorization": f"Bearer {_token(key, SERVICES[service][1])}"}
         run = await run_schemathesis(url, headers, tmp_path)
     record_property("schemathesis_cases", run.cases)
     assert run.returncode == 0, run.output[-8000:]
     stateful = "skip" if service in STATELESS else "success"
     assert run.phases["stateful"] == stateful, run.phases
+
+
+@pytest.mark.parametrize("routes", sorted(SERVICE_ROUTES))
+async def test_service_routes_pass_with_the_permitted_clients_token(
+    routes: str,
+    settings: Settings,
+    temporal_client: Client,
+    tmp_path: Path,
+    record_property: Callable[[str, object], None],
+) -> None:
+    service, client, paths = SERVICE_ROUTES[routes]
+    key = development_signing_key(tmp_path)
+    # The development service issuer signs with the data directory's key, as in development.
+    async with _served(service, settings, temporal_client, key) as url:
+        token = mint_service_token(
+            development_signing_key(settings.data_dir),
+            client=client,
+            audience=settings.service_auth.audience,
+            ttl_seconds=900,
+        )
+        run = await run_schemathesis(url, bearer(token), tmp_path, paths=paths)
+    record_property("schemathesis_cases", run.cases)
+    assert run.returncode == 0, run.output[-8000:]
+    assert run.cases > 0
+    assert run.phases["stateful"] in ("success", "skip"), run.phases
