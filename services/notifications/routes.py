@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Header, Query, Request, Response
+from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
 
 from safeguard.access_log import stated_purpose
 from safeguard.auth.service_deps import SERVICE_TOKEN_PROBLEMS, require_permission
@@ -20,6 +20,7 @@ from services.notifications.models import (
     Channel,
     DirectoryEntryRead,
     DirectoryEntryWrite,
+    DirectoryRole,
     NotificationDetail,
     NotificationRead,
     Reference,
@@ -79,6 +80,14 @@ async def _operator(
     await _MANAGES_DIRECTORY(request, authorization)
 
 
+_ROLES = (
+    "Who the entry reaches: `prevent_officers` and `prevent_supervisors` (an area's Prevent"
+    " officers, and the supervisors its overdue assessments are escalated to; without a"
+    " supervisors entry, escalations go to the officers), `channel_panel` (an area's panel),"
+    " `intervention_provider` (scope: a provider id), `partner_agency` (scope: an agency's"
+    " client id, a webhook)."
+)
+
 directory_router = APIRouter(
     prefix="/v1/directory",
     tags=["directory"],
@@ -96,7 +105,7 @@ async def list_directory(pool: PoolDep, keyring: KeyringDep) -> list[DirectoryEn
 
 @directory_router.put("/{role}/{scope}/{channel}")
 async def put_directory_entry(
-    role: str,
+    role: Annotated[DirectoryRole, Path(description=_ROLES)],
     scope: str,
     channel: Channel,
     entry: DirectoryEntryWrite,
