@@ -8,6 +8,7 @@ UNSEALED_MARK = b"\x00"
 # Fallback (`*`) mailboxes per team; in development mail lands in the data dir's Maildir.
 DEVELOPMENT_MAILBOXES = {
     "prevent_officers": "prevent-officers@safeguard.invalid",
+    "prevent_supervisors": "prevent-supervisors@safeguard.invalid",
     "channel_panel": "channel-panel@safeguard.invalid",
     "intervention_provider": "intervention-providers@safeguard.invalid",
 }

@@ -78,15 +78,20 @@ async def claim_due(
     return [Claimed.model_validate(dict(row)) for row in rows]
 
 
-async def begin_send(conn: Connection, *, claimed: Claimed, channel: str, holder: UUID) -> bool:
-    """Note the channel the attempt goes out on; False if the lease is no longer `holder`'s.
+async def begin_send(
+    conn: Connection, *, claimed: Claimed, channel: str, holder: UUID, routed_to: str | None
+) -> bool:
+    """Note the channel the attempt goes out on, and the recipient reached in place of the one
+    named (None: the one named); False if the lease is no longer `holder`'s.
 
     Checked just before sending, so a dispatcher that lost its lease while resolving the
-    recipient does not send alongside the one that took the notification over.
+    recipient does not send alongside the one that took the notification over. Each attempt
+    sets `routed_to` afresh: a retry after the missing entry was added reaches the recipient.
     """
     still_ours: bool | None = await conn.fetchval(
         "WITH held AS ("
-        "  UPDATE notifications.notifications SET channel = $3, updated_at = now()"
+        "  UPDATE notifications.notifications SET channel = $3, routed_to = $5,"
+        "   updated_at = now()"
         "  WHERE id = $1 AND attempts = $2 AND status = 'sending' AND lease_holder = $4"
         "  RETURNING id),"
         " noted AS ("
@@ -97,6 +102,7 @@ async def begin_send(conn: Connection, *, claimed: Claimed, channel: str, holder
         claimed.attempts,
         channel,
         holder,
+        routed_to,
     )
     return bool(still_ours)
 

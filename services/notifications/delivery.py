@@ -15,11 +15,13 @@ DeliveryChannel = Literal["email", "sms", "letter", "webhook"]
 class Destination:
     """Where one notification goes: an address on a channel (and a webhook's signing key).
 
-    A letter's address is its envelope: the addressee, then the postal lines, one a line."""
+    A letter's address is its envelope: the addressee, then the postal lines, one a line.
+    `fallback` is the recipient reached in place of the one named, if any (`role@scope`)."""
 
     channel: DeliveryChannel
     address: str
     secret: str | None = None
+    fallback: str | None = None
 
 
 @dataclass(frozen=True)

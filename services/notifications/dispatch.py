@@ -133,7 +133,8 @@ class Dispatcher:
         try:
             outgoing = await self._prepare(claimed)
             channel = outgoing.destination.channel
-            if not await self.leases.still_ours(claimed, channel):
+            routed_to = outgoing.destination.fallback
+            if not await self.leases.still_ours(claimed, channel, routed_to=routed_to):
                 return
             await self._sender(outgoing.destination.channel).send(outgoing)
         except DeliveryError as error:

@@ -24,7 +24,7 @@ async def handle_event(conn: Connection, envelope: EventEnvelope) -> None:
     except UnknownEventType:
         return  # A newer producer's event this version does not act on.
     await cases.track(conn, event, at=envelope.time)
-    planned = plan(event)
+    planned = plan(event, at=envelope.time)
     for item in planned:
         await store.record(
             conn,

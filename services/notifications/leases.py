@@ -74,11 +74,14 @@ class Leases:
             if held < len(ids):
                 logger.warning("dispatcher lost %d lease(s) while sending", len(ids) - held)
 
-    async def still_ours(self, claimed: Claimed, channel: str) -> bool:
-        """Log the attempt's channel just before sending, if the lease is still this one's."""
+    async def still_ours(
+        self, claimed: Claimed, channel: str, *, routed_to: str | None = None
+    ) -> bool:
+        """Log the attempt's channel (and any fallback recipient) just before sending, if the
+        lease is still this one's."""
         async with self._pool.acquire() as conn:
             ours = await attempts.begin_send(
-                conn, claimed=claimed, channel=channel, holder=self.holder
+                conn, claimed=claimed, channel=channel, holder=self.holder, routed_to=routed_to
             )
         if not ours:
             logger.warning(

@@ -11,6 +11,15 @@ from pydantic import AnyHttpUrl, BaseModel, EmailStr, Field, UrlConstraints
 
 Status = Literal["pending", "sending", "retrying", "delivered", "failed"]
 Channel = Literal["email", "webhook"]
+# The roles notifications are routed to through the directory (routing.py): an entry under any
+# other name would never be used, so it is refused rather than silently ignored.
+DirectoryRole = Literal[
+    "prevent_officers",
+    "prevent_supervisors",
+    "channel_panel",
+    "intervention_provider",
+    "partner_agency",
+]
 Reference = Annotated[str, Field(pattern=r"^PRV-\d{4}-\d{6}$", examples=["PRV-2026-000123"])]
 
 
@@ -25,6 +34,12 @@ class NotificationRead(BaseModel):
     )
     recipient_role: str
     recipient: str
+    routed_to: str | None = Field(
+        description="The recipient reached in place of `recipient` when the directory has no"
+        " entry for it: an escalation to an area's supervisors (`prevent_supervisors`) where"
+        " none are listed goes to its officers (`prevent_officers@<area>`). Null when it went"
+        " to `recipient`, or has not been sent yet."
+    )
     template: str
     channel: str
     status: Status

@@ -1,7 +1,13 @@
-"""Turning a recipient key (`referrer`, `consent_contact`, `role@scope`) into a destination."""
+"""Turning a recipient key (`referrer`, `consent_contact`, `role@scope`) into a destination.
+
+A supervisor tier with no directory entry for the area (nor a `*` one) falls back to the team
+it supervises, and the destination says so (the dispatcher records it in the delivery log).
+"""
 
 from __future__ import annotations
 
+import logging
+from dataclasses import replace
 from uuid import UUID
 
 from safeguard.db.pool import Pool
@@ -9,6 +15,11 @@ from safeguard.fieldcrypt.keyring import Keyring
 from services.notifications import directory
 from services.notifications.contacts import ConsentContact, ContactsClient, ReferralContacts
 from services.notifications.delivery import DeliveryError, Destination
+from services.notifications.routing import SUPERVISES
+
+logger = logging.getLogger(__name__)
+# Each supervisor tier's role, and the role of the team told in its place.
+_STAND_INS = {tier.value: team.value for tier, team in SUPERVISES.items()}
 
 
 class Resolver:
@@ -31,7 +42,19 @@ class Resolver:
             contacts = await self._contacts.contacts(referral_id)
             return _consent_contact(contacts, by=recipient.partition("/")[2])
         role, _, scope = recipient.partition("@")
-        return _prefer_webhook(await self._lookup(role, scope), f"no directory entry for {role}")
+        found = await self._lookup(role, scope)
+        stand_in = _STAND_INS.get(role)
+        if found or stand_in is None:
+            return _prefer_webhook(found, f"no directory entry for {role}")
+        return await self._in_place_of(role, stand_in, scope)
+
+    async def _in_place_of(self, role: str, stand_in: str, scope: str) -> Destination:
+        """The team whose supervisors have no entry: an escalation must still reach someone."""
+        found = await self._lookup(stand_in, scope)
+        destination = _prefer_webhook(found, f"no directory entry for {role} nor {stand_in}")
+        # Roles and the scope only: addresses stay out of the log.
+        logger.warning("no %s entry for %s: sending to %s instead", role, scope, stand_in)
+        return replace(destination, fallback=f"{stand_in}@{scope}")
 
     async def _referrer(self, contacts: ReferralContacts) -> Destination:
         agency = contacts.referrer.agency_client_id

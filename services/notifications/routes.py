@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Header, Query, Request, Response
+from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
 
 from safeguard.access_log import stated_purpose
 from safeguard.auth.service_deps import SERVICE_TOKEN_PROBLEMS, require_permission
@@ -19,6 +19,7 @@ from services.notifications.models import (
     Channel,
     DirectoryEntryRead,
     DirectoryEntryWrite,
+    DirectoryRole,
     EmailEntryWrite,
     NotificationDetail,
     NotificationRead,
@@ -79,6 +80,14 @@ async def _operator(
     await _MANAGES_DIRECTORY(request, authorization)
 
 
+_ROLES = (
+    "Who the entry reaches: `prevent_officers` and `prevent_supervisors` (an area's Prevent"
+    " officers, and the supervisors its overdue assessments are escalated to; without a"
+    " supervisors entry, escalations go to the officers), `channel_panel` (an area's panel),"
+    " `intervention_provider` (scope: a provider id), `partner_agency` (scope: an agency's"
+    " client id, a webhook)."
+)
+
 directory_router = APIRouter(
     prefix="/v1/directory",
     tags=["directory"],
@@ -97,7 +106,11 @@ async def list_directory(pool: PoolDep, keyring: KeyringDep) -> list[DirectoryEn
 # One route per channel, so each body's schema states what that channel needs.
 @directory_router.put("/{role}/{scope}/email")
 async def put_email_entry(
-    role: str, scope: str, entry: EmailEntryWrite, pool: PoolDep, keyring: KeyringDep
+    role: Annotated[DirectoryRole, Path(description=_ROLES)],
+    scope: str,
+    entry: EmailEntryWrite,
+    pool: PoolDep,
+    keyring: KeyringDep,
 ) -> DirectoryEntryRead:
     """Add or replace the mailbox where `role` is reached in `scope` (`*` for every scope)."""
     return await _put(pool, keyring, role, scope, "email", entry.entry())
@@ -105,7 +118,11 @@ async def put_email_entry(
 
 @directory_router.put("/{role}/{scope}/webhook")
 async def put_webhook_entry(
-    role: str, scope: str, entry: WebhookEntryWrite, pool: PoolDep, keyring: KeyringDep
+    role: Annotated[DirectoryRole, Path(description=_ROLES)],
+    scope: str,
+    entry: WebhookEntryWrite,
+    pool: PoolDep,
+    keyring: KeyringDep,
 ) -> DirectoryEntryRead:
     """Add or replace the webhook where `role` is reached in `scope` (`*` for every scope)."""
     return await _put(pool, keyring, role, scope, "webhook", entry.entry())

@@ -7,13 +7,17 @@ panel service's meeting events, for example, tell the panel of each case on the 
     "panel.agenda_published": (Route("panel_agenda", Audience.CHANNEL_PANEL),),
 
 Recipients are named by role and scope only; addresses are looked up when sending.
+
+An escalation goes to the supervisor tier of the team whose work fell overdue (`SUPERVISES`);
+where the directory names no supervisors for the area, that team is told instead, and the
+delivery log records the fallback (`recipients.py`).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
@@ -26,6 +30,8 @@ class Audience(StrEnum):
 
     REFERRER = "referrer"
     PREVENT_OFFICERS = "prevent_officers"
+    # Who an overdue gateway assessment is escalated to (a sergeant's or inspector's mailbox).
+    PREVENT_SUPERVISORS = "prevent_supervisors"
     CHANNEL_PANEL = "channel_panel"
     CONSENT_CONTACT = "consent_contact"
     INTERVENTION_PROVIDER = "intervention_provider"
@@ -39,6 +45,9 @@ class Route:
     audience: Audience
 
 
+# Each supervisor tier, and the team told in its place where an area has no supervisor entry.
+SUPERVISES: dict[Audience, Audience] = {Audience.PREVENT_SUPERVISORS: Audience.PREVENT_OFFICERS}
+
 ROUTES: dict[str, tuple[Route, ...]] = {
     "referral.submitted": (
         Route("referral_acknowledgement", Audience.REFERRER),
@@ -46,7 +55,11 @@ ROUTES: dict[str, tuple[Route, ...]] = {
     ),
     "assessment.reassessment_started": (Route("assessment_task_new", Audience.PREVENT_OFFICERS),),
     "assessment.reminder_due": (Route("assessment_reminder", Audience.PREVENT_OFFICERS),),
-    "assessment.overdue": (Route("assessment_overdue", Audience.PREVENT_OFFICERS),),
+    # The officers learn their task is overdue; their supervisors are asked to act on it.
+    "assessment.overdue": (
+        Route("assessment_overdue", Audience.PREVENT_OFFICERS),
+        Route("assessment_escalation", Audience.PREVENT_SUPERVISORS),
+    ),
     "police_review.due": (Route("police_review_due", Audience.PREVENT_OFFICERS),),
     # A case out of triage: its new area's officers learn of the work now in their inbox.
     "case.area_set": (Route("case_placed_in_area", Audience.PREVENT_OFFICERS),),
@@ -86,13 +99,15 @@ class Planned:
     params: dict[str, str]
 
 
-def plan(event: DomainEvent) -> list[Planned]:
-    """The notifications `event` calls for (none for an event nobody is told of)."""
+def plan(event: DomainEvent, *, at: datetime | None = None) -> list[Planned]:
+    """The notifications `event` calls for (none for an event nobody is told of); `at` is when
+    it happened (the envelope's time; now if not given)."""
     planned = []
     for route in ROUTES.get(event.event_type, ()):
         template = _by_post(event, route.template)
+        escalation = _escalation_params(event, at) if route.audience in SUPERVISES else {}
         for recipient, extra in _recipients(event, route.audience):
-            params = _common_params(event) | extra
+            params = _common_params(event) | escalation | extra
             planned.append(Planned(template, route.audience, recipient, params))
     return planned
 
@@ -161,3 +176,21 @@ def _common_params(event: DomainEvent) -> dict[str, str]:
         if (value := getattr(event, name, None)) is not None:
             params[name] = str(value)
     return params
+
+
+def _escalation_params(event: DomainEvent, at: datetime | None) -> dict[str, str]:
+    """When the escalation was made and how overdue the work was then."""
+    at = at or datetime.now(UTC)
+    due = getattr(event, "due_at", None)
+    late = at - due if isinstance(due, datetime) else timedelta(0)
+    return {"escalated": at.astimezone(_UK).strftime("%d %B %Y"), "overdue": how_late(late)}
+
+
+def how_late(late: timedelta) -> str:
+    """`late` in words a supervisor reads at a glance: whole days, else whole hours."""
+    if late.days >= 1:
+        return f"{late.days} day{'s' if late.days > 1 else ''}"
+    hours = int(late.total_seconds() // 3600)
+    if hours >= 1:
+        return f"{hours} hour{'s' if hours > 1 else ''}"
+    return "less than an hour"

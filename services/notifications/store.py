@@ -51,7 +51,8 @@ async def wake_dispatcher(conn: Connection) -> None:
 # The log joined to the case's reference and area; `$1` is the visible areas (NULL: all).
 _LOG = (
     "SELECT n.id, n.event_id, n.referral_id, c.reference, n.recipient_role, n.recipient,"
-    " n.template, n.channel, n.status, n.attempts, n.last_error, n.created_at, n.delivered_at"
+    " n.routed_to, n.template, n.channel, n.status, n.attempts, n.last_error, n.created_at,"
+    " n.delivered_at"
     " FROM notifications.notifications n"
     " LEFT JOIN notifications.cases c ON c.referral_id = n.referral_id"
     " WHERE ($1::text[] IS NULL OR c.area = ANY($1::text[]))"

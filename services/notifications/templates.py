@@ -67,6 +67,15 @@ TEMPLATES: dict[str, Template] = {
         "The gateway assessment of referral {reference} was due on {due} and is overdue. "
         "This has been escalated to the area team.",
     ),
+    # To the area's supervisors; the same words serve the officers told in their place.
+    "assessment_escalation": Template(
+        "Escalation: gateway assessment {reference} is overdue",
+        "The gateway assessment of referral {reference} was due on {due} and has not been "
+        "recorded. When it was escalated, on {escalated}, it was {overdue} overdue.\n\n"
+        "Escalations go to the area's Prevent supervisors, or to its Prevent officers where "
+        "the notification directory lists no supervisors for the area. Sign in to the Prevent "
+        "case service to see the task and who it is assigned to.",
+    ),
     "police_review_due": Template(
         "Police-led review due: {reference}",
         "The police-led case {reference} is due its review on {due}.",

@@ -112,7 +112,7 @@ async def test_every_audience_is_told_on_its_channel(
 
         final = await assert_eventually(
             log,
-            lambda ns: len(ns) == 10 and all(n["status"] in ("delivered", "failed") for n in ns),
+            lambda ns: len(ns) == 11 and all(n["status"] in ("delivered", "failed") for n in ns),
         )
         failed = (
             await http.get(
@@ -144,9 +144,11 @@ async def test_every_audience_is_told_on_its_channel(
         (GUARDIAN, "Support is being offered: reference PRV-2026-000101"),
         (MENTOR, "Support plan items assigned: PRV-2026-000101"),
         (OFFICERS, "Overdue: gateway assessment PRV-2026-000101"),
+        # No supervisors are listed: the escalation goes to the officers (test_escalation.py).
+        (OFFICERS, "Escalation: gateway assessment PRV-2026-000101 is overdue"),
         (REFERRER, "Referral PRV-2026-000101: closed"),
     }
-    assert len(smtp.received) == 7
+    assert len(smtp.received) == 8
     ids = {n["id"] for n in final}
     assert {m["Message-ID"].strip("<>").split("@")[0] for m in smtp.received} <= ids
     closed = next(m for m in smtp.received if m["Subject"].endswith("closed"))
@@ -177,7 +179,7 @@ async def test_every_audience_is_told_on_its_channel(
     assert [(n["template"], n["referral_id"], n["last_error"]) for n in failed] == [
         ("consent_request", str(c), "no sms channel is configured")
     ]
-    assert len(for_a) == 7
+    assert len(for_a) == 8
     assert unauthorised.status_code == 401
     assert not_granted.status_code == 403 and as_staff.status_code == 401
     logged = caplog.text

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime, timedelta
+from typing import get_args
 
 import pytest
 
 from safeguard.events.contracts import EVENT_TYPES
+from services.notifications.directory import PARTNER_AGENCY
 from services.notifications.links import LINKED_TEMPLATES
-from services.notifications.routing import ROUTES, Audience, plan
+from services.notifications.models import DirectoryRole
+from services.notifications.routing import ROUTES, SUPERVISES, Audience, how_late, plan
 from services.notifications.templates import TEMPLATES, render
 from services.notifications.webhook import signature, verify
 from tests.events.factories import sample_event
@@ -119,3 +123,45 @@ def test_a_request_for_an_answer_never_says_do_not_reply(template: str) -> None:
     body = render(template, {"reference": "PRV-2026-000007", "due": "1 May 2026"} | LINK_PARAMS)
     assert "Do not reply" not in body.body and "reply by" not in body.body
     assert "Please tell us by 1 May 2026" in body.body
+
+
+def test_an_overdue_assessment_is_escalated_to_the_areas_supervisors() -> None:
+    event = sample_event(
+        "assessment.overdue",
+        area="E08000003",
+        reference="PRV-2026-000007",
+        due_at="2026-03-09T17:00:00+00:00",
+    )
+    planned = plan(event, at=datetime(2026, 3, 12, 9, 30, tzinfo=UTC))
+    assert [(p.template, p.audience, p.recipient) for p in planned] == [
+        ("assessment_overdue", Audience.PREVENT_OFFICERS, "prevent_officers@E08000003"),
+        ("assessment_escalation", Audience.PREVENT_SUPERVISORS, "prevent_supervisors@E08000003"),
+    ]
+    message = render(planned[1].template, planned[1].params)
+    assert message.subject == "Escalation: gateway assessment PRV-2026-000007 is overdue"
+    assert "was due on 09 March 2026" in message.body
+    assert "escalated, on 12 March 2026, it was 2 days overdue" in message.body
+    # The case by its reference only, as every other text.
+    assert set(planned[1].params) == {"reference", "due", "escalated", "overdue"}
+
+
+@pytest.mark.parametrize(
+    ("late", "words"),
+    [
+        (timedelta(minutes=-5), "less than an hour"),
+        (timedelta(minutes=59), "less than an hour"),
+        (timedelta(hours=1), "1 hour"),
+        (timedelta(hours=23, minutes=59), "23 hours"),
+        (timedelta(days=1, hours=5), "1 day"),
+        (timedelta(days=9), "9 days"),
+    ],
+)
+def test_how_late_an_escalated_task_is_reads_at_a_glance(late: timedelta, words: str) -> None:
+    assert how_late(late) == words
+
+
+def test_every_team_routed_through_the_directory_may_have_an_entry() -> None:
+    # An audience without a directory role could never be reached (its entries refused).
+    by_directory = set(Audience) - {Audience.REFERRER, Audience.CONSENT_CONTACT}
+    assert {a.value for a in by_directory} | {PARTNER_AGENCY} == set(get_args(DirectoryRole))
+    assert set(SUPERVISES) <= by_directory and set(SUPERVISES.values()) <= by_directory

@@ -44,7 +44,13 @@ PROBES: dict[str, list[Probe]] = {
         ("path", "GET", "/v1/notifications/%00", {}, None),
         ("query.template", "GET", "/v1/notifications?template=case%00", {}, None),
         ("header.x-purpose", "GET", "/v1/notifications", {"X-Purpose": "told\x00"}, None),
-        ("body.address", "PUT", "/v1/directory/r/s/email", {}, {"address": "a\u0000@b.c"}),
+        (
+            "body.address",
+            "PUT",
+            "/v1/directory/prevent_officers/s/email",
+            {},
+            {"address": "a\u0000@b.c"},
+        ),
     ],
     "codec": [
         ("header.x-namespace", "POST", "/codec/decode", {"X-Namespace": "d\x00"}, {}),
