@@ -243,7 +243,7 @@ class SupportReviewDue(DomainEvent):
 
 
 class SupportReviewOverdue(DomainEvent):
-    """A support review is overdue: escalate."""
+    """A support review is overdue: escalate (`due_at`: when it was due)."""
 
     event_type: ClassVar[str] = "support_review.overdue"
 
@@ -301,7 +301,7 @@ class PostExitReviewDue(DomainEvent):
 
 
 class PostExitReviewOverdue(DomainEvent):
-    """A post-exit review is overdue: escalate."""
+    """A post-exit review is overdue: escalate (`due_at`: when it was due)."""
 
     event_type: ClassVar[str] = "post_exit_review.overdue"
 

@@ -502,8 +502,14 @@ def _support_review_due(case: Case, alarm: Alarm) -> None:
     case.emit(ev.SupportReviewDue, due_at=alarm.at)
 
 
+def _was_due(case: Case, alarm: Alarm) -> dt.datetime:
+    # The overdue alarm rings review_overdue_days after the due date; the escalation names the
+    # due date (the notice says "was due on").
+    return alarm.at - dt.timedelta(days=case.policy.review_overdue_days)
+
+
 def _support_review_overdue(case: Case, alarm: Alarm) -> None:
-    case.emit(ev.SupportReviewOverdue, due_at=alarm.at)
+    case.emit(ev.SupportReviewOverdue, due_at=_was_due(case, alarm))
 
 
 def _post_exit_due(case: Case, alarm: Alarm) -> None:
@@ -511,7 +517,7 @@ def _post_exit_due(case: Case, alarm: Alarm) -> None:
 
 
 def _post_exit_overdue(case: Case, alarm: Alarm) -> None:
-    case.emit(ev.PostExitReviewOverdue, months=alarm.months, due_at=alarm.at)
+    case.emit(ev.PostExitReviewOverdue, months=alarm.months, due_at=_was_due(case, alarm))
 
 
 def _retention_expiry(case: Case, alarm: Alarm) -> None:
