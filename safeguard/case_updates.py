@@ -21,12 +21,27 @@ from safeguard import outages
 from safeguard.errors import ProblemError, documented_problem, retry_after, unavailable
 from safeguard.outages import Dependency
 
-_STATUS = {"WrongStage": 409, "Conflict": 409, "NotPermitted": 403, "InvalidContent": 422}
+_STATUS = {
+    "WrongStage": 409,
+    "Conflict": 409,
+    "NotPermitted": 403,
+    "InvalidContent": 422,
+    "TransferPending": 409,
+    "NoTransferPending": 409,
+    "SameArea": 422,
+    "NotReceivingArea": 403,
+    "NotSendingArea": 403,
+}
 _TITLES = {
     "WrongStage": "The case has moved on",
     "Conflict": "Conflicts with the case as it stands",
     "NotPermitted": "Not permitted",
     "InvalidContent": "Invalid decision",
+    "TransferPending": "Transfer already requested",
+    "NoTransferPending": "No transfer requested",
+    "SameArea": "Already in that area",
+    "NotReceivingArea": "Not the receiving area",
+    "NotSendingArea": "Not the sending area",
 }
 
 # What a case update may answer, documented on every route that runs one (`safeguard.openapi`).
