@@ -57,6 +57,41 @@ UPDATE_REFUSALS = {
     ),
 }
 
+# What a transfer's request and answers may answer besides, as their routes document it.
+TRANSFER_REQUEST_REFUSALS: dict[int | str, dict[str, Any]] = {
+    409: documented_problem(
+        "`Transfer already requested` (one transfer waits at a time: withdraw it first), or"
+        " `The case has moved on` (closed; `stage` says where it is)."
+    ),
+    422: documented_problem(
+        "`Already in that area` (the case is in `to_area`), `Invalid decision`, or an invalid"
+        " body (each field named in `errors`)."
+    ),
+}
+
+_ANSWER_CONFLICTS = documented_problem(
+    "`No transfer requested` (none waits, or it was answered or withdrawn already), or `The"
+    " case has moved on` (closed; `stage` says where it is)."
+)
+
+TRANSFER_ANSWER_REFUSALS: dict[int | str, dict[str, Any]] = {
+    403: documented_problem(
+        "`Not the receiving area`: only the area the transfer is to may accept or decline it"
+        " (the sending area may withdraw it)."
+    ),
+    404: documented_problem("No such case in your areas, and no transfer of it waiting for them."),
+    409: _ANSWER_CONFLICTS,
+}
+
+TRANSFER_WITHDRAW_REFUSALS: dict[int | str, dict[str, Any]] = {
+    403: documented_problem(
+        "`Not the sending area`: only the case's own area may withdraw its request (the"
+        " receiving area declines it instead)."
+    ),
+    404: documented_problem("No such case in your areas, and no transfer of it waiting for them."),
+    409: _ANSWER_CONFLICTS,
+}
+
 
 # The request's Idempotency-Key, if the caller sent one: a retried request then names the same
 # Temporal update, which the workflow applies once and answers again with the first result.
