@@ -194,3 +194,24 @@ async def test_a_request_lapses_when_the_case_closes(harness: Harness) -> None:
         case, ReferralWorkflow.accept_transfer, a.AcceptTransferInput(actor=RECEIVER)
     )
     assert late.type == "WrongStage"
+
+
+async def test_the_reasons_given_for_a_transfer_are_erased_with_the_case(
+    harness: Harness,
+) -> None:
+    case = await _requested(harness)
+    decline = a.DeclineTransferInput(actor=RECEIVER, reason="The Jones family is not known here.")
+    await case.execute_update(ReferralWorkflow.decline_transfer, decline)
+    await case.execute_update(
+        ReferralWorkflow.record_gateway_assessment, b.gateway(GatewayOutcome.NO_FURTHER_ACTION)
+    )
+    await harness.advance(case, 3 * 366)
+    await case.result()
+    decisions = await case.query(ReferralWorkflow.decisions)
+    assert [d.action for d in decisions] == [
+        "transfer_case",
+        "decline_transfer",
+        "record_gateway_assessment",
+    ]
+    assert decisions[0].detail == {"to_area": RECEIVING}
+    assert decisions[1].detail == {}

@@ -594,6 +594,7 @@ FREE_TEXT = frozenset(
         "reasons",
         "notes",
         "summary",
+        "reason",  # a transfer's, and its decline's or withdrawal's
         "database_checks",
         "scope",
         "best_interests_reason",
