@@ -26,6 +26,13 @@ async def test_a_chair_of_the_receiving_area_accepts_and_sees_the_history(
 
     asked = await d.ok("POST", f"{case}/transfer", json={"to_area": RECEIVING, "reason": "Moved."})
     assert (asked["area"], asked["pending_transfer"]["to_area"]) == (AREA, RECEIVING)
+    # The panel's own record of the step keeps the reason sealed, never in clear.
+    [step] = await system.rows(
+        "SELECT detail FROM panel.case_actions WHERE action = 'transfer_case'"
+        " AND referral_id = (SELECT referral_id FROM panel.cases WHERE reference = $1)",
+        reference,
+    )
+    assert step["detail"] == {"to_area": RECEIVING}
 
     async def incoming() -> list[str]:
         listed = await d.ok("GET", "/v1/transfers", headers=receiver)
