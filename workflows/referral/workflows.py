@@ -85,6 +85,7 @@ class ReferralWorkflow:
             allowed_actions=rules.allowed_actions(self._context()),
             plan_revision=len(self._state.plan),
             decisions=len(self._state.decisions),
+            post_exit_reviews=rules.post_exit_review_windows(self._context()),
         )
 
     @workflow.query
