@@ -169,7 +169,7 @@ def with_reviews(decision: Decision, status: Mapping[str, Any] | None, now: date
         return CaseForm(
             decision, sent, Unavailable(("No post-exit review can be recorded yet.", *later))
         )
-    hint = " ".join(["Not open yet:", *later]) if later else None
+    hint = " ".join(later) if later else None
     return CaseForm(
         _with_options(decision, MONTHS_FIELD, [_review_option(r) for r in opened], hint), sent
     )

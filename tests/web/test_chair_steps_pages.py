@@ -116,7 +116,7 @@ async def test_post_exit_reviews_follow_the_case_policy_and_open_before_they_fal
         return (await chair.get(f"/chair/cases/{reference}/post-exit-review")).text
 
     form = await assert_eventually(three_open, lambda text: _offered(text, "months") == ["3"])
-    assert "Not open yet: The 9-month review is due on" in form
+    assert "The 9-month review is due on" in form
     assert "3 months after exit (due on" in form
     # A review the case's policy does not have (or has not opened) is not taken from the page.
     other = {"months": "6", "concerns": "no", "notes": "Typed by hand."}
@@ -128,7 +128,7 @@ async def test_post_exit_reviews_follow_the_case_policy_and_open_before_they_fal
 
     await advance(quarterly, temporal_env, reference, 190)  # the 9-month review falls due
     form = await assert_eventually(three_open, lambda text: _offered(text, "months") == ["9"])
-    assert "Not open yet" not in form
+    assert "review is due on" not in form
     nine = {"months": "9", "concerns": "no", "notes": "No concerns."}
     assert "closed" in await send(chair, reference, "post-exit-review", nine)
     await driver.wait_for_stage(reference, "CLOSED")
@@ -255,6 +255,14 @@ async def test_new_information_during_support_goes_to_the_police(
     reference = await _in_support(pages, driver)
     page = await case_page(chair, reference)
     assert f'href="/chair/cases/{reference}/information"' in page
+    # The police officer's case page offers the same step while the case is supported.
+    officer = await visitor(pages, "officer-17", Role.PREVENT_OFFICER, (AREA,))
+    seen = await officer.get(f"/cases/{reference}?purpose=reassessment")
+    await officer.http.aclose()
+    assert f'href="/cases/{reference}/decisions/information"' in seen.text
+    assert (
+        "review dates are kept" in (await chair.get(f"/chair/cases/{reference}/information")).text
+    )
 
     news = {"summary": "The college reports new contacts with the group."}
     done = await send(chair, reference, "information", news)
