@@ -200,6 +200,65 @@ CONSENT_WITHDRAWAL = Decision(
     to_body=lambda v: _set(v, "notes"),
 )
 
+CHANNEL_REFERRAL = Decision(
+    slug="channel-referral",
+    api_path="channel-referral",
+    title="Refer to Channel",
+    action="refer_to_channel",
+    button="Continue",
+    done="Case referred to Channel",
+    fields=(
+        Field(
+            "reasons",
+            "Why does the local authority refer the case to Channel?",
+            "textarea",
+            "Enter why the case is referred to Channel",
+            hint="The local authority may refer a case while the police assess it. Give the"
+            " reasonable grounds to believe the person is vulnerable to being drawn into"
+            " terrorism.",
+        ),
+    ),
+)
+
+NEW_INFORMATION = Decision(
+    slug="information",
+    api_path="information",
+    title="New information",
+    action="add_information",
+    button="Continue",
+    done="New information recorded: the police reassess the case",
+    fields=(
+        Field(
+            "summary",
+            "What is the new information?",
+            "textarea",
+            "Enter a summary of the new information",
+            hint="The police reassess the case. During support or after exit the plan, consent"
+            " and review dates are kept while they do, and go on if they find no further action.",
+        ),
+    ),
+)
+
+REASSESSMENT_PERIOD = Decision(
+    slug="consent-reassessment-period",
+    api_path="consent/reassessment-period",
+    title="Choose when the case is reassessed",
+    action="set_reassessment_period",
+    button="Continue",
+    done="Reassessment period recorded",
+    fields=(
+        Field(
+            "days",
+            "When does the panel reassess the case?",
+            "input",
+            "Enter the number of days",
+            numeric=True,
+            suffix="days",
+        ),
+    ),
+    to_body=lambda v: {"days": int(v["days"])},
+)
+
 REASSESSMENT = Decision(
     slug="consent-reassessment",
     api_path="consent/reassessment",
@@ -260,7 +319,8 @@ PANEL_DECISION = Decision(
             "At which meeting was the decision taken?",
             "radios",
             "Select the meeting",
-            hint="Attendees and declared conflicts come from the meeting's record.",
+            hint="Meetings that have taken place, with their attendance recorded. Attendees"
+            " and declared conflicts come from the meeting's record.",
             max_length=100,
         ),
         Field("adopted", "Is the case adopted?", "radios", "Select yes or no", options=YES_NO),
@@ -343,19 +403,14 @@ POST_EXIT_REVIEW = Decision(
     button="Continue",
     done="Post-exit review recorded",
     fields=(
-        Field(
-            "months",
-            "Which review is this?",
-            "radios",
-            "Select which review this is",
-            options=(("6", "6 months after exit"), ("12", "12 months after exit")),
-        ),
+        # The case's own reviews (its policy's months) are offered once their window opens.
+        Field("months", "Which review is this?", "radios", "Select which review this is"),
         Field(
             "concerns",
             "Are there new concerns?",
             "radios",
             "Select yes or no",
-            hint="New concerns re-open the case. The 12-month review without them closes it.",
+            hint="New concerns re-open the case. The last review without them closes it.",
             options=YES_NO,
         ),
         Field("notes", "Notes", "textarea", "Enter notes on the review"),
@@ -432,30 +487,18 @@ ASSESSMENT_SLUG = "vulnerability-assessment"
 CASEWORK = {
     d.slug: d
     for d in (
+        CHANNEL_REFERRAL,
         INFORMATION_REQUEST,
         CONSENT_REQUEST,
         CONSENT_ANSWER,
         CONSENT_WITHDRAWAL,
+        REASSESSMENT_PERIOD,
         REASSESSMENT,
         PANEL_DECISION,
         SUPPORT_PLAN,
         SUPPORT_REVIEW,
         POST_EXIT_REVIEW,
+        NEW_INFORMATION,
     )
 }
 RECORD_STAGES = frozenset({"CONSENT_PENDING", "CONSENT_REFUSED", "PANEL_CONSIDERATION"})
-
-
-MEETING_FIELD = "meeting_id"
-NO_MEETINGS = "No meeting has this case on its agenda yet: schedule one from your panel's page."
-
-
-def with_meetings(decision: Decision, meetings: Sequence[tuple[str, str]]) -> Decision:
-    """The form with its meeting question offering the case's meetings, (id, when) each."""
-    fields = tuple(
-        replace(f, options=tuple(meetings), hint=f.hint if meetings else NO_MEETINGS)
-        if f.name == MEETING_FIELD
-        else f
-        for f in decision.fields
-    )
-    return replace(decision, fields=fields)

@@ -187,6 +187,8 @@ async def _review(page: Page, decision: str, notes: str, done: str) -> None:
 
 async def _post_exit(page: Page, months: str, notes: str, done: str) -> None:
     await _open(page, "Post-exit review")
+    # Only the reviews whose window has opened are offered.
+    await expect(page.locator("input[name='months']")).to_have_count(1)
     await page.check(f"input[name='months'][value='{months}']")
     await page.check("input[name='concerns'][value='no']")
     await page.fill("#notes", notes)
@@ -207,7 +209,14 @@ async def test_a_chair_takes_a_case_from_consent_to_closure_in_the_browser(
     )
 
     await _panel_and_meeting(page, reference)
-    # The meeting was booked a fortnight ahead; its decision is recorded once it has been held.
+    # The meeting was booked a fortnight ahead: no decision can come from it yet, and the form
+    # says so, linking the meeting, instead of offering a choice the API would refuse.
+    await _open(page, "Record the panel's decision")
+    await expect(page.locator("main")).to_contain_text("has taken place yet")
+    await expect(page.locator("main a[href^='/meetings/']")).to_contain_text("not held yet")
+    await expect(page.locator("main form")).to_have_count(0)
+    await page.click("main a:text('Go back to the case')")
+    # Once it has been held (attendance was recorded), its decision is recorded.
     await site.pool.execute("UPDATE panel.meetings SET scheduled_for = now() - interval '1 hour'")
     await expect(page.locator("main")).to_contain_text("Portal, answered by the parent or guardian")
     await _assess_and_decide(page)
@@ -219,6 +228,12 @@ async def test_a_chair_takes_a_case_from_consent_to_closure_in_the_browser(
         await _reload_until(page, "Support review due")
         await _review(page, "continue", notes, "Support review recorded")
     await _review(page, "exit", "Vulnerability significantly lessened.", "Support review recorded")
+    # Straight after exit no review can be recorded: the form says when each can be.
+    await page.goto(f"{site.url}/chair/cases/{reference}/post-exit-review")
+    await expect(page.locator("main")).to_contain_text("No post-exit review can be recorded yet")
+    await expect(page.locator("main")).to_contain_text("The 6-month review is due on")
+    await assert_accessible(page)
+    await page.click("main a:text('Go back to the case')")
 
     # The chair's start page puts the post-exit review first once it falls due.
     await _fast_forward(site, temporal_env, reference, 186)
@@ -229,6 +244,9 @@ async def test_a_chair_takes_a_case_from_consent_to_closure_in_the_browser(
     await assert_accessible(page)
     await page.click(f"main a[href='/chair/cases/{reference}']")
     await _post_exit(page, "6", "Settled at college.", "Post-exit review recorded")
+    await page.goto(f"{site.url}/chair/cases/{reference}/post-exit-review")
+    await expect(page.locator("main")).to_contain_text("The 12-month review is due on")
+    await page.click("main a:text('Go back to the case')")
     await _fast_forward(site, temporal_env, reference, 186)
     # The 12-month review is offered once its window before the due date has opened.
     await _reload_until_task(page, "Post-exit review")

@@ -57,6 +57,8 @@ async def test_after_exit_the_post_exit_reviews_keep_their_dates(harness: Harnes
     await harness.advance(case, 40)
     status = await _new_information(case)
     assert not any(name.startswith("post_exit") for name in status.due)
+    # The reviews keep their dates while the police reassess, but none may be recorded.
+    assert [(r.months, r.open) for r in status.post_exit_reviews] == [(6, False), (12, False)]
 
     status = await _outcome(case, GatewayOutcome.NO_FURTHER_ACTION)
     assert status.stage is Stage.POST_EXIT_REVIEW

@@ -24,6 +24,7 @@ from safeguard.codes import (
 from safeguard.policy import LifecyclePolicy
 from workflows.referral import actions as a
 from workflows.referral.calendar import add_months
+from workflows.referral.models import PostExitReviewWindow
 from workflows.referral.state import CaseState
 
 OPEN_STAGES = frozenset(
@@ -169,6 +170,26 @@ def post_exit_review_opens(ctx: Context, months: int) -> dt.datetime | None:
         return None
     window = dt.timedelta(days=ctx.lifecycle.post_exit_review_window_days)
     return add_months(ctx.state.exited_at, months) - window
+
+
+def post_exit_review_windows(ctx: Context) -> list[PostExitReviewWindow]:
+    """The reviews not yet held, with their dates, while the case is in its post-exit reviews
+    (or reassessed from them, when they keep their dates but none may be recorded)."""
+    exited_at = ctx.state.exited_at
+    in_reviews = ctx.state.stage is Stage.POST_EXIT_REVIEW
+    if exited_at is None or not (in_reviews or ctx.state.resume_stage is Stage.POST_EXIT_REVIEW):
+        return []
+    window = dt.timedelta(days=ctx.lifecycle.post_exit_review_window_days)
+    windows = []
+    for months in pending_post_exit_reviews(ctx.state, ctx.lifecycle):
+        due = add_months(exited_at, months)
+        opens = due - window
+        windows.append(
+            PostExitReviewWindow(
+                months=months, due_at=due, opens_at=opens, open=in_reviews and opens <= ctx.now
+            )
+        )
+    return windows
 
 
 def _post_exit_review_open(ctx: Context) -> str | None:
