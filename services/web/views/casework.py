@@ -17,10 +17,13 @@ from services.web.casework_forms import (
     ASSESSMENT_SLUG,
     CASEWORK,
     DIMENSIONS,
+    INTERVENTION_FIELD,
     MEETING_FIELD,
     RECORD_STAGES,
     assessment,
+    exit_reason_words,
     with_meetings,
+    with_providers,
 )
 from services.web.clients.base import ApiProblem
 from services.web.decisions import Decision
@@ -46,7 +49,15 @@ async def _form(slug: str, api: PanelDep, reference: str) -> Decision:
     if any(f.name == MEETING_FIELD for f in decision.fields):
         meetings = await api.case_meetings(reference, purpose=PURPOSE)
         decision = with_meetings(decision, [_meeting_option(m) for m in meetings])
+    if any(f.name == INTERVENTION_FIELD.name for f in decision.fields):
+        providers = await api.case_providers(reference)
+        decision = with_providers(decision, [_provider_option(p) for p in providers])
     return decision
+
+
+def _provider_option(provider: dict[str, Any]) -> tuple[str, str]:
+    """A register entry as a choice: its name, and the id its own staff know it by."""
+    return provider["id"], f"{provider['name']} ({provider['id']})"
 
 
 def _meeting_option(meeting: dict[str, Any]) -> tuple[str, str]:
@@ -91,6 +102,7 @@ async def chair_case(
         reference=reference,
         next_steps=_next_steps(view, session.data.drafts),
         dimensions=DIMENSIONS,
+        exit_reason=exit_reason_words(view["case"].get("exit_reason")),
         decisions=[d for d in decisions if d["action"] not in REVIEW_ACTIONS],
         reviews=[d for d in decisions if d["action"] in REVIEW_ACTIONS],
     )
