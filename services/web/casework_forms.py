@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
+from safeguard.codes import EXIT_REASON_TEXT
 from services.web.decisions import SERVICES, Decision
 from services.web.forms import Field
 
@@ -38,6 +39,12 @@ FREQUENCIES = (
     ("monthly", "Monthly"),
     ("as_needed", "As needed"),
 )
+# Why support ended, in the words the chronology uses (a sentence's first word capitalised).
+EXIT_REASONS = tuple(
+    (code.value, text[:1].upper() + text[1:])
+    for code, text in EXIT_REASON_TEXT.items()
+    if code is not None
+)
 RATINGS = (("none", "None"), ("low", "Low"), ("medium", "Medium"), ("high", "High"))
 DIMENSIONS = ("engagement", "intent", "capability")
 
@@ -57,6 +64,7 @@ def _plan(values: Mapping[str, str]) -> dict[str, Any]:
     )
 
 
+PROVIDER_FIELD = "provider_id"
 INTERVENTION_FIELD = Field(
     "interventions",
     "Intervention",
@@ -66,11 +74,11 @@ INTERVENTION_FIELD = Field(
     parts=(
         Field("type", "Type of intervention", "select", "Select the type", options=INTERVENTIONS),
         Field(
-            "provider_id",
+            PROVIDER_FIELD,
             "Provider",
-            "input",
-            "Enter the provider's ID",
-            hint="The intervention provider's ID, for example mentor-a.",
+            "select",
+            "Select the provider",
+            hint="An approved provider for the case's area (from the provider register).",
             max_length=100,
         ),
         Field("frequency", "How often", "select", "Select how often", options=FREQUENCIES),
@@ -366,6 +374,9 @@ SUPPORT_PLAN = Decision(
 
 def _review_body(v: Mapping[str, str]) -> dict[str, Any]:
     body: dict[str, Any] = {"decision": v["decision"], "notes": v["notes"]}
+    if v["decision"] == "exit":
+        notes = v.get("exit_reason_notes")
+        body["exit_reason"] = {"code": v["exit_reason"]} | ({"notes": notes} if notes else {})
     return body | ({"plan": _plan(v)} if v["decision"] == "revise" else {})
 
 
@@ -387,6 +398,24 @@ SUPPORT_REVIEW = Decision(
                 ("revise", "Revise the plan"),
                 ("exit", "Exit: support ends"),
             ),
+        ),
+        Field(
+            "exit_reason",
+            "Why does support end?",
+            "radios",
+            "Select why support ends",
+            options=EXIT_REASONS,
+            only_when=("decision", "exit"),
+        ),
+        Field(
+            "exit_reason_notes",
+            "More about why support ends (optional)",
+            "textarea",
+            "Enter more about why support ends",
+            hint="Needed if you chose another reason. Kept with the review, never sent to"
+            " other services.",
+            required=False,
+            only_when=("decision", "exit"),
         ),
         Field("notes", "Notes", "textarea", "Enter notes on the review"),
         replace(INTERVENTION_FIELD, only_when=("decision", "revise")),
@@ -502,3 +531,33 @@ CASEWORK = {
     )
 }
 RECORD_STAGES = frozenset({"CONSENT_PENDING", "CONSENT_REFUSED", "PANEL_CONSIDERATION"})
+
+
+def exit_reason_words(code: str | None) -> str | None:
+    """Why support ended, in words (None before exit; exits from before reasons: unrecorded)."""
+    if code is None:
+        return None
+    return dict(EXIT_REASONS).get(code, "Not recorded")
+
+
+NO_PROVIDERS = (
+    "No approved provider is registered for this case's area: ask whoever keeps the provider"
+    " register to add one."
+)
+
+
+def with_providers(decision: Decision, providers: Sequence[tuple[str, str]]) -> Decision:
+    """The form with its plan's provider question offering the register's usable providers
+    for the case, (id, name) each."""
+    hint = None if providers else NO_PROVIDERS
+
+    def offered(part: Field) -> Field:
+        if part.name != PROVIDER_FIELD:
+            return part
+        return replace(part, options=tuple(providers), hint=hint or part.hint)
+
+    fields = tuple(
+        replace(f, parts=tuple(offered(p) for p in f.parts)) if f.kind == "repeated" else f
+        for f in decision.fields
+    )
+    return replace(decision, fields=fields)

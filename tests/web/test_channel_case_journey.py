@@ -16,10 +16,11 @@ from email.message import EmailMessage
 from playwright.async_api import Browser, Page, expect
 from temporalio.testing import WorkflowEnvironment
 
+from safeguard.auth.staff import development_signing_key
 from services.notifications.sink import SmtpSink
 from services.panel.factors import FACTORS
 from tests.helpers import assert_eventually
-from tests.panel.driver import referral_form
+from tests.panel.driver import PanelDriver, Staff, referral_form
 from tests.web.browser import assert_accessible, continue_and_send, heading, sign_in
 from tests.web.conftest import Site
 from tests.web.test_chair_panels_pages import referred_to_channel
@@ -148,6 +149,12 @@ async def _panel_and_meeting(page: Page, reference: str) -> None:
     await heading(page, reference)
 
 
+async def _approved_provider(site: Site, provider_id: str) -> None:
+    """The register approves the provider the plan chooses (kept through the API: no page)."""
+    staff = Staff(development_signing_key(site.settings.data_dir))
+    await PanelDriver(site.panel, site.http, staff).register(provider_id)
+
+
 async def _assess_and_decide(page: Page) -> None:
     """The 22 factors, then the decision by majority with its support plan."""
     await _open(page, "Vulnerability assessment")
@@ -165,7 +172,7 @@ async def _assess_and_decide(page: Page) -> None:
     await page.fill("#votes_against", "1")
     await page.fill("#reasons", "Vulnerable; support is proportionate.")
     await page.select_option("#interventions-1-type", "ideological_mentoring")
-    await page.fill("#interventions-1-provider_id", "provider-02")
+    await page.select_option("#interventions-1-provider_id", "provider-02")
     await page.select_option("#interventions-1-frequency", "weekly")
     await page.fill("#interventions-1-start-day", str(MEETING.day))
     await page.fill("#interventions-1-start-month", str(MEETING.month))
@@ -178,9 +185,13 @@ async def _assess_and_decide(page: Page) -> None:
     await page.click("a:text('Go back to the case')")
 
 
-async def _review(page: Page, decision: str, notes: str, done: str) -> None:
+async def _review(
+    page: Page, decision: str, notes: str, done: str, exit_reason: str | None = None
+) -> None:
     await _open(page, "Monthly support review")
     await page.check(f"input[name='decision'][value='{decision}']")
+    if exit_reason is not None:
+        await page.check(f"input[name='exit_reason'][value='{exit_reason}']")
     await page.fill("#notes", notes)
     await continue_and_send(page, done)
 
@@ -209,6 +220,7 @@ async def test_a_chair_takes_a_case_from_consent_to_closure_in_the_browser(
     )
 
     await _panel_and_meeting(page, reference)
+    await _approved_provider(site, "provider-02")
     # The meeting was booked a fortnight ahead: no decision can come from it yet, and the form
     # says so, linking the meeting, instead of offering a choice the API would refuse.
     await _open(page, "Record the panel's decision")
@@ -227,7 +239,10 @@ async def test_a_chair_takes_a_case_from_consent_to_closure_in_the_browser(
         await _fast_forward(site, temporal_env, reference, 31)
         await _reload_until(page, "Support review due")
         await _review(page, "continue", notes, "Support review recorded")
-    await _review(page, "exit", "Vulnerability significantly lessened.", "Support review recorded")
+    await _review(
+        page, "exit", "Reviewed at the panel.", "Support review recorded", "vulnerability_lessened"
+    )
+    await expect(page.locator("main")).to_contain_text("Vulnerability significantly lessened")
     # Straight after exit no review can be recorded: the form says when each can be.
     await page.goto(f"{site.url}/chair/cases/{reference}/post-exit-review")
     await expect(page.locator("main")).to_contain_text("No post-exit review can be recorded yet")

@@ -156,6 +156,15 @@ def _basis_problem(inp: a.PanelDecisionInput) -> str | None:
 def _support_review(ctx: Context, inp: a.SupportReviewInput) -> str | None:
     if (inp.decision == "revise") != (inp.plan is not None):
         return "a revised plan is required for 'revise' and only for it"
+    return _exit_reason(inp)
+
+
+def _exit_reason(inp: a.SupportReviewInput) -> str | None:
+    # Checked here, not in the input model: exits recorded before reasons must still decode.
+    if (inp.decision == "exit") != (inp.exit_reason is not None):
+        return "an exit reason is required for 'exit' and only for it"
+    if inp.exit_reason and inp.exit_reason.code == "other" and not inp.exit_reason.notes:
+        return "say why in the exit reason's notes when the reason is 'other'"
     return None
 
 

@@ -377,6 +377,8 @@ def _exit(case: Case, inp: a.SupportReviewInput) -> None:
         review_6_months_at=dates.get(6),
         review_12_months_at=dates.get(12),
         reviews=[ev.ReviewDate(months=months, due_at=due) for months, due in dates.items()],
+        # The code only: its notes are free text, kept with the step, never in an event.
+        exit_reason=inp.exit_reason.code if inp.exit_reason else None,
     )
 
 

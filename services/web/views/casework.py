@@ -21,11 +21,14 @@ from services.web.casework_forms import (
     ASSESSMENT_SLUG,
     CASEWORK,
     DIMENSIONS,
+    INTERVENTION_FIELD,
     PANEL_DECISION,
     POST_EXIT_REVIEW,
     REASSESSMENT_PERIOD,
     RECORD_STAGES,
     assessment,
+    exit_reason_words,
+    with_providers,
 )
 from services.web.clients.base import ApiProblem
 from services.web.decisions import Decision
@@ -52,6 +55,9 @@ async def _decision(slug: str, api: PanelDep) -> Decision:
 async def _form(request: Request, slug: str, api: PanelDep, reference: str) -> CaseForm:
     """The form with this case's choices: its meetings, its reviews, its reassessment date."""
     decision = await _decision(slug, api)
+    if any(f.name == INTERVENTION_FIELD.name for f in decision.fields):
+        providers = await api.case_providers(reference)
+        decision = with_providers(decision, [_provider_option(p) for p in providers])
     now = datetime.now(UTC)
     if any(f.name == choices.MEETING_FIELD for f in decision.fields):
         meetings = await api.case_meetings(reference, purpose=PURPOSE)
@@ -68,6 +74,11 @@ async def _form(request: Request, slug: str, api: PanelDep, reference: str) -> C
             due_at=((view.get("status") or {}).get("due") or {}).get("consent_reassessment_due"),
         )
     return CaseForm(decision, decision)
+
+
+def _provider_option(provider: dict[str, Any]) -> tuple[str, str]:
+    """A register entry as a choice: its name, and the id its own staff know it by."""
+    return provider["id"], f"{provider['name']} ({provider['id']})"
 
 
 def _base(reference: str, slug: str) -> str:
@@ -115,6 +126,7 @@ async def chair_case(
         next_steps=_next_steps(view, session.data.drafts),
         review_notes=choices.review_notes(view.get("status"), datetime.now(UTC)),
         dimensions=DIMENSIONS,
+        exit_reason=exit_reason_words(view["case"].get("exit_reason")),
         decisions=[d for d in decisions if d["action"] not in REVIEW_ACTIONS],
         reviews=[d for d in decisions if d["action"] in REVIEW_ACTIONS],
     )
