@@ -97,7 +97,11 @@ async def test_post_exit_reviews_follow_the_case_policy_and_open_before_they_fal
 ) -> None:
     driver, chair = _driver(quarterly), quarterly_chair
     reference = await _in_support(quarterly, driver)
-    exit_review = {"decision": "exit", "notes": "Vulnerability significantly lessened."}
+    exit_review = {
+        "decision": "exit",
+        "notes": "Reviewed at the panel.",
+        "exit_reason": {"code": "vulnerability_lessened"},
+    }
     await driver.ok("POST", f"/v1/cases/{reference}/support-reviews", json=exit_review)
     await driver.wait_for_stage(reference, "POST_EXIT_REVIEW")
 
