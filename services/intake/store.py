@@ -118,15 +118,13 @@ async def earlier_referrals(conn: Connection, *, person_key: bytes) -> list[UUID
     return [row["id"] for row in rows]
 
 
-async def insert_referral(
-    conn: Connection, *, referral: NewReferral, linked: list[UUID], start_lease: timedelta
-) -> None:
-    """Store a referral and its links; the starter may pick it up once the lease passes."""
+async def insert_referral(conn: Connection, *, referral: NewReferral, linked: list[UUID]) -> None:
+    """Store a referral and its links, its workflow's start due at once (the starter's)."""
     await conn.execute(
         "INSERT INTO intake.referrals (id, reference, client_id, received_at, sector,"
         " concern_type, area, age_at_referral, person_key, form_sealed, workflow_id,"
         " next_start_at)"
-        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $4::timestamptz + $12::interval)",
+        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $4)",
         referral.referral_id,
         referral.reference,
         referral.client_id,
@@ -138,7 +136,6 @@ async def insert_referral(
         referral.person_key,
         referral.form_sealed,
         referral.workflow_id,
-        start_lease,
     )
     if linked:
         await conn.execute(
@@ -149,12 +146,12 @@ async def insert_referral(
         )
 
 
-async def mark_started(conn: Connection, *, referral_id: UUID) -> None:
-    """Record that the referral's workflow exists."""
+async def mark_started(conn: Connection, *, referral_ids: list[UUID]) -> None:
+    """Record that the referrals' workflows exist."""
     await conn.execute(
         "UPDATE intake.referrals SET workflow_started_at = coalesce(workflow_started_at, now()),"
-        " next_start_at = NULL WHERE id = $1",
-        referral_id,
+        " next_start_at = NULL WHERE id = ANY($1::uuid[])",
+        referral_ids,
     )
 
 
