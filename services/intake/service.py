@@ -78,10 +78,12 @@ async def submit_referral(
         if not claimed:
             earlier = await store.earlier_answer(conn, client_id=caller.client_id, key=key)
             return Submission(_replay(earlier, body_hash), replayed=True)
-        referral = await _issue_reference(conn, referral)
         sealed = seal_form(await fields.keyring.store(conn, data_key), form.model_dump(mode="json"))
         referral = dataclasses.replace(referral, form_sealed=sealed)
         linked = await store.earlier_referrals(conn, person_key=referral.person_key)
+        # Issued last: the year's counter row stays locked until the commit, so concurrent
+        # referrals queue on it only for the insert and the commit.
+        referral = await _issue_reference(conn, referral)
         await store.insert_referral(conn, referral=referral, linked=linked)
         await start_wakeup.announce(conn, referral_id=referral.referral_id)
     return Submission(_accepted(referral.reference), replayed=False)
