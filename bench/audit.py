@@ -34,6 +34,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 sys.path.insert(0, str(Path(__file__).parent.parent))
 from inbox import PURPOSE, child_env, free_ports, percentiles, start, uvicorn  # noqa: E402
 from inbox_data import areas, load, make_cases  # noqa: E402
+from summary import figure  # noqa: E402
 
 from safeguard.audit.log.legacy import chain_key  # noqa: E402
 from safeguard.audit.log.sequencer import LEADER_LOCK  # noqa: E402
@@ -142,8 +143,9 @@ def report(results: dict[str, dict[int, Measured]], rounds: int) -> None:
             measured = results[mode][callers]
             p50, p99 = percentiles(measured.samples)
             print(f"    {mode:<36} {measured.rate:8.1f} {p50:8.1f} {p99:8.1f}")
-        ratio = results["logged"][callers].rate / results["unlogged"][callers].rate
-        print(f"    {'logged / unlogged':<36} {ratio:8.2f}")
+        logged, unlogged = results["logged"][callers].rate, results["unlogged"][callers].rate
+        print(f"    {'logged / unlogged':<36} {logged / unlogged:8.2f}")
+        figure(f"inbox logged, {callers} callers", logged, unit="req/s", baseline=unlogged)
 
 
 async def copy_entries(dsn: str, count: int) -> None:
@@ -187,6 +189,7 @@ async def measure_log(settings: Settings, count: int) -> None:
             done = await sequencer_for(pool, settings).catch_up(conn)
             sequenced = time.perf_counter() - began
             await conn.execute("SELECT pg_advisory_unlock($1)", LEADER_LOCK)
+            figure("sequencer", done / sequenced, unit="entries/s")
             print(
                 f"\nsequencer: {done:,} entries ({before:,} waiting) in {sequenced:.1f} s:"
                 f" {done / sequenced:,.0f} entries/s, batches of {settings.audit_log.batch:,}"
@@ -200,6 +203,7 @@ async def measure_log(settings: Settings, count: int) -> None:
             )
             checked = time.perf_counter() - began
         assert result.intact, result.findings
+        figure("verify", result.entries / checked, unit="entries/s")
         print(
             f"verify: {result.entries:,} entries against {result.checkpoints} checkpoint(s)"
             f" in {checked:.1f} s ({result.entries / checked:,.0f} entries/s)"

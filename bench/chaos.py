@@ -15,9 +15,24 @@ import sys
 import tempfile
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).parent))
 sys.path.insert(0, str(Path(__file__).parent.parent))
+from summary import figure  # noqa: E402
+
 from tests.chaos.faults import FAULTS  # noqa: E402
-from tests.chaos.scenario import chaos, report  # noqa: E402
+from tests.chaos.scenario import ChaosRun, chaos, report  # noqa: E402
+
+
+def summarise(run: ChaosRun) -> None:
+    """Seconds until a referral is processed again after each fault, beside no fault."""
+    for r in run.recoveries:
+        figure(
+            f"{r.fault} killed: processing again",
+            r.processed_after,
+            unit="s",
+            baseline=run.baseline.processed_after,
+            better="lower",
+        )
 
 
 def main() -> None:
@@ -32,6 +47,7 @@ def main() -> None:
         with tempfile.TemporaryDirectory(prefix="safeguard-chaos-") as scratch:
             run = asyncio.run(chaos(Path(scratch), faults=tuple(args.faults)))
     print(report(run))  # noqa: T201 - a benchmark prints its figures
+    summarise(run)
     if run.unexpected() or run.counts.not_once():
         sys.exit(1)
 

@@ -7,6 +7,7 @@ and end-to-end latency from a committed outbox row to the consumer's handler, p5
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import logging
 import os
@@ -14,6 +15,7 @@ import random
 import shutil
 import socket
 import statistics
+import sys
 import tempfile
 import time
 import uuid
@@ -35,6 +37,9 @@ from safeguard.kafka.producer import create_producer
 from safeguard.outbox import OutboxRelay, enqueue, pending_count
 from safeguard.settings import Settings, StackPorts
 from safeguard.stack import Stack
+
+sys.path.insert(0, str(Path(__file__).parent))
+from summary import figure  # noqa: E402
 
 RAW_MESSAGES = 20_000
 OUTBOX_EVENTS = 20_000
@@ -70,9 +75,19 @@ def envelope(case: uuid.UUID) -> EventEnvelope:
     return event.envelope(event_id=uuid.uuid4(), source="/bench", time=datetime.now(UTC))
 
 
+RATES: dict[str, float] = {}
+
+
 def report(label: str, count: int, seconds: float) -> None:
-    """One throughput line."""
+    """One throughput line (kept for the summary)."""
+    RATES[label] = count / seconds
     print(f"  {label:<44} {count / seconds:>10,.0f} msg/s  ({count:,} in {seconds:.2f} s)")
+
+
+def summarise() -> None:
+    """The relay beside raw produce, the consumer path beside raw consume."""
+    raw = RATES.get("raw aiokafka produce (acks=all, idempotent)")
+    figure("outbox -> Kafka relay", RATES["outbox -> Kafka relay"], unit="msg/s", baseline=raw)
 
 
 async def raw_produce(settings: Settings, cases: list[uuid.UUID]) -> None:
@@ -148,6 +163,8 @@ async def end_to_end(settings: Settings, pool: Pool, cases: list[uuid.UUID]) -> 
         await wait_for(lambda: asyncio.sleep(0, len(consumed)), lambda n: n >= len(committed))
     latencies = sorted((consumed[i] - committed[i]) * 1000 for i in committed)
     q = statistics.quantiles(latencies, n=100)
+    figure("commit -> handler p50", q[49], unit="ms", better="lower")
+    figure("commit -> handler p99", q[98], unit="ms", better="lower")
     print(
         f"  {'end to end (commit -> handler), ' + str(LATENCY_RATE) + '/s':<44}"
         f" p50 {q[49]:6.1f} ms   p99 {q[98]:6.1f} ms   max {latencies[-1]:6.1f} ms"
@@ -207,6 +224,7 @@ async def main() -> None:
             latency = base.model_copy(update={"kafka_topic_prefix": "e2e."})
             await create_topics(latency)
             await end_to_end(latency, pool, cases)
+            summarise()
         finally:
             await pool.close()
     finally:
@@ -215,4 +233,5 @@ async def main() -> None:
 
 
 if __name__ == "__main__":
+    argparse.ArgumentParser(description=__doc__).parse_args()
     asyncio.run(main())

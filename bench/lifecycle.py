@@ -32,6 +32,7 @@ from temporalio.testing import WorkflowEnvironment
 sys.path.insert(0, str(Path(__file__).parent))
 sys.path.insert(0, str(Path(__file__).parent.parent))
 from lifecycle_bare import BarePlan, BareWorkflow  # noqa: E402
+from summary import figure  # noqa: E402
 
 from safeguard.codes import ConsentRoute, GatewayOutcome, ReviewDecision  # noqa: E402
 from tests import synthetic  # noqa: E402
@@ -199,6 +200,8 @@ def print_runs(runs: list[Run]) -> None:
         )
     if len(runs) == 2:
         print(f"overhead (wall time lifecycle / bare): {runs[0].seconds / runs[1].seconds:.2f}x")
+        ours, bare = (run.count / run.seconds for run in runs)
+        figure("ReferralWorkflow, bare as baseline", ours, unit="wf/s", baseline=bare)
 
 
 async def main(total: int, concurrency: int) -> None:

@@ -7,11 +7,13 @@ and deletes them at the end. Keycloak's zip itself comes from ~/.m2 (not downloa
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import os
 import random
 import shutil
 import socket
+import sys
 import tempfile
 import time
 from collections.abc import Awaitable
@@ -26,6 +28,9 @@ from safeguard.stack.java import find_java_home
 from safeguard.stack.keycloak import JAVA_HOME_SETTING, MIN_JAVA
 from safeguard.stack.keycloak_dist import ensure_distribution
 from safeguard.stack.process import tree_rss
+
+sys.path.insert(0, str(Path(__file__).parent))
+from summary import figure  # noqa: E402
 
 T = TypeVar("T")
 MIB = 1024 * 1024
@@ -46,11 +51,14 @@ def free_ports(count: int) -> list[int]:
     return sorted(ports)
 
 
-async def timed(label: str, awaitable: Awaitable[T]) -> T:
-    """Await `awaitable` and print how long it took."""
+async def timed(label: str, awaitable: Awaitable[T], headline: str | None = None) -> T:
+    """Await `awaitable` and print how long it took (a headline figure when named)."""
     start = time.perf_counter()
     result = await awaitable
-    print(f"{label:<50} {time.perf_counter() - start:7.2f} s")
+    seconds = time.perf_counter() - start
+    print(f"{label:<50} {seconds:7.2f} s")
+    if headline:
+        figure(headline, seconds, unit="s", better="lower")
     return result
 
 
@@ -70,7 +78,7 @@ def tree_pss(pid: int) -> int:
     return total
 
 
-def print_memory(statuses: list[ComponentStatus]) -> None:
+def print_memory(statuses: list[ComponentStatus], headline: str) -> None:
     """Resident memory of each component's process tree (RSS summed, and PSS)."""
     rss_total = pss_total = 0
     for status in statuses:
@@ -82,6 +90,7 @@ def print_memory(statuses: list[ComponentStatus]) -> None:
             f"   (pid {status.pid})"
         )
     print(f"  {'total':<10} RSS {rss_total / MIB:7.1f} MiB   PSS {pss_total / MIB:7.1f} MiB")
+    figure(headline, pss_total / MIB, unit="MiB PSS", better="lower")
 
 
 def bench_settings(root: Path) -> Settings:
@@ -133,18 +142,21 @@ async def main() -> None:
     stack = Stack(data_dir=settings.data_dir, ports=settings.stack, settings=settings)
     try:
         await fetch_and_build(root)
-        statuses = await timed("cold start (initdb, format, realm import)", stack.up(timeout=600))
+        statuses = await timed(
+            "cold start (initdb, format, realm import)", stack.up(timeout=600), "cold start"
+        )
         # Let the JVMs and the dev server settle before sampling memory.
         await asyncio.sleep(5)
-        print_memory(await stack.status())
+        print_memory(await stack.status(), "stack memory after cold start")
         await timed("down", stack.down())
-        statuses = await timed("warm start (after down)", stack.up(timeout=600))
+        statuses = await timed("warm start (after down)", stack.up(timeout=600), "warm start")
         await asyncio.sleep(5)
-        print_memory(statuses)
+        print_memory(statuses, "stack memory after warm start")
     finally:
         await stack.down()
         shutil.rmtree(root, ignore_errors=True)
 
 
 if __name__ == "__main__":
+    argparse.ArgumentParser(description=__doc__).parse_args()
     asyncio.run(main())

@@ -65,6 +65,7 @@ from inbox import (  # noqa: E402
     uvicorn,
 )
 from inbox_data import Case, areas, load, make_cases  # noqa: E402
+from summary import figure  # noqa: E402
 
 from safeguard.auth.staff import StaffPrincipal, development_signing_key, mint  # noqa: E402
 from safeguard.codes import Role  # noqa: E402
@@ -158,6 +159,8 @@ def print_pair(label: str, api: list[float], page: list[float]) -> None:
     """The API line, the page line, and what the page adds."""
     a50, a99 = quantiles(api)
     p50, p99 = quantiles(page)
+    figure(f"{label.strip()} page p50", p50, unit="ms", baseline=a50, better="lower")
+    figure(f"{label.strip()} page p99", p99, unit="ms", baseline=a99, better="lower")
     print(f"  {label} API   {a50:8.1f} {a99:8.1f}")
     print(f"  {'':<{len(label)}} page  {p50:8.1f} {p99:8.1f}")
     print(

@@ -21,12 +21,27 @@ from safeguard import outages
 from safeguard.errors import ProblemError, documented_problem, retry_after, unavailable
 from safeguard.outages import Dependency
 
-_STATUS = {"WrongStage": 409, "Conflict": 409, "NotPermitted": 403, "InvalidContent": 422}
+_STATUS = {
+    "WrongStage": 409,
+    "Conflict": 409,
+    "NotPermitted": 403,
+    "InvalidContent": 422,
+    "TransferPending": 409,
+    "NoTransferPending": 409,
+    "SameArea": 422,
+    "NotReceivingArea": 403,
+    "NotSendingArea": 403,
+}
 _TITLES = {
     "WrongStage": "The case has moved on",
     "Conflict": "Conflicts with the case as it stands",
     "NotPermitted": "Not permitted",
     "InvalidContent": "Invalid decision",
+    "TransferPending": "Transfer already requested",
+    "NoTransferPending": "No transfer requested",
+    "SameArea": "Already in that area",
+    "NotReceivingArea": "Not the receiving area",
+    "NotSendingArea": "Not the sending area",
 }
 
 # What a case update may answer, documented on every route that runs one (`safeguard.openapi`).
@@ -40,6 +55,41 @@ UPDATE_REFUSALS = {
     500: documented_problem(
         "`The case could not apply this decision`: the case engine failed to apply it."
     ),
+}
+
+# What a transfer's request and answers may answer besides, as their routes document it.
+TRANSFER_REQUEST_REFUSALS: dict[int | str, dict[str, Any]] = {
+    409: documented_problem(
+        "`Transfer already requested` (one transfer waits at a time: withdraw it first), or"
+        " `The case has moved on` (closed; `stage` says where it is)."
+    ),
+    422: documented_problem(
+        "`Already in that area` (the case is in `to_area`), `Invalid decision`, or an invalid"
+        " body (each field named in `errors`)."
+    ),
+}
+
+_ANSWER_CONFLICTS = documented_problem(
+    "`No transfer requested` (none waits, or it was answered or withdrawn already), or `The"
+    " case has moved on` (closed; `stage` says where it is)."
+)
+
+TRANSFER_ANSWER_REFUSALS: dict[int | str, dict[str, Any]] = {
+    403: documented_problem(
+        "`Not the receiving area`: only the area the transfer is to may accept or decline it"
+        " (the sending area may withdraw it)."
+    ),
+    404: documented_problem("No such case in your areas, and no transfer of it waiting for them."),
+    409: _ANSWER_CONFLICTS,
+}
+
+TRANSFER_WITHDRAW_REFUSALS: dict[int | str, dict[str, Any]] = {
+    403: documented_problem(
+        "`Not the sending area`: only the case's own area may withdraw its request (the"
+        " receiving area declines it instead)."
+    ),
+    404: documented_problem("No such case in your areas, and no transfer of it waiting for them."),
+    409: _ANSWER_CONFLICTS,
 }
 
 

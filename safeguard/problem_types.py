@@ -71,6 +71,12 @@ DOCUMENTED: dict[str, str] = {
     "Invalid decision": "The decision's content breaks a rule of the process.",
     "The case could not apply this decision": "The case engine failed to apply the change.",
     "Area already set": "The case is already in an area; move it with a transfer.",
+    "Transfer already requested": "A transfer of the case is already waiting for an answer.",
+    "No transfer requested": "No transfer of the case is waiting to be accepted, declined or"
+    " withdrawn.",
+    "Already in that area": "A transfer must name another area than the case's own.",
+    "Not the receiving area": "Only the area a transfer is to may accept or decline it.",
+    "Not the sending area": "Only the case's own area may withdraw its transfer request.",
     "Task closed": "The task is done or withdrawn.",
     "Task held by another officer": "Another officer holds the case's task.",
     "Plan item superseded": "A newer support plan replaced this item.",

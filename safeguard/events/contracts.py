@@ -243,7 +243,7 @@ class SupportReviewDue(DomainEvent):
 
 
 class SupportReviewOverdue(DomainEvent):
-    """A support review is overdue: escalate."""
+    """A support review is overdue: escalate (`due_at`: when it was due)."""
 
     event_type: ClassVar[str] = "support_review.overdue"
 
@@ -301,7 +301,7 @@ class PostExitReviewDue(DomainEvent):
 
 
 class PostExitReviewOverdue(DomainEvent):
-    """A post-exit review is overdue: escalate."""
+    """A post-exit review is overdue: escalate (`due_at`: when it was due)."""
 
     event_type: ClassVar[str] = "post_exit_review.overdue"
 
@@ -327,8 +327,34 @@ class CaseReopened(ActedEvent):
     event_type: ClassVar[str] = "case.reopened"
 
 
+class CaseTransferRequested(ActedEvent):
+    """A transfer to another area (`to_area`) was asked for; the case stays in its `area` until
+    the receiving area accepts. Its reason is free text, so it stays in the case."""
+
+    event_type: ClassVar[str] = "case.transfer_requested"
+
+    to_area: str
+
+
+class CaseTransferDeclined(ActedEvent):
+    """The receiving area (`to_area`) declined the transfer; the case stays in its `area`."""
+
+    event_type: ClassVar[str] = "case.transfer_declined"
+
+    to_area: str
+
+
+class CaseTransferWithdrawn(ActedEvent):
+    """The sending area withdrew its request to transfer the case to `to_area`."""
+
+    event_type: ClassVar[str] = "case.transfer_withdrawn"
+
+    to_area: str
+
+
 class CaseTransferred(ActedEvent):
-    """The case moved to another local authority or police area, with its history."""
+    """The case moved to another local authority or police area, with its history (since
+    transfers wait for acceptance, when the receiving area accepted: `actor_role` is theirs)."""
 
     event_type: ClassVar[str] = "case.transferred"
 
@@ -385,6 +411,9 @@ EVENT_TYPES: dict[str, type[DomainEvent]] = {
         PostExitReviewOverdue,
         PostExitReviewRecorded,
         CaseReopened,
+        CaseTransferRequested,
+        CaseTransferDeclined,
+        CaseTransferWithdrawn,
         CaseTransferred,
         CaseAreaSet,
         CaseClosed,

@@ -62,6 +62,12 @@ def sees_case(principal: StaffPrincipal, area: str) -> bool:
     return sees_area(principal, area) or (area == UNASSIGNED_AREA and sees_triage(principal))
 
 
+def receives(principal: StaffPrincipal, transfer_to: str | None) -> bool:
+    """Whether a transfer waits on one of the caller's areas: its officers read the case to
+    decide, and answer it, before it is theirs."""
+    return transfer_to is not None and sees_area(principal, transfer_to)
+
+
 def requested_areas(principal: StaffPrincipal, wanted: Sequence[str]) -> tuple[str, ...] | None:
     """The areas to list: the caller's, narrowed to `wanted`; 403 for an area not theirs."""
     areas = visible_areas(principal)
@@ -78,7 +84,7 @@ def requested_areas(principal: StaffPrincipal, wanted: Sequence[str]) -> tuple[s
 def actor_for(principal: StaffPrincipal) -> Actor:
     """The workflow actor, always from the verified token, never from a request body."""
     try:
-        return Actor(id=principal.subject, role=principal.role)
+        return Actor(id=principal.subject, role=principal.role, areas=principal.areas)
     except ValidationError:
         raise ProblemError(
             403, "Forbidden", "The token's subject cannot be recorded as an actor."

@@ -17,7 +17,13 @@ from safeguard.lifespan import Subscription, service_lifespan
 from safeguard.settings import Settings, get_settings
 from safeguard.web import Lifespan, build_app
 from services.assessment.events import CONSUMER, handle_event
-from services.assessment.routes import cases_router, metrics_router, tasks_router, triage_router
+from services.assessment.routes import (
+    cases_router,
+    metrics_router,
+    tasks_router,
+    transfers_router,
+    triage_router,
+)
 
 DESCRIPTION = """\
 Prevent police officers' inbox of tasks and their gateway assessments and police-led reviews.
@@ -51,7 +57,7 @@ def create_app(
         description=DESCRIPTION,
         settings=settings,
         lifespan=_with_intake(settings, base),
-        routers=[tasks_router, triage_router, cases_router, metrics_router],
+        routers=[tasks_router, triage_router, transfers_router, cases_router, metrics_router],
     )
 
 

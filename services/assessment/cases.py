@@ -19,7 +19,7 @@ from safeguard.errors import FieldError, ProblemError
 from safeguard.intake_client import Fetched, ReferralClient
 from safeguard.police_only import POLICE_ONLY_FIELDS, sees_police_only
 from services.assessment import service, store
-from services.assessment.access import SERVICE, actor_for, sees_area, sees_case
+from services.assessment.access import SERVICE, actor_for, receives, sees_area, sees_case
 from services.assessment.models import CaseSummary, CaseView, DecisionView, LinkedReferralView
 from workflows.referral.actions import ActionInput, Actor
 from workflows.referral.chronology import chronology
@@ -41,8 +41,11 @@ async def case_view(
     """The referral, linked referrals, status, decisions and chronology; the read is logged."""
     async with pool.acquire() as conn:
         row = await store.case_by_reference(conn, reference)
-    # A case no area owns yet is open to triage; another area's answers like an unknown one.
-    if row is None or not sees_case(principal, row["area"]):
+    # A case no area owns yet is open to triage, and one waiting to come to the caller's area
+    # is open to its officers to decide; another area's answers like an unknown one.
+    if row is None or not (
+        sees_case(principal, row["area"]) or receives(principal, row["transfer_to"])
+    ):
         raise ProblemError(404, "Unknown case", "No case with that reference in your areas.")
     referral_id: UUID = row["referral_id"]
     # Intake and Temporal are asked at once; either may fail without failing the view.

@@ -140,6 +140,25 @@ async def _closed(
         await store.set_case_outcome(
             conn, referral_id=event.referral_id, outcome=None, closure_reason=event.reason
         )
+        # A transfer still waiting lapses with the case.
+        await store.set_transfer(conn, referral_id=event.referral_id, to_area=None, at=None)
+
+
+async def _transfer_requested(
+    conn: Connection, event: ev.CaseTransferRequested, envelope: EventEnvelope, newest: bool
+) -> None:
+    if newest:
+        await store.set_transfer(
+            conn, referral_id=event.referral_id, to_area=event.to_area, at=envelope.time
+        )
+
+
+async def _transfer_ended(
+    conn: Connection, event: ev.DomainEvent, envelope: EventEnvelope, newest: bool
+) -> None:
+    # Accepted (the case's area is now the receiving one), declined or withdrawn.
+    if newest:
+        await store.set_transfer(conn, referral_id=event.referral_id, to_area=None, at=None)
 
 
 async def _reopened(
@@ -185,6 +204,10 @@ _PROJECTIONS: dict[type[ev.DomainEvent], Projection] = {
     ev.PoliceReviewDue: _review_due,
     ev.PoliceReviewRecorded: _reviewed,
     ev.CaseClosed: _closed,
+    ev.CaseTransferRequested: _transfer_requested,
+    ev.CaseTransferred: _transfer_ended,
+    ev.CaseTransferDeclined: _transfer_ended,
+    ev.CaseTransferWithdrawn: _transfer_ended,
     ev.CaseReopened: _reopened,
     ev.CaseRedacted: _redacted,
 }

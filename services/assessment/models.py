@@ -105,12 +105,39 @@ class InformationCreate(BaseModel):
 
 
 class TransferCreate(BaseModel):
-    """Move the case to another area."""
+    """Ask another area to take the case; it moves when that area accepts."""
 
     model_config = ConfigDict(extra="forbid")
 
     to_area: Ident
     reason: Notes
+
+
+class TransferDecline(BaseModel):
+    """The receiving area will not take the case, and why (kept in the case, never in events)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    reason: Notes
+
+
+class TransferWithdrawal(BaseModel):
+    """The sending area no longer asks for the transfer."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    reason: Notes | None = None
+
+
+class TransferRead(BaseModel):
+    """A transfer waiting for the receiving area (`to_area`) to accept or decline it."""
+
+    referral_id: UUID
+    reference: str
+    stage: Stage
+    from_area: str
+    to_area: str
+    requested_at: datetime | None
 
 
 class CaseAreaUpdate(BaseModel):
@@ -135,6 +162,8 @@ class CaseSummary(BaseModel):
     received_at: datetime | None
     outcome: GatewayOutcome | None
     closure_reason: str | None
+    # The area a transfer of the case waits on, until it accepts or declines.
+    transfer_to: str | None = None
 
 
 class LinkedReferralView(BaseModel):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from safeguard.case_updates import TRANSFER_REQUEST_REFUSALS
 from safeguard.errors import documented_problem as problem
 
 Responses = dict[int | str, dict[str, Any]]
@@ -29,4 +30,20 @@ SET_AREA_RESPONSES: Responses = {
         "The case already has an area (move it with `/transfer`), or it has closed (`stage`)."
     ),
     422: problem("The body is invalid (each field named in `errors`)."),
+}
+
+TRANSFER_LIST_RESPONSES: Responses = TRIAGE_RESPONSES | {
+    403: problem(
+        "The role is neither `prevent_officer` nor `auditor` (`Forbidden`), or an `area` asked"
+        " for is not one of the token's (`Area not permitted`)."
+    ),
+}
+
+TRANSFER_REQUEST_RESPONSES: Responses = TRANSFER_REQUEST_REFUSALS | {
+    404: problem("No such case in your areas."),
+    409: problem(
+        "`Transfer already requested` (one transfer waits at a time: withdraw it first),"
+        " `The case has moved on` (closed; `stage` says where it is), or `Task held by another"
+        " officer`."
+    ),
 }

@@ -9,6 +9,7 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
 
 from safeguard.access_log import stated_purpose
+from safeguard.case_updates import TRANSFER_ANSWER_REFUSALS, TRANSFER_WITHDRAW_REFUSALS
 from safeguard.codes import Stage
 from safeguard.errors import ProblemError
 from safeguard.errors import documented_problem as problem
@@ -16,7 +17,7 @@ from safeguard.intake_client import ReferralClient
 from safeguard.openapi import may_answer
 from safeguard.timestamps import IsoDateTime
 from safeguard.web import PoolDep, TemporalDep
-from services.assessment import cases, service, store, triage
+from services.assessment import cases, service, store, transfers, triage
 from services.assessment.access import Monitor, Officer, Reader, requested_areas, triage_areas
 from services.assessment.models import (
     CaseAreaUpdate,
@@ -32,8 +33,16 @@ from services.assessment.models import (
     TaskSort,
     TaskStatus,
     TransferCreate,
+    TransferDecline,
+    TransferRead,
+    TransferWithdrawal,
 )
-from services.assessment.openapi import SET_AREA_RESPONSES, TRIAGE_RESPONSES
+from services.assessment.openapi import (
+    SET_AREA_RESPONSES,
+    TRANSFER_LIST_RESPONSES,
+    TRANSFER_REQUEST_RESPONSES,
+    TRIAGE_RESPONSES,
+)
 from workflows.referral import actions as a
 from workflows.referral.models import CaseStatus
 from workflows.referral.workflows import ReferralWorkflow
@@ -44,6 +53,7 @@ tasks_router = APIRouter(prefix="/v1/tasks", tags=["tasks"])
 cases_router = APIRouter(prefix="/v1/cases", tags=["cases"])
 triage_router = APIRouter(prefix="/v1/triage", tags=["triage"])
 metrics_router = APIRouter(prefix="/v1/metrics", tags=["metrics"])
+transfers_router = APIRouter(prefix="/v1/transfers", tags=["transfers"])
 
 _ETAG = re.compile(r'^(?:W/)?"?(\d+)"?$')
 
@@ -289,7 +299,7 @@ async def add_information(
     )
 
 
-@cases_router.post("/{reference}/transfer")
+@cases_router.post("/{reference}/transfer", responses=TRANSFER_REQUEST_RESPONSES)
 async def transfer_case(
     reference: str,
     body: TransferCreate,
@@ -297,7 +307,8 @@ async def transfer_case(
     pool: PoolDep,
     temporal: TemporalDep,
 ) -> CaseStatus:
-    """Move the case, with its history, to another area."""
+    """Ask another area to take the case, with its history: it stays in your area, listed in
+    theirs (`GET /v1/transfers`), until one of their officers or chairs accepts it."""
     return await cases.act(
         pool,
         temporal,
@@ -305,6 +316,47 @@ async def transfer_case(
         reference=reference,
         update=ReferralWorkflow.transfer_case,
         build=lambda actor: a.TransferInput(actor=actor, **body.model_dump()),
+    )
+
+
+@cases_router.post("/{reference}/transfer/accept", responses=TRANSFER_ANSWER_REFUSALS)
+async def accept_transfer(reference: str, principal: Officer, temporal: TemporalDep) -> CaseStatus:
+    """Take in a case whose transfer waits on your area: it becomes yours, history and all,
+    and the sending area no longer sees it."""
+    return await transfers.answer(
+        temporal,
+        principal=principal,
+        reference=reference,
+        update=ReferralWorkflow.accept_transfer,
+        build=lambda actor: a.AcceptTransferInput(actor=actor),
+    )
+
+
+@cases_router.post("/{reference}/transfer/decline", responses=TRANSFER_ANSWER_REFUSALS)
+async def decline_transfer(
+    reference: str, body: TransferDecline, principal: Officer, temporal: TemporalDep
+) -> CaseStatus:
+    """Decline a transfer to your area, saying why; the case stays where it is."""
+    return await transfers.answer(
+        temporal,
+        principal=principal,
+        reference=reference,
+        update=ReferralWorkflow.decline_transfer,
+        build=lambda actor: a.DeclineTransferInput(actor=actor, reason=body.reason),
+    )
+
+
+@cases_router.post("/{reference}/transfer/withdraw", responses=TRANSFER_WITHDRAW_REFUSALS)
+async def withdraw_transfer(
+    reference: str, body: TransferWithdrawal, principal: Officer, temporal: TemporalDep
+) -> CaseStatus:
+    """Withdraw your area's request to transfer the case."""
+    return await transfers.answer(
+        temporal,
+        principal=principal,
+        reference=reference,
+        update=ReferralWorkflow.withdraw_transfer,
+        build=lambda actor: a.WithdrawTransferInput(actor=actor, reason=body.reason),
     )
 
 
@@ -316,6 +368,19 @@ async def set_case_area(
     return await triage.place_in_area(
         temporal, principal=principal, reference=reference, area=body.area
     )
+
+
+@transfers_router.get("", responses=TRANSFER_LIST_RESPONSES)
+async def list_transfers(
+    principal: Reader,
+    purpose: Purpose,
+    pool: PoolDep,
+    area: Annotated[list[str], Query(max_length=100)] = [],  # noqa: B006 - FastAPI copies
+) -> list[TransferRead]:
+    """Transfers waiting for one of your areas to accept or decline them, oldest first; open
+    each case (`GET /v1/cases/{reference}`) to read it before answering."""
+    areas = requested_areas(principal, area)
+    return await transfers.incoming(pool, principal=principal, areas=areas, purpose=purpose)
 
 
 @metrics_router.get("")

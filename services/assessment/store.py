@@ -306,6 +306,30 @@ async def set_case_outcome(
     )
 
 
+async def set_transfer(
+    conn: Connection, *, referral_id: UUID, to_area: str | None, at: datetime | None
+) -> None:
+    """The area a transfer of the case waits on (None once answered, withdrawn or lapsed)."""
+    await conn.execute(
+        "UPDATE assessment.cases SET transfer_to = $2, transfer_requested_at = $3"
+        " WHERE referral_id = $1",
+        referral_id,
+        to_area,
+        at,
+    )
+
+
+async def incoming_transfers(conn: Connection, areas: Sequence[str] | None) -> list[asyncpg.Record]:
+    """Cases waiting for one of `areas` (None: any area) to accept them, oldest request first."""
+    return await conn.fetch(
+        "SELECT referral_id, reference, stage, area AS from_area, transfer_to AS to_area,"
+        " transfer_requested_at AS requested_at FROM assessment.cases"
+        " WHERE transfer_to IS NOT NULL AND ($1::text[] IS NULL OR transfer_to = ANY($1))"
+        " ORDER BY transfer_requested_at, reference",
+        None if areas is None else list(areas),
+    )
+
+
 async def insert_task(
     conn: Connection,
     *,

@@ -43,6 +43,8 @@ class Route:
 
     template: str
     audience: Audience
+    # The event's field naming the area told: the case's own, or a transfer's receiving area.
+    area_field: str = "area"
 
 
 # Each supervisor tier, and the team told in its place where an area has no supervisor entry.
@@ -63,6 +65,11 @@ ROUTES: dict[str, tuple[Route, ...]] = {
     "police_review.due": (Route("police_review_due", Audience.PREVENT_OFFICERS),),
     # A case out of triage: its new area's officers learn of the work now in their inbox.
     "case.area_set": (Route("case_placed_in_area", Audience.PREVENT_OFFICERS),),
+    # A transfer waits for the receiving area's officers; a refusal goes back to the sender.
+    "case.transfer_requested": (
+        Route("transfer_requested", Audience.PREVENT_OFFICERS, area_field="to_area"),
+    ),
+    "case.transfer_declined": (Route("transfer_declined", Audience.PREVENT_OFFICERS),),
     "consent.requested": (Route("consent_request", Audience.CONSENT_CONTACT),),
     "consent.reminder_due": (Route("consent_reminder", Audience.CONSENT_CONTACT),),
     "consent.reassessment_due": (Route("consent_reassessment_due", Audience.CHANNEL_PANEL),),
@@ -106,7 +113,7 @@ def plan(event: DomainEvent, *, at: datetime | None = None) -> list[Planned]:
     for route in ROUTES.get(event.event_type, ()):
         template = _by_post(event, route.template)
         escalation = _escalation_params(event, at) if route.audience in SUPERVISES else {}
-        for recipient, extra in _recipients(event, route.audience):
+        for recipient, extra in _recipients(event, route):
             params = _common_params(event) | escalation | extra
             planned.append(Planned(template, route.audience, recipient, params))
     return planned
@@ -119,19 +126,19 @@ def _by_post(event: DomainEvent, template: str) -> str:
     return template
 
 
-def _recipients(event: DomainEvent, audience: Audience) -> list[tuple[str, dict[str, str]]]:
-    """Recipient keys (role@scope) for an audience, each with its own parameters."""
+def _recipients(event: DomainEvent, route: Route) -> list[tuple[str, dict[str, str]]]:
+    """Recipient keys (role@scope) for a route's audience, each with its own parameters."""
+    audience = route.audience
     if audience is Audience.REFERRER:
         return [("referrer", {})]
     if audience is Audience.CONSENT_CONTACT:
         # Best interests is decided for the person: there is nobody to ask.
-        route = getattr(event, "route", None)
-        if route is ConsentRoute.BEST_INTERESTS:
+        if getattr(event, "route", None) is ConsentRoute.BEST_INTERESTS:
             return []
         return [(consent_contact(getattr(event, "method", None)), {})]
     if audience is Audience.INTERVENTION_PROVIDER:
         return _providers(getattr(event, "items", []))
-    return [(f"{audience.value}@{event.area}", {})]
+    return [(f"{audience.value}@{getattr(event, route.area_field)}", {})]
 
 
 def consent_contact(method: ConsentMethod | None) -> str:

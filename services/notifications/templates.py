@@ -58,6 +58,17 @@ TEMPLATES: dict[str, Template] = {
         "Referral {reference} arrived without a known area and has been placed in yours; "
         "its open tasks are now in your inbox.",
     ),
+    "transfer_requested": Template(
+        "Transfer to your area waiting: {reference}",
+        "Another area has asked to transfer case {reference} to yours. Sign in to the Prevent "
+        "case service to read the case and accept or decline the transfer; until you do, the "
+        "case stays with the area that asked.",
+    ),
+    "transfer_declined": Template(
+        "Transfer declined: {reference}",
+        "The area you asked to take case {reference} has declined the transfer. The case stays "
+        "with your area; sign in to the Prevent case service to see their reason.",
+    ),
     "assessment_reminder": Template(
         "Reminder: gateway assessment {reference} due {due}",
         "The gateway assessment of referral {reference} is due on {due}.",

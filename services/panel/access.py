@@ -69,7 +69,7 @@ def bound_to_case(principal: StaffPrincipal, reference: str) -> bool:
 def actor_for(principal: StaffPrincipal) -> Actor:
     """The workflow actor, always from the verified token, never from a request body."""
     try:
-        return Actor(id=principal.subject, role=principal.role)
+        return Actor(id=principal.subject, role=principal.role, areas=principal.areas)
     except ValidationError:
         raise ProblemError(
             403, "Forbidden", "The token's subject cannot be recorded as an actor."

@@ -29,6 +29,7 @@ from services.panel.routes_links import internal_links_router, public_links_rout
 from services.panel.routes_panels import meetings_router, panels_router
 from services.panel.routes_plans import plans_router, provider_router
 from services.panel.routes_steps import steps_router
+from services.panel.routes_transfers import transfer_steps_router, transfers_router
 from services.panel.sealing import SERVICE
 
 DESCRIPTION = """\
@@ -74,6 +75,8 @@ def create_app(
             queue_router,
             cases_router,
             steps_router,
+            transfers_router,
+            transfer_steps_router,
             requests_router,
             plans_router,
             panels_router,

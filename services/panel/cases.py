@@ -40,12 +40,27 @@ async def may_see(conn: Connection, principal: StaffPrincipal, row: asyncpg.Reco
     return False
 
 
+def receives(principal: StaffPrincipal, transfer_to: str | None) -> bool:
+    """Whether a transfer waits on one of a chair's (or auditor's) areas: the chair reads the
+    case to decide, and answers it, before it is theirs."""
+    if principal.role not in (Role.CHANNEL_CHAIR, Role.AUDITOR) or transfer_to is None:
+        return False
+    return sees_area(principal, transfer_to)
+
+
 async def visible_case(
-    conn: Connection, principal: StaffPrincipal, reference: str
+    conn: Connection, principal: StaffPrincipal, reference: str, *, incoming: bool = False
 ) -> asyncpg.Record:
-    """The case's read-model row; 404 (as for an unknown case) if the caller may not see it."""
+    """The case's read-model row; 404 (as for an unknown case) if the caller may not see it.
+    With `incoming`, a case waiting to be transferred to the caller's area is seen too (to
+    read it, never to work on it)."""
     row = await store.case_by_reference(conn, reference)
-    if row is None or not await may_see(conn, principal, row):
+    if row is None:
+        raise unknown_case(reference)
+    if not (
+        await may_see(conn, principal, row)
+        or (incoming and receives(principal, row["transfer_to"]))
+    ):
         raise unknown_case(reference)
     return row
 
@@ -85,8 +100,11 @@ async def act(
     build: Callable[[Actor], ActionInput],
     detail: dict[str, Any],
     meeting_id: UUID | None = None,
+    answering_transfer: bool = False,
 ) -> CaseStatus:
-    """Run a step as a workflow update (409 if the case moved on), then keep our record of it."""
+    """Run a step as a workflow update (409 if the case moved on), then keep our record of it.
+    An answer to a transfer may come from the receiving area too (the workflow decides which
+    side may give which answer)."""
     workflow_id = workflow_id_for(reference)
     if principal.role is Role.PERSON_OR_GUARDIAN:
         if not bound_to_case(principal, reference):
@@ -94,7 +112,9 @@ async def act(
     else:
         status: CaseStatus = await run_query(temporal, workflow_id, ReferralWorkflow.status)
         # The workflow's own area decides, so a case just transferred away is no longer ours.
-        if not sees_area(principal, status.area):
+        pending = status.pending_transfer if answering_transfer else None
+        receiving = pending is not None and sees_area(principal, pending.to_area)
+        if not (sees_area(principal, status.area) or receiving):
             raise unknown_case(reference)
     async with pool.acquire() as conn:
         row = await store.case_by_reference(conn, reference)

@@ -35,6 +35,7 @@ from services.panel.models import (
     PlanRevisionRead,
     QueueItem,
     QueuePage,
+    TransferRead,
 )
 from workflows.referral.chronology import chronology
 from workflows.referral.reading import read_case
@@ -90,6 +91,26 @@ async def queue(
     )
 
 
+# What the list of incoming transfers shows of each case: ids, codes and dates.
+TRANSFER_FIELDS = (
+    "case.reference",
+    "case.stage",
+    "case.area",
+    "transfer.to_area",
+    "transfer.requested_at",
+)
+
+
+async def incoming_transfers(
+    pool: Pool, *, principal: StaffPrincipal, purpose: str
+) -> list[TransferRead]:
+    """Transfers waiting for one of the caller's areas (panel members have none here)."""
+    async with pool.acquire() as conn, conn.transaction():
+        rows = await store.incoming_transfers(conn, visible_areas(principal))
+        await _logged(conn, principal, None, TRANSFER_FIELDS, purpose)
+    return [TransferRead.model_validate(dict(row)) for row in rows]
+
+
 async def metrics(pool: Pool, *, principal: StaffPrincipal) -> PanelMetrics:
     """Counts over the caller's areas (every area for operators): no case content."""
     async with pool.acquire() as conn:
@@ -109,7 +130,8 @@ async def case_view(
 ) -> CaseView:
     """The referral, status, decisions (never police-only detail), chronology and records."""
     async with pool.acquire() as conn:
-        row = await visible_case(conn, principal, reference)
+        # A chair of the area a transfer waits on reads the whole case to decide.
+        row = await visible_case(conn, principal, reference, incoming=True)
     referral_id: UUID = row["referral_id"]
     fetched, reading = await asyncio.gather(
         referrals.fetch(referral_id), read_case(temporal, reference)

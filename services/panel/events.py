@@ -24,6 +24,8 @@ _CLEAR_DUE: dict[str, Any] = {
     "escalated_at": None,
 }
 
+_NO_TRANSFER: dict[str, Any] = {"transfer_to": None, "transfer_requested_at": None}
+
 Patch = Callable[[Any, EventEnvelope], dict[str, Any]]
 
 
@@ -149,7 +151,17 @@ def _post_exit_recorded(
 
 
 def _closed(event: ev.CaseClosed, envelope: EventEnvelope) -> dict[str, Any]:
-    return dict(_CLEAR_DUE) | {"closure_reason": str(event.reason)}
+    # A transfer still waiting lapses with the case.
+    return dict(_CLEAR_DUE) | {"closure_reason": str(event.reason)} | _NO_TRANSFER
+
+
+def _transfer_requested(event: ev.CaseTransferRequested, envelope: EventEnvelope) -> dict[str, Any]:
+    return {"transfer_to": event.to_area, "transfer_requested_at": envelope.time}
+
+
+def _transfer_ended(event: ev.DomainEvent, envelope: EventEnvelope) -> dict[str, Any]:
+    # Accepted (the case's area is now the receiving one), declined or withdrawn.
+    return dict(_NO_TRANSFER)
 
 
 def _reopened(event: ev.CaseReopened, envelope: EventEnvelope) -> dict[str, Any]:
@@ -180,4 +192,8 @@ _PATCHES: dict[type[ev.DomainEvent], Patch] = {
     ev.PostExitReviewRecorded: _post_exit_recorded,
     ev.CaseReopened: _reopened,
     ev.CaseClosed: _closed,
+    ev.CaseTransferRequested: _transfer_requested,
+    ev.CaseTransferred: _transfer_ended,
+    ev.CaseTransferDeclined: _transfer_ended,
+    ev.CaseTransferWithdrawn: _transfer_ended,
 }

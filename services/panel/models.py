@@ -349,10 +349,33 @@ class InformationCreate(Body):
 
 
 class TransferCreate(Body):
-    """Move the case, history and all, to another area."""
+    """Ask another area to take the case, history and all; it moves when that area accepts."""
 
     to_area: Ident
     reason: Notes
+
+
+class TransferDecline(Body):
+    """The receiving area will not take the case, and why (kept in the case, never in events)."""
+
+    reason: Notes
+
+
+class TransferWithdrawal(Body):
+    """The sending area no longer asks for the transfer."""
+
+    reason: Notes | None = None
+
+
+class TransferRead(BaseModel):
+    """A transfer waiting for the receiving area (`to_area`) to accept or decline it."""
+
+    referral_id: UUID
+    reference: str
+    stage: Stage
+    from_area: str
+    to_area: str
+    requested_at: dt.datetime | None
 
 
 # --- reading cases --------------------------------------------------------------------------
@@ -450,6 +473,8 @@ class CaseSummary(BaseModel):
     due_at: dt.datetime | None
     due_months: int | None
     escalated_at: dt.datetime | None
+    # The area a transfer of the case waits on, until it accepts or declines.
+    transfer_to: str | None = None
     exited_at: dt.datetime | None
     review_6_months_at: dt.datetime | None = Field(
         description="The 6-month post-exit review's due date, if the case's policy has one."

@@ -582,7 +582,5 @@ async def erase_case(conn: Connection, referral_id: UUID) -> None:
 
 def codes_of(detail: dict[str, Any]) -> dict[str, Any]:
     """A step's detail without free text: what stays in clear, and after erasure."""
-    # A transfer's `reason` is free text too, beside the workflow's own list.
     kept: dict[str, Any] = scrub(detail)
-    kept.pop("reason", None)
     return kept

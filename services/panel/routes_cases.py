@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from safeguard.access_log import stated_purpose
 from safeguard.auth.staff import StaffPrincipal
 from safeguard.auth.staff_deps import StaffDep
+from safeguard.case_updates import TRANSFER_REQUEST_REFUSALS
 from safeguard.codes import Role
 from safeguard.fieldcrypt.setup import KeyringDep
 from safeguard.intake_client import ReferralClient
@@ -350,7 +351,7 @@ async def add_information(
     )
 
 
-@cases_router.post("/{reference}/transfer")
+@cases_router.post("/{reference}/transfer", responses=TRANSFER_REQUEST_REFUSALS)
 async def transfer_case(
     reference: str,
     body: TransferCreate,
@@ -359,7 +360,8 @@ async def transfer_case(
     keyring: KeyringDep,
     temporal: TemporalDep,
 ) -> CaseStatus:
-    """Move the case, with its history, to another area."""
+    """Ask another area to take the case, with its history: it stays in your area, listed in
+    theirs (`GET /v1/transfers`), until one of their chairs or officers accepts it."""
     return await act(
         pool,
         temporal,

@@ -19,6 +19,8 @@ from safeguard.events.envelope import EventEnvelope
 CASE_COLUMNS = frozenset(
     {
         "received_at",
+        "transfer_to",
+        "transfer_requested_at",
         "consent_route",
         "adopted",
         "plan_revision",
@@ -85,6 +87,17 @@ class QueueQuery:
 async def case_by_reference(conn: Connection, reference: str) -> asyncpg.Record | None:
     """The read model's row for a case."""
     return await conn.fetchrow("SELECT * FROM panel.cases WHERE reference = $1", reference)
+
+
+async def incoming_transfers(conn: Connection, areas: Sequence[str] | None) -> list[asyncpg.Record]:
+    """Cases waiting for one of `areas` (None: any area) to accept them, oldest request first."""
+    return await conn.fetch(
+        "SELECT referral_id, reference, stage, area AS from_area, transfer_to AS to_area,"
+        " transfer_requested_at AS requested_at FROM panel.cases"
+        " WHERE transfer_to IS NOT NULL AND ($1::text[] IS NULL OR transfer_to = ANY($1))"
+        " ORDER BY transfer_requested_at, reference",
+        None if areas is None else list(areas),
+    )
 
 
 async def case_by_id(conn: Connection, referral_id: UUID) -> asyncpg.Record | None:

@@ -36,7 +36,17 @@ from services.web.security import SecurityHeaders
 from services.web.sessions import SessionStore, purge_periodically
 from services.web.unavailable import outage_answer, unavailable_page
 from services.web.views import audit as audit_pages
-from services.web.views import cases, decide, home, member, provider, sign_in, tasks, triage
+from services.web.views import (
+    cases,
+    decide,
+    home,
+    member,
+    provider,
+    sign_in,
+    tasks,
+    transfers,
+    triage,
+)
 from services.web.views import casework as chair_casework
 from services.web.views import chair as chair_dashboard
 from services.web.views import consent as consent_pages
@@ -99,7 +109,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     _install_error_pages(app)
     _mount_assets(app, manifest)
     app.include_router(health_router)
-    for module in (sign_in, home, tasks, triage, cases, decide, provider, member, audit_pages):
+    for module in (
+        sign_in,
+        home,
+        tasks,
+        triage,
+        cases,
+        decide,
+        transfers,
+        provider,
+        member,
+        audit_pages,
+    ):
         app.include_router(module.router)
     app.include_router(chair_casework.router)
     app.include_router(chair_dashboard.router)

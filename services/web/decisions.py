@@ -130,7 +130,7 @@ TRANSFER = Decision(
     title="Transfer to another area",
     action="transfer_case",
     button="Continue",
-    done="Case transferred",
+    done="Transfer requested",
     fields=(
         Field(
             "to_area",
@@ -140,7 +140,35 @@ TRANSFER = Decision(
             hint="The local authority's ONS code, for example E08000035.",
             max_length=100,
         ),
-        Field("reason", "Reason for the transfer", "textarea", "Enter the reason"),
+        Field(
+            "reason",
+            "Reason for the transfer",
+            "textarea",
+            "Enter the reason",
+            hint="The receiving area reads it before it accepts the case.",
+        ),
+    ),
+)
+
+# The receiving area's answer, given on the case page while a transfer waits for it.
+TRANSFER_ANSWER = (
+    Field(
+        "answer",
+        "Will your area take this case?",
+        "radios",
+        "Select whether your area accepts the transfer",
+        options=(
+            ("accept", "Yes, accept the transfer: the case and its history become ours"),
+            ("decline", "No, decline the transfer: the case stays where it is"),
+        ),
+    ),
+    Field(
+        "reason",
+        "Why are you declining?",
+        "textarea",
+        "Enter why you are declining the transfer",
+        hint="Only if you decline. It is kept on the case for the sending area.",
+        only_when=("answer", "decline"),
     ),
 )
 

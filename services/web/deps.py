@@ -44,6 +44,7 @@ PURPOSES = {
     "gateway-assessment": "gateway assessment",
     "reassessment": "reassessment",
     "police-review": "police-led review",
+    "transfer": "deciding on a transfer to my area",
 }
 # A task's kind names the work, and so the purpose of opening its case.
 PURPOSE_OF_KIND = {

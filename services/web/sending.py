@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi.responses import RedirectResponse, Response
 
@@ -40,4 +41,9 @@ async def send_draft(
         return form_page(draft, errors, code)
     del session.data.drafts[key]
     session.mark()
-    return RedirectResponse(f"{base}/done?stage={status.get('stage', '')}", status_code=303)
+    done = {"stage": status.get("stage", "")}
+    # A transfer waits for the receiving area: the confirmation says which one.
+    pending = status.get("pending_transfer")
+    if decision.action == "transfer_case" and pending:
+        done["waiting_for"] = pending["to_area"]
+    return RedirectResponse(f"{base}/done?{urlencode(done)}", status_code=303)

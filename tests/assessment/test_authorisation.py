@@ -76,6 +76,17 @@ ENDPOINTS = [
         {"to_area": AREA, "reason": "Moved."},
         DECIDED,
     ),
+    # No transfer waits: 409, so the case stays where the matrix can see it.
+    Endpoint("POST", "/v1/cases/{reference}/transfer/accept", OFFICER, None, frozenset({409})),
+    Endpoint(
+        "POST",
+        "/v1/cases/{reference}/transfer/decline",
+        OFFICER,
+        {"reason": "Not ours."},
+        frozenset({409}),
+    ),
+    Endpoint("POST", "/v1/cases/{reference}/transfer/withdraw", OFFICER, {}, frozenset({409})),
+    Endpoint("GET", "/v1/transfers", READERS),
     # The case already has an area: 409, so the case stays where the matrix can see it.
     Endpoint("POST", "/v1/cases/{reference}/area", OFFICER, {"area": AREA}, frozenset({409})),
     Endpoint("GET", "/v1/metrics", MONITORS),

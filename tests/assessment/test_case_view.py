@@ -207,10 +207,16 @@ async def test_police_led_review_and_reassessment_through_the_api(system: Assess
 async def test_transfer_moves_the_case_out_of_the_officers_areas(system: Assessment) -> None:
     reference = await system.submit()
     officer = system.staff.officer()
-    moved = await system.http.post(
+    asked = await system.http.post(
         f"{system.url}/v1/cases/{reference}/transfer",
         json={"to_area": OTHER_AREA, "reason": "Family moved."},
         headers=officer,
+    )
+    assert asked.status_code == 200, asked.text
+    assert asked.json()["area"] == AREA  # until the receiving area accepts
+    theirs = system.staff.officer("officer-40", areas=(OTHER_AREA,))
+    moved = await system.http.post(
+        f"{system.url}/v1/cases/{reference}/transfer/accept", headers=theirs
     )
     assert moved.status_code == 200, moved.text
     assert moved.json()["area"] == OTHER_AREA
@@ -221,7 +227,6 @@ async def test_transfer_moves_the_case_out_of_the_officers_areas(system: Assessm
     await assert_eventually(area_of_task, lambda area: area == OTHER_AREA)
     gone = await system.http.get(f"{system.url}/v1/cases/{reference}", headers=officer)
     assert gone.status_code == 404
-    theirs = system.staff.officer("officer-40", areas=(OTHER_AREA,))
     assert (
         await system.http.get(f"{system.url}/v1/cases/{reference}", headers=theirs)
     ).status_code == 200

@@ -165,3 +165,20 @@ def test_every_team_routed_through_the_directory_may_have_an_entry() -> None:
     by_directory = set(Audience) - {Audience.REFERRER, Audience.CONSENT_CONTACT}
     assert {a.value for a in by_directory} | {PARTNER_AGENCY} == set(get_args(DirectoryRole))
     assert set(SUPERVISES) <= by_directory and set(SUPERVISES.values()) <= by_directory
+
+
+def test_a_transfer_request_tells_the_receiving_area_and_a_refusal_the_sender() -> None:
+    asked = sample_event(
+        "case.transfer_requested", area="E08000003", to_area="E08000009", reference="PRV-2026-1"
+    )
+    declined = sample_event(
+        "case.transfer_declined", area="E08000003", to_area="E08000009", reference="PRV-2026-1"
+    )
+    assert [(p.template, p.recipient) for p in plan(asked)] == [
+        ("transfer_requested", "prevent_officers@E08000009")
+    ]
+    assert [(p.template, p.recipient) for p in plan(declined)] == [
+        ("transfer_declined", "prevent_officers@E08000003")
+    ]
+    message = render("transfer_requested", plan(asked)[0].params)
+    assert "accept or decline" in message.body and "PRV-2026-1" in message.subject

@@ -69,6 +69,8 @@ async def test_members_lose_sight_of_a_case_the_panel_stopped_discussing_or_tran
     # Transferred to another area: its old panel's members no longer see it.
     transfer = {"to_area": OTHER_AREA, "reason": "The family moved."}
     await d.ok("POST", f"/v1/cases/{moved}/transfer", json=transfer)
+    receiving = system.staff.chair(areas=(OTHER_AREA,))
+    await d.ok("POST", f"/v1/cases/{moved}/transfer/accept", headers=receiving)
 
     async def moved_away() -> int:
         answer = await d.call("GET", f"/v1/cases/{moved}", headers=member)

@@ -136,6 +136,17 @@ ENDPOINTS = [
         {"to_area": AREA, "reason": "Moved."},
         DECIDED,
     ),
+    # No transfer waits: 409, so the case stays where the matrix can see it.
+    Endpoint("POST", "/v1/cases/{reference}/transfer/accept", CHAIR_ONLY, None, frozenset({409})),
+    Endpoint(
+        "POST",
+        "/v1/cases/{reference}/transfer/decline",
+        CHAIR_ONLY,
+        {"reason": "Not ours."},
+        frozenset({409}),
+    ),
+    Endpoint("POST", "/v1/cases/{reference}/transfer/withdraw", CHAIR_ONLY, {}, frozenset({409})),
+    Endpoint("GET", "/v1/transfers", READERS),
     Endpoint("GET", "/v1/cases/{reference}/support-plan", READERS),
     Endpoint(
         "POST",

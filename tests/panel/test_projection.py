@@ -90,13 +90,18 @@ async def test_replaying_the_topic_changes_nothing(pipeline: Pipeline) -> None:
         await pipeline.advance(supported, 31)
         view = await d.wait_for_stage(supported, "SUPPORT_ACTIVE")
         other = await pipeline.refer()
-        await pipeline.temporal.get_workflow_handle(workflow_id_for(other)).execute_update(
+        handle = pipeline.temporal.get_workflow_handle(workflow_id_for(other))
+        await handle.execute_update(
             ReferralWorkflow.transfer_case,
             a.TransferInput(
                 actor=a.Actor(id="officer-17", role=Role.PREVENT_OFFICER),
                 to_area="E09000033",
                 reason="Moved house.",
             ),
+        )
+        receiver = a.Actor(id="chair-8", role=Role.CHANNEL_CHAIR, areas=("E09000033",))
+        await handle.execute_update(
+            ReferralWorkflow.accept_transfer, a.AcceptTransferInput(actor=receiver)
         )
 
         async def reviewed() -> dict[str, Any]:

@@ -66,3 +66,40 @@ async def test_the_pages_around_signing_in_pass_axe(page: Page, site: Site) -> N
     await heading(page, "Safeguard")
     await expect(page.locator("main")).to_contain_text("no pages for your role")
     await assert_accessible(page)
+
+
+async def test_the_transfer_pages_pass_axe(page: Page, site: Site) -> None:
+    reference = await site.refer()
+    await sign_in(page, site.url, "officer-17")
+    url, case = site.url, f"{site.url}/cases/{reference}?purpose=transfer"
+
+    async def opened() -> bool:
+        await page.goto(case)
+        return await page.locator("h1").filter(has_text=reference).count() > 0
+
+    await assert_eventually(opened, within=30)
+    await page.goto(f"{url}/cases/{reference}/decisions/transfer")
+    await page.fill("#to_area", "E08000035")
+    await page.fill("#reason", "The family moved to Leeds.")
+    await page.locator("main form button").first.click()
+    await page.locator("main form button").first.click()  # send, from the check page
+    await heading(page, "Transfer requested")
+    await expect(page.locator("main")).to_contain_text("waiting for E08000035 to accept")
+    await assert_accessible(page)
+    await _visit(page, case, reference)
+    await page.click("button:text('Sign out')")
+
+    await sign_in(page, url, "officer-41")
+
+    async def listed() -> bool:
+        await page.goto(f"{url}/tasks")
+        return await page.locator(f"a:text('{reference}')").count() > 0
+
+    await assert_eventually(listed, within=30)
+    await assert_accessible(page)
+    await _visit(page, case, reference)
+    await page.locator("main form button").first.click()  # no answer chosen
+    await expect(page.locator(".govuk-error-summary")).to_contain_text(
+        "Select whether your area accepts the transfer"
+    )
+    await assert_accessible(page)

@@ -1,8 +1,10 @@
 """Record a full journey's history with the code as it is now, for the versioning test.
 
-    .venv/bin/python -m tests.workflow.record_history tests/workflow/histories/NAME.json
+    .venv/bin/python -m tests.workflow.record_history tests/workflow/histories/NAME.json [JOURNEY]
 
-Run it before changing the workflow in a way that alters its commands; commit the file.
+JOURNEY is `channel` (the default: adopted, supported, reviewed after exit, redacted) or
+`transfer` (police-led, moved to another area, closed, redacted). Run it before changing the
+workflow in a way that alters its commands; commit the file.
 Payloads are encrypted with the development key, and every value in them is synthetic.
 """
 
@@ -11,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import sys
 import uuid
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from temporalio import activity
@@ -20,7 +23,8 @@ from safeguard.codes import ConsentPolicy, GatewayOutcome, ReviewDecision
 from safeguard.policy import LifecyclePolicy
 from tests.temporal_server import start_time_skipping_server
 from tests.workflow import builders as b
-from tests.workflow.conftest import Harness
+from tests.workflow.conftest import OFFICER, Harness
+from workflows.referral import actions as a
 from workflows.referral.activities import assessment_due
 from workflows.referral.models import RecordEventInput
 from workflows.referral.worker import SANDBOX
@@ -50,7 +54,27 @@ async def _journey(harness: Harness) -> str:
     return (await case.fetch_history()).to_json()
 
 
-async def main() -> str:
+async def _transfer_journey(harness: Harness) -> str:
+    case = await harness.start()
+    await case.execute_update(
+        ReferralWorkflow.record_gateway_assessment, b.gateway(GatewayOutcome.POLICE_LED)
+    )
+    transfer = a.TransferInput(actor=OFFICER, to_area="W06000015", reason="Family moved.")
+    await case.execute_update(ReferralWorkflow.transfer_case, transfer)
+    close = a.PoliceReviewInput(actor=OFFICER, decision="close", notes="Settled in Cardiff.")
+    await case.execute_update(ReferralWorkflow.record_police_review, close)
+    await harness.advance(case, 7 * 366)
+    await case.result()
+    return (await case.fetch_history()).to_json()
+
+
+JOURNEYS: dict[str, Callable[[Harness], Awaitable[str]]] = {
+    "channel": _journey,
+    "transfer": _transfer_journey,
+}
+
+
+async def main(journey: str = "channel") -> str:
     """Run the journey on a throwaway dev server and return its history as JSON."""
     env = await start_time_skipping_server()
     async with env:
@@ -62,8 +86,8 @@ async def main() -> str:
             activities=[_record_event, assessment_due],
             workflow_runner=SANDBOX,
         ):
-            return await _journey(harness)
+            return await JOURNEYS[journey](harness)
 
 
 if __name__ == "__main__":
-    Path(sys.argv[1]).write_text(asyncio.run(main()))
+    Path(sys.argv[1]).write_text(asyncio.run(main(*sys.argv[2:3])))

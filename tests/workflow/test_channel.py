@@ -108,10 +108,22 @@ async def test_a_missed_six_month_review_does_not_lose_the_twelve_month_one(
     await harness.advance(case, 370)
     await harness.wait_for_event(case, "post_exit_review.overdue", count=1)
     await harness.wait_for_event(case, "post_exit_review.due", count=2)
-    overdue = [p["months"] for p in harness.payloads(case, "post_exit_review.overdue")]
-    assert overdue[0] == 6
+    overdue = harness.payloads(case, "post_exit_review.overdue")
+    assert overdue[0]["months"] == 6
+    # The escalation says when the review was due, not when it was escalated.
+    due = next(p for p in harness.payloads(case, "post_exit_review.due") if p["months"] == 6)
+    assert overdue[0]["due_at"] == due["due_at"]
     status = await harness.status(case)
     assert status.stage is Stage.POST_EXIT_REVIEW
+
+
+async def test_an_overdue_support_review_says_when_it_was_due(harness: Harness) -> None:
+    case = await _into_support(harness, BEFORE)
+    await harness.advance(case, 31 + BEFORE.review_overdue_days + 1)
+    await harness.wait_for_event(case, "support_review.overdue")
+    [due] = harness.payloads(case, "support_review.due")[:1]
+    [overdue] = harness.payloads(case, "support_review.overdue")[:1]
+    assert overdue["due_at"] == due["due_at"]
 
 
 async def test_concerns_at_a_post_exit_review_reopen_the_case(harness: Harness) -> None:

@@ -39,7 +39,11 @@ async def test_continue_as_new_carries_the_case_across_runs(harness: Harness) ->
 async def test_transfer_moves_the_case_and_its_search_attributes(harness: Harness) -> None:
     case = await harness.start()
     transfer = a.TransferInput(actor=CHAIR, to_area="W06000015", reason="Family moved to Cardiff.")
-    status = await case.execute_update(ReferralWorkflow.transfer_case, transfer)
+    asked = await case.execute_update(ReferralWorkflow.transfer_case, transfer)
+    assert asked.area == "E09000033"  # until Cardiff accepts
+    cardiff = a.Actor(id="chair-12", role=CHAIR.role, areas=("W06000015",))
+    accept = a.AcceptTransferInput(actor=cardiff)
+    status = await case.execute_update(ReferralWorkflow.accept_transfer, accept)
     assert (status.stage, status.area) == (Stage.GATEWAY_ASSESSMENT, "W06000015")
     event = harness.payloads(case, "case.transferred")[0]
     assert (event["from_area"], event["to_area"]) == ("E09000033", "W06000015")

@@ -11,9 +11,10 @@ from temporalio.worker import Replayer
 
 from safeguard.settings import Settings
 from safeguard.temporal import data_converter_for
-from tests.workflow.conftest import Harness
+from tests.workflow.conftest import OFFICER, Harness
+from workflows.referral import actions as a
 from workflows.referral.worker import SANDBOX
-from workflows.referral.workflows import ReferralWorkflow
+from workflows.referral.workflows import TRANSFER_ACCEPTED_BY_RECEIVER, ReferralWorkflow
 
 # Histories recorded by `tests/workflow/record_history.py` before each command-changing release.
 HISTORIES = {
@@ -44,3 +45,19 @@ async def test_new_cases_take_the_new_branch(harness: Harness) -> None:
     ]
     assert len(markers) == 1
     assert b"search-attributes-at-start" in markers[0].SerializeToString()
+
+
+async def test_a_new_transfer_takes_the_branch_that_waits_for_acceptance(
+    harness: Harness,
+) -> None:
+    case = await harness.start()
+    transfer = a.TransferInput(actor=OFFICER, to_area="W06000015", reason="Family moved.")
+    status = await case.execute_update(ReferralWorkflow.transfer_case, transfer)
+    assert status.area == "E09000033" and status.pending_transfer is not None
+    history = await case.fetch_history()
+    markers = [
+        event.SerializeToString()
+        for event in history.events
+        if event.event_type == EventType.EVENT_TYPE_MARKER_RECORDED
+    ]
+    assert any(TRANSFER_ACCEPTED_BY_RECEIVER.encode() in marker for marker in markers)

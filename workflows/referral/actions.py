@@ -36,10 +36,13 @@ class Strict(BaseModel):
 
 
 class Actor(Strict):
-    """Who acts: an identity from the identity provider and the role they act in."""
+    """Who acts: an identity from the identity provider, the role they act in, and the areas
+    their token covers (which side of a transfer they may answer for; empty in histories
+    recorded before areas were passed)."""
 
     id: Ident
     role: Role
+    areas: tuple[Ident, ...] = ()
 
 
 class ActionInput(Strict):
@@ -205,10 +208,27 @@ class PostExitReviewInput(ActionInput):
 
 
 class TransferInput(ActionInput):
-    """Move the case to another area, history and all."""
+    """Ask another area to take the case, history and all (it moves when that area accepts;
+    in runs that transferred at once before acceptance existed, it still moves at once)."""
 
     to_area: Ident
     reason: Notes
+
+
+class AcceptTransferInput(ActionInput):
+    """The receiving area takes the case in."""
+
+
+class DeclineTransferInput(ActionInput):
+    """The receiving area will not take the case; it stays where it is."""
+
+    reason: Notes
+
+
+class WithdrawTransferInput(ActionInput):
+    """The sending area no longer asks for the transfer."""
+
+    reason: Notes | None = None
 
 
 class SetAreaInput(ActionInput):

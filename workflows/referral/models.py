@@ -7,7 +7,7 @@ from uuid import UUID
 
 from pydantic import AwareDatetime, BaseModel, Field
 
-from safeguard.codes import UNASSIGNED_AREA, ClosureReason, ConsentPolicy, Stage
+from safeguard.codes import UNASSIGNED_AREA, ClosureReason, ConsentPolicy, Role, Stage
 from safeguard.events.envelope import EventEnvelope
 from safeguard.policy import LifecyclePolicy
 from workflows.referral.state import CaseState
@@ -62,6 +62,14 @@ class DueDates(BaseModel):
     due_at: AwareDatetime
 
 
+class PendingTransferView(BaseModel):
+    """A transfer waiting for the receiving area (its reason is in the case's decisions)."""
+
+    to_area: str
+    requested_at: AwareDatetime
+    requested_role: Role
+
+
 class CaseStatus(BaseModel):
     """The answer to the `status` query and to every update."""
 
@@ -74,3 +82,4 @@ class CaseStatus(BaseModel):
     allowed_actions: list[str]
     plan_revision: int
     decisions: int
+    pending_transfer: PendingTransferView | None = None

@@ -59,6 +59,14 @@ ContentCheck = Callable[[Context, Any], str | None]
 
 
 @dataclass(frozen=True)
+class Refusal:
+    """A refusal with its own kind, which the services answer as its own problem type."""
+
+    kind: str
+    message: str
+
+
+@dataclass(frozen=True)
 class Rule:
     """Stages and roles an action is allowed in, plus a check of its content."""
 
@@ -69,6 +77,10 @@ class Rule:
     # A state the case must be in besides its stage; failing it conflicts with the case as it
     # stands (409), where a failed precondition is an invalid request (422).
     conflict: Callable[[Context], str | None] | None = None
+    # Refusals of their own kind: one on the case's state alone (the action is then not
+    # offered), and one on who acts or what they send.
+    state_refusal: Callable[[Context], Refusal | None] | None = None
+    input_refusal: Callable[[Context, Any], Refusal | None] | None = None
 
 
 def reject(kind: str, message: str, **details: Any) -> ApplicationError:
@@ -191,8 +203,40 @@ def _reassessment_period(ctx: Context, inp: a.ReassessmentPeriodInput) -> str | 
     return None
 
 
-def _transfer(ctx: Context, inp: a.TransferInput) -> str | None:
-    return "the case is already in that area" if inp.to_area == ctx.state.area else None
+def _transfer_named(ctx: Context, inp: a.TransferInput) -> str | None:
+    return "name the area to transfer to" if inp.to_area == UNASSIGNED_AREA else None
+
+
+def _no_transfer_pending(ctx: Context) -> Refusal | None:
+    pending = ctx.state.pending_transfer
+    if pending is None:
+        return None
+    return Refusal("TransferPending", f"a transfer to {pending.to_area} is already waiting")
+
+
+def _transfer_pending(ctx: Context) -> Refusal | None:
+    if ctx.state.pending_transfer is not None:
+        return None
+    return Refusal("NoTransferPending", "no transfer of this case is waiting for an answer")
+
+
+def _elsewhere(ctx: Context, inp: a.TransferInput) -> Refusal | None:
+    if inp.to_area != ctx.state.area:
+        return None
+    return Refusal("SameArea", "the case is already in that area")
+
+
+def _receiving_side(ctx: Context, inp: a.ActionInput) -> Refusal | None:
+    pending = ctx.state.pending_transfer
+    if pending is None or pending.to_area in inp.actor.areas:
+        return None
+    return Refusal("NotReceivingArea", f"only {pending.to_area}, the receiving area, may answer")
+
+
+def _sending_side(ctx: Context, inp: a.ActionInput) -> Refusal | None:
+    if ctx.state.area in inp.actor.areas:
+        return None
+    return Refusal("NotSendingArea", f"only {ctx.state.area}, the sending area, may withdraw")
 
 
 def _area_unknown(ctx: Context) -> str | None:
@@ -252,7 +296,29 @@ RULES: dict[str, Rule] = {
         _post_exit_review,
         conflict=_post_exit_review_open,
     ),
-    "transfer_case": Rule(OPEN_STAGES, POLICE_OR_CHAIR, _transfer),
+    # A transfer is asked by the case's area and answered by the receiving one; one at a time.
+    "transfer_case": Rule(
+        OPEN_STAGES,
+        POLICE_OR_CHAIR,
+        _transfer_named,
+        state_refusal=_no_transfer_pending,
+        input_refusal=_elsewhere,
+    ),
+    "accept_transfer": Rule(
+        OPEN_STAGES,
+        POLICE_OR_CHAIR,
+        state_refusal=_transfer_pending,
+        input_refusal=_receiving_side,
+    ),
+    "decline_transfer": Rule(
+        OPEN_STAGES,
+        POLICE_OR_CHAIR,
+        state_refusal=_transfer_pending,
+        input_refusal=_receiving_side,
+    ),
+    "withdraw_transfer": Rule(
+        OPEN_STAGES, POLICE_OR_CHAIR, state_refusal=_transfer_pending, input_refusal=_sending_side
+    ),
     "set_area": Rule(OPEN_STAGES, POLICE, _area_named, conflict=_area_unknown),
 }
 
@@ -265,10 +331,18 @@ def check(action: str, ctx: Context, inp: a.ActionInput) -> None:
         raise reject("WrongStage", f"{action} is not allowed in stage {stage}", stage=stage)
     if inp.actor.role not in rule.roles:
         raise reject("NotPermitted", f"role {inp.actor.role} may not {action}", role=inp.actor.role)
+    for refusal in _refusals(rule, ctx, inp):
+        raise reject(refusal.kind, refusal.message, stage=stage)
     if rule.conflict and (conflict := rule.conflict(ctx)):
         raise reject("Conflict", conflict, stage=stage)
     for problem in _problems(rule, ctx, inp):
         raise reject("InvalidContent", problem, stage=stage)
+
+
+def _refusals(rule: Rule, ctx: Context, inp: a.ActionInput) -> list[Refusal]:
+    found = [rule.state_refusal(ctx)] if rule.state_refusal else []
+    found += [rule.input_refusal(ctx, inp)] if rule.input_refusal else []
+    return [refusal for refusal in found if refusal]
 
 
 def _problems(rule: Rule, ctx: Context, inp: a.ActionInput) -> list[str]:
@@ -285,4 +359,5 @@ def allowed_actions(ctx: Context) -> list[str]:
         if ctx.state.stage in rule.stages
         and not (rule.precondition and rule.precondition(ctx))
         and not (rule.conflict and rule.conflict(ctx))
+        and not (rule.state_refusal and rule.state_refusal(ctx))
     ]

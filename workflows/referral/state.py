@@ -69,6 +69,16 @@ class PlanRevision(BaseModel):
     items: list[PlanItem]
 
 
+class PendingTransfer(BaseModel):
+    """A transfer asked for and not yet answered: the case stays in its area until then."""
+
+    to_area: str
+    reason: str
+    requested_by: str
+    requested_role: Role
+    requested_at: AwareDatetime
+
+
 class CaseState(BaseModel):
     """Everything the workflow decides on; mutated only by `transitions`."""
 
@@ -95,6 +105,7 @@ class CaseState(BaseModel):
     closure_reason: ClosureReason | None = None
     retain_until: AwareDatetime | None = None
     plan: list[PlanRevision] = Field(default_factory=list)
+    pending_transfer: PendingTransfer | None = None
     decisions: list[DecisionRecord] = Field(default_factory=list)
 
     def next_alarm(self) -> Alarm | None:

@@ -27,7 +27,14 @@ from safeguard.policy import LifecyclePolicy
 from workflows.referral import actions as a
 from workflows.referral.calendar import add_months
 from workflows.referral.rules import pending_post_exit_reviews
-from workflows.referral.state import Alarm, AlarmKind, CaseState, PlanItem, PlanRevision
+from workflows.referral.state import (
+    Alarm,
+    AlarmKind,
+    CaseState,
+    PendingTransfer,
+    PlanItem,
+    PlanRevision,
+)
 
 
 @dataclass
@@ -414,13 +421,55 @@ def record_post_exit_review(case: Case, inp: a.PostExitReviewInput) -> None:
 
 
 def transfer_case(case: Case, inp: a.TransferInput) -> None:
-    """Move the case to another area; its history and timers come with it."""
-    from_area = case.state.area
-    case.state.area = inp.to_area
-    case.touch()
-    case.emit(
-        ev.CaseTransferred, actor_role=inp.actor.role, from_area=from_area, to_area=inp.to_area
+    """Move the case to another area at once (runs from before a transfer needed accepting)."""
+    _move_to(case, inp.to_area, inp.actor)
+
+
+def request_transfer(case: Case, inp: a.TransferInput) -> None:
+    """Ask another area to take the case; it stays with its area until that one accepts."""
+    case.state.pending_transfer = PendingTransfer(
+        to_area=inp.to_area,
+        reason=inp.reason,
+        requested_by=inp.actor.id,
+        requested_role=inp.actor.role,
+        requested_at=case.now,
     )
+    case.touch()
+    # The reason is free text: it stays in the case, never in the event.
+    case.emit(ev.CaseTransferRequested, actor_role=inp.actor.role, to_area=inp.to_area)
+
+
+def accept_transfer(case: Case, inp: a.AcceptTransferInput) -> None:
+    """The receiving area takes the case in; its history and timers come with it."""
+    _move_to(case, _answered(case).to_area, inp.actor)
+
+
+def decline_transfer(case: Case, inp: a.DeclineTransferInput) -> None:
+    """The receiving area declines; the case stays where it is."""
+    pending = _answered(case)
+    case.emit(ev.CaseTransferDeclined, actor_role=inp.actor.role, to_area=pending.to_area)
+
+
+def withdraw_transfer(case: Case, inp: a.WithdrawTransferInput) -> None:
+    """The sending area no longer asks for the transfer."""
+    pending = _answered(case)
+    case.emit(ev.CaseTransferWithdrawn, actor_role=inp.actor.role, to_area=pending.to_area)
+
+
+def _answered(case: Case) -> PendingTransfer:
+    """The pending transfer, now answered (the rules make sure there is one)."""
+    pending = case.state.pending_transfer
+    assert pending is not None  # noqa: S101 - `rules` refuses an answer to no request
+    case.state.pending_transfer = None
+    case.touch()
+    return pending
+
+
+def _move_to(case: Case, to_area: str, actor: a.Actor) -> None:
+    from_area = case.state.area
+    case.state.area = to_area
+    case.touch()
+    case.emit(ev.CaseTransferred, actor_role=actor.role, from_area=from_area, to_area=to_area)
 
 
 def set_area(case: Case, inp: a.SetAreaInput) -> None:
@@ -442,6 +491,8 @@ def close(case: Case, reason: ClosureReason) -> None:
     """
     case.move(Stage.CLOSED)
     case.state.closure_reason = reason
+    # A closed case is not transferred: a request still waiting lapses with it.
+    case.state.pending_transfer = None
     retain_until = add_months(case.now, 12 * case.policy.retention_years[reason])
     case.state.retain_until = retain_until
     case.alarm(AlarmKind.RETENTION_EXPIRY, retain_until)
@@ -502,8 +553,14 @@ def _support_review_due(case: Case, alarm: Alarm) -> None:
     case.emit(ev.SupportReviewDue, due_at=alarm.at)
 
 
+def _was_due(case: Case, alarm: Alarm) -> dt.datetime:
+    # The overdue alarm rings review_overdue_days after the due date; the escalation names the
+    # due date (the notice says "was due on").
+    return alarm.at - dt.timedelta(days=case.policy.review_overdue_days)
+
+
 def _support_review_overdue(case: Case, alarm: Alarm) -> None:
-    case.emit(ev.SupportReviewOverdue, due_at=alarm.at)
+    case.emit(ev.SupportReviewOverdue, due_at=_was_due(case, alarm))
 
 
 def _post_exit_due(case: Case, alarm: Alarm) -> None:
@@ -511,7 +568,7 @@ def _post_exit_due(case: Case, alarm: Alarm) -> None:
 
 
 def _post_exit_overdue(case: Case, alarm: Alarm) -> None:
-    case.emit(ev.PostExitReviewOverdue, months=alarm.months, due_at=alarm.at)
+    case.emit(ev.PostExitReviewOverdue, months=alarm.months, due_at=_was_due(case, alarm))
 
 
 def _retention_expiry(case: Case, alarm: Alarm) -> None:
@@ -543,6 +600,7 @@ FREE_TEXT = frozenset(
         "reasons",
         "notes",
         "summary",
+        "reason",  # a transfer's, and its decline's or withdrawal's
         "database_checks",
         "scope",
         "best_interests_reason",

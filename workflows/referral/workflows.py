@@ -25,12 +25,15 @@ with workflow.unsafe.imports_passed_through():
         CaseStatus,
         DueDateInput,
         DueDates,
+        PendingTransferView,
         RecordEventInput,
         ReferralWorkflowInput,
     )
     from workflows.referral.state import CaseState, DecisionRecord
 
 EVENT_SOURCE = "/workflows/referral"
+# Since v3 a transfer waits for the receiving area to accept it.
+TRANSFER_ACCEPTED_BY_RECEIVER = "transfer-accepted-by-receiver"
 _ACTIVITY_TIMEOUT = timedelta(seconds=30)
 
 ActionT = TypeVar("ActionT", bound=a.ActionInput)
@@ -85,6 +88,17 @@ class ReferralWorkflow:
             allowed_actions=rules.allowed_actions(self._context()),
             plan_revision=len(self._state.plan),
             decisions=len(self._state.decisions),
+            pending_transfer=self._pending_transfer(),
+        )
+
+    def _pending_transfer(self) -> PendingTransferView | None:
+        pending = self._state.pending_transfer
+        if pending is None:
+            return None
+        return PendingTransferView(
+            to_area=pending.to_area,
+            requested_at=pending.requested_at,
+            requested_role=pending.requested_role,
         )
 
     @workflow.query
@@ -223,12 +237,43 @@ class ReferralWorkflow:
 
     @workflow.update
     async def transfer_case(self, inp: a.TransferInput) -> CaseStatus:
-        """Transfer to another area."""
-        return await self._act("transfer_case", inp, transitions.transfer_case)
+        """Ask another area to take the case: it moves when that area accepts."""
+        # Runs that moved a case at once before acceptance existed replay (and keep) that
+        # behaviour (tests/workflow/histories/transfer_v1.json); new ones ask first.
+        if not workflow.patched(TRANSFER_ACCEPTED_BY_RECEIVER):
+            return await self._act("transfer_case", inp, transitions.transfer_case)
+        return await self._answer("transfer_case", inp, transitions.request_transfer)
 
     @transfer_case.validator
     def _check_transfer(self, inp: a.TransferInput) -> None:
         self._check("transfer_case", inp)
+
+    @workflow.update
+    async def accept_transfer(self, inp: a.AcceptTransferInput) -> CaseStatus:
+        """The receiving area takes the case in, with its history."""
+        return await self._answer("accept_transfer", inp, transitions.accept_transfer)
+
+    @accept_transfer.validator
+    def _check_accept_transfer(self, inp: a.AcceptTransferInput) -> None:
+        self._check("accept_transfer", inp)
+
+    @workflow.update
+    async def decline_transfer(self, inp: a.DeclineTransferInput) -> CaseStatus:
+        """The receiving area declines the transfer; the case stays."""
+        return await self._answer("decline_transfer", inp, transitions.decline_transfer)
+
+    @decline_transfer.validator
+    def _check_decline_transfer(self, inp: a.DeclineTransferInput) -> None:
+        self._check("decline_transfer", inp)
+
+    @workflow.update
+    async def withdraw_transfer(self, inp: a.WithdrawTransferInput) -> CaseStatus:
+        """The sending area withdraws its request."""
+        return await self._answer("withdraw_transfer", inp, transitions.withdraw_transfer)
+
+    @withdraw_transfer.validator
+    def _check_withdraw_transfer(self, inp: a.WithdrawTransferInput) -> None:
+        self._check("withdraw_transfer", inp)
 
     @workflow.update
     async def set_area(self, inp: a.SetAreaInput) -> CaseStatus:
@@ -283,6 +328,13 @@ class ReferralWorkflow:
         )
         await self._publish(case)
         return self.status()
+
+    async def _answer(
+        self, action: str, inp: ActionT, apply: Callable[[transitions.Case, ActionT], None]
+    ) -> CaseStatus:
+        # Checked again: two answers accepted together must not both apply to one request.
+        self._check(action, inp)
+        return await self._act(action, inp, apply)
 
     async def _open(self) -> None:
         dates = await self._due_dates()

@@ -55,6 +55,18 @@ class AssessmentClient(ApiClient):
         )
         return status
 
+    async def transfers(self, *, purpose: str) -> list[Json]:
+        """Transfers waiting for one of the officer's areas to accept them."""
+        waiting: list[Json] = await self._get("/v1/transfers", purpose=purpose)
+        return waiting
+
+    async def answer_transfer(self, reference: str, answer: str, body: Json) -> Json:
+        """Accept, decline or withdraw a transfer (`answer` is one of those three)."""
+        status: Json = await self._post(
+            f"/v1/cases/{path_segment(reference)}/transfer/{path_segment(answer)}", json=body
+        )
+        return status
+
     async def set_area(self, reference: str, *, area: str) -> Json:
         """Give an unassigned case its area."""
         status: Json = await self._post(

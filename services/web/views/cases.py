@@ -12,7 +12,7 @@ from safeguard.codes import UNASSIGNED_AREA
 from safeguard.control_chars import first_forbidden
 from services.web.auth import FormDep, SessionDep, UserDep
 from services.web.clients.base import ApiProblem
-from services.web.decisions import DECISIONS
+from services.web.decisions import DECISIONS, TRANSFER_ANSWER
 from services.web.deps import PURPOSES, AssessmentDep
 from services.web.forms import Field, FormErrors, validate
 from services.web.pages import render
@@ -123,6 +123,7 @@ async def case_page(
     for task in view["tasks"]:
         task["tag"] = tag_for(task)
         task["purpose"] = purpose
+    transfer = _transfer(view, user.areas)
     return render(
         request,
         "cases/case.html",
@@ -131,10 +132,30 @@ async def case_page(
         view=view,
         reference=reference,
         purpose_query=urlencode({"purpose": purpose, **({"reason": reason} if reason else {})}),
-        next_steps=_next_steps(view, session.data.drafts),
+        next_steps=[]
+        if transfer and transfer["receiving_only"]
+        else _next_steps(view, session.data.drafts),
+        transfer=transfer,
+        transfer_answer=TRANSFER_ANSWER,
         unassigned=UNASSIGNED_AREA,
         sections=_referral_sections(view.get("referral")),
     )
+
+
+def _transfer(view: dict[str, Any], areas: list[str]) -> dict[str, Any] | None:
+    """A transfer waiting for an answer, and which side of it the officer is on: the
+    receiving area answers it, the case's own area may withdraw it."""
+    pending = (view.get("status") or {}).get("pending_transfer")
+    if not pending:
+        return None
+    receiving, sending = pending["to_area"] in areas, view["case"]["area"] in areas
+    sides: dict[str, Any] = {
+        "receiving": receiving,
+        "sending": sending,
+        # Not yet theirs: the case's other steps are the sending area's to take.
+        "receiving_only": receiving and not sending,
+    }
+    return {**pending, **sides}
 
 
 def _next_steps(view: dict[str, Any], drafts: dict[str, Any]) -> list[dict[str, Any]]:

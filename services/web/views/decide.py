@@ -125,9 +125,14 @@ async def send_decision(
 
 @router.get("/cases/{reference}/decisions/{slug}/done")
 async def decision_done(
-    request: Request, reference: str, slug: str, user: UserDep, stage: str = ""
+    request: Request,
+    reference: str,
+    slug: str,
+    user: UserDep,
+    stage: str = "",
+    waiting_for: str = "",
 ) -> Response:
-    """The confirmation page."""
+    """The confirmation page (a transfer's names the area it waits for)."""
     decision = _decision(slug)
     return render(
         request,
@@ -137,4 +142,5 @@ async def decision_done(
         reference=reference,
         decision=decision,
         stage=stage,
+        waiting_for=waiting_for,
     )

@@ -84,6 +84,8 @@ async def inbox(request: Request, user: UserDep, api: AssessmentDep) -> Response
     query = {k: v for k, v in request.query_params.items() if v and k != "page"}
     page = _page_number(dict(request.query_params))
     result = await api.tasks(inbox_params(query, page), purpose="task inbox")
+    # Cases other areas ask yours to take: opened to decide, so not yet tasks of yours.
+    incoming = await api.transfers(purpose="task inbox")
     for task in result["items"]:
         task["tag"] = tag_for(task)
         task["purpose"] = PURPOSE_OF_KIND.get(task["kind"], "gateway-assessment")
@@ -96,6 +98,7 @@ async def inbox(request: Request, user: UserDep, api: AssessmentDep) -> Response
         query=query,
         sorts=SORTS,
         areas=user.areas,
+        incoming=incoming,
         pagination=pagination(result["total"], page, query, "/tasks")
         if result["total"] > PAGE_SIZE
         else None,
