@@ -48,6 +48,7 @@ from safeguard.temporal import connect_temporal
 sys.path.insert(0, str(Path(__file__).parent))
 sys.path.insert(0, str(Path(__file__).parent.parent))  # the repository's tests package
 import intake_starts  # noqa: E402
+from summary import figure  # noqa: E402
 
 from tests import synthetic  # noqa: E402
 from workflows.referral.models import ReferralWorkflowInput  # noqa: E402
@@ -223,7 +224,11 @@ def _cells(result: Result) -> str:
 
 
 def report(level: int, apis: list[Result], raw: Result) -> None:
-    """One line of the results table; with two intakes, the first's rate over the second's."""
+    """One line of the results table; with two intakes, the first's rate over the second's.
+    The first intake's figures go to bench/all's summary."""
+    figure(f"accepted, {level} callers", apis[0].rate, unit="ref/s", baseline=raw.rate)
+    p99s = apis[0].percentile(99), raw.percentile(99)
+    figure(f"p99, {level} callers", p99s[0], unit="ms", baseline=p99s[1], better="lower")
     cells = " | ".join(_cells(api) for api in [*apis, raw])
     ratios = f"{apis[0].rate / raw.rate:6.2f}"
     if len(apis) == 2:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import asyncpg
+from summary import figure
 
 _DRAIN_LIMIT_SECONDS = 300.0
 
@@ -78,5 +79,6 @@ def header(labels: list[str]) -> None:
 
 
 def report(level: int, lags: list[StartLag]) -> None:
-    """One line of the start table."""
+    """One line of the start table (the first intake's p99 goes to bench/all's summary)."""
+    figure(f"accept to start p99, {level} callers", lags[0].p99_ms, unit="ms", better="lower")
     print(f"{level:>5} | " + " | ".join(lag.cells() for lag in lags) + " |")
