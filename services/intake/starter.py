@@ -4,9 +4,10 @@ A referral commits with its start due before anything calls Temporal, and stays 
 start is recorded, so an accepted referral is never lost: whichever starter runs next takes it
 (a claimed start that its process never finished is taken again once its lease runs out).
 The commit's NOTIFY wakes every listening starter at once (`start_wakeup`); a poll stays as
-the safety net. Each wake claims the due referrals in batches (`FOR UPDATE SKIP LOCKED`, then
-leased, so several intake processes never take one referral together), starts a batch's
-workflows concurrently and records them started in one statement. While the database or
+the safety net. Each wake claims as many due referrals as it has room for (`FOR UPDATE SKIP
+LOCKED`, then leased, so several intake processes never take one referral together), keeping up
+to `max_in_flight` starts under way at once, and records the starts that finished meanwhile in
+one statement. While the database or
 Temporal is out it only checks, every poll, whether both answer again, and the moment they do
 it starts everything waiting. The workflow id is derived from the reference, so two attempts
 that both reach Temporal still make one case.
@@ -44,12 +45,12 @@ class StartTiming:
     """How the starter paces itself: how often it looks for due starts without a NOTIFY
     (and, during an outage, checks whether it is over), the cap on one referral's retry delay
     while its start keeps failing, how long a claim holds off other starters (longer than a
-    batch can take), and how many starts one batch makes at once."""
+    start can take), and how many starts it keeps under way at once."""
 
     poll_seconds: float = 1.0
     max_backoff_seconds: float = 30.0
     lease_seconds: float = 15.0
-    batch: int = 32
+    max_in_flight: int = 32
 
 
 class WorkflowStarter:
@@ -74,6 +75,7 @@ class WorkflowStarter:
         self._traces = start_wakeup.TraceContexts()
         # Starts put off by an outage: due again the moment it ends, not after their delay.
         self._deferred: set[UUID] = set()
+        self._flying: dict[asyncio.Task[None], PendingStart] = {}
 
     def wake(self) -> None:
         """Look at the queue now rather than at the next poll."""
@@ -86,14 +88,20 @@ class WorkflowStarter:
         async def starting(lost: asyncio.Event) -> None:
             await self._loop(lost)
 
-        await keep_listening(
-            self._pool,
-            channel=start_wakeup.CHANNEL,
-            on_notify=self.wake,
-            on_payload=self._traces.heard,
-            body=starting,
-            what="workflow starter",
-        )
+        try:
+            await keep_listening(
+                self._pool,
+                channel=start_wakeup.CHANNEL,
+                on_notify=self.wake,
+                on_payload=self._traces.heard,
+                body=starting,
+                what="workflow starter",
+            )
+        finally:
+            # Their claims stay: another starter takes them once the lease runs out.
+            for task in self._flying:
+                task.cancel()
+            await asyncio.gather(*self._flying, return_exceptions=True)
 
     async def _loop(self, lost: asyncio.Event) -> None:
         while not lost.is_set():
@@ -104,6 +112,7 @@ class WorkflowStarter:
 
     async def _step(self) -> bool:
         """One look at the queue (or at the outage); True if more may be due at once."""
+        await self._settle()
         if self._failures:
             return await self._recover_if_back()
         if self._client is None:
@@ -143,40 +152,43 @@ class WorkflowStarter:
         return True
 
     async def _start_due(self) -> bool:
-        """Claim a batch of due starts and make them; True if the batch was full."""
+        """Claim as many due starts as there is room for and set them going; True if it took
+        all it had room for (more may be due)."""
+        room = self._timing.max_in_flight - len(self._flying)
+        if room <= 0:
+            return False  # each start that ends wakes the loop
         lease = timedelta(seconds=self._timing.lease_seconds)
         rows = []
         try:
             async with self._pool.acquire() as conn:
-                rows = await store.claim_due_starts(conn, limit=self._timing.batch, lease=lease)
+                rows = await store.claim_due_starts(conn, limit=room, lease=lease)
                 due = [await pending_start(conn, self._keyring, row) for row in rows]
         except Exception as error:
             self._deferred.update(row["id"] for row in rows)
             self._note_failure(error, what="reading the start queue")
             return False
-        if due:
-            await self._start_batch(due)
-        return len(due) == self._timing.batch and not self._failures
-
-    async def _start_batch(self, due: list[PendingStart]) -> None:
-        """Start every workflow of the batch at once, then record what happened to each."""
         assert self._client is not None  # noqa: S101 - `_step` checks
         call = StartCall(self._client, self._settings)
-        outcomes = await asyncio.gather(
-            *(self._start_traced(call, item) for item in due), return_exceptions=True
-        )
-        started = [item.referral_id for item, out in zip(due, outcomes, strict=True) if out is None]
-        await self._record_started(started)
-        clashed = [item for item, out in zip(due, outcomes, strict=True) if _clash(out)]
+        for item in due:
+            task = asyncio.create_task(self._start_traced(call, item))
+            task.add_done_callback(lambda _: self.wake())
+            self._flying[task] = item
+        return len(due) == room
+
+    async def _settle(self) -> None:
+        """Record what the starts that ended did: those made in one statement, the rest back in
+        the queue."""
+        ended = [(task, item) for task, item in self._flying.items() if task.done()]
+        for task, _ in ended:
+            del self._flying[task]
+        outcomes = [(item, _error(task)) for task, item in ended]
+        await self._record_started([item.referral_id for item, out in outcomes if out is None])
+        clashed = [item for item, out in outcomes if out is not None and _clash(out)]
         for item in clashed:
             # Not an outage: parked for an operator while the others go on.
             logger.error("workflow id of %s belongs to another referral", item.reference)
         await self._requeue(clashed, delay=_CLASH_RETRY)
-        failed = [
-            (item, out)
-            for item, out in zip(due, outcomes, strict=True)
-            if out is not None and not _clash(out)
-        ]
+        failed = [(i, out) for i, out in outcomes if out is not None and not _clash(out)]
         if failed:
             item, error = failed[0]
             what = f"starting the workflows of {item.reference} and {len(failed) - 1} more"
@@ -224,5 +236,10 @@ class WorkflowStarter:
             logger.warning("%s failed (%s); queued, retrying", what, type(error).__name__)
 
 
-def _clash(outcome: BaseException | None) -> bool:
+def _error(task: asyncio.Task[None]) -> BaseException | None:
+    """What an ended start raised (its cancellation too), or None if it was made."""
+    return asyncio.CancelledError() if task.cancelled() else task.exception()
+
+
+def _clash(outcome: BaseException) -> bool:
     return isinstance(outcome, ReferenceClash)

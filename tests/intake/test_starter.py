@@ -115,7 +115,7 @@ async def test_two_starters_never_start_one_referral_twice(
     settings: Settings, pool: Pool, temporal_client: Client
 ) -> None:
     """Two intake processes on one database each hear every commit; each start is made once."""
-    timing = StartTiming(poll_seconds=0.2, batch=4)
+    timing = StartTiming(poll_seconds=0.2, max_in_flight=4)
     (one, first), (other, second) = _counted(temporal_client), _counted(temporal_client)
     headers = await register_client(pool, "agency-a")
     async with (
@@ -134,3 +134,50 @@ async def test_two_starters_never_start_one_referral_twice(
     calls = Counter(first.ids + second.ids)
     assert calls == Counter(workflow_id_for(ref) for ref in references)
     assert first.ids and second.ids  # both took part
+
+
+class FirstStartLate(Interceptor):
+    """Holds its client's first start_workflow call for `seconds` before making it."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+
+    def intercept_client(self, next: OutboundInterceptor) -> OutboundInterceptor:
+        """Hold this client's first call."""
+        return _FirstLate(next, self.seconds)
+
+
+class _FirstLate(OutboundInterceptor):
+    def __init__(self, next: OutboundInterceptor, seconds: float) -> None:
+        super().__init__(next)
+        self._seconds: float | None = seconds
+
+    async def start_workflow(self, input: StartWorkflowInput) -> WorkflowHandle[Any, Any]:
+        seconds, self._seconds = self._seconds, None
+        if seconds:
+            await asyncio.sleep(seconds)
+        return await super().start_workflow(input)
+
+
+async def test_a_slow_start_holds_up_no_other(
+    settings: Settings, pool: Pool, temporal_client: Client
+) -> None:
+    """The first referral's start takes 2 s: the second, accepted after it, starts first."""
+    late = Client(
+        temporal_client.service_client,
+        namespace=temporal_client.namespace,
+        data_converter=temporal_client.data_converter,
+        interceptors=[FirstStartLate(2.0)],
+    )
+    app = create_app(settings, temporal=late, timing=StartTiming(poll_seconds=0.2))
+    headers = await register_client(pool, "agency-a")
+    async with serve(app) as url, httpx.AsyncClient(base_url=url, timeout=30) as http:
+        slow, quick = [await _submit(http, headers, n) for n in range(2)]
+        for reference in (slow, quick):
+            status = functools.partial(_status, http, headers, reference)
+            await assert_eventually(status, STARTED.__eq__)
+    async with pool.acquire() as conn:
+        started = await conn.fetch(
+            "SELECT reference FROM intake.referrals ORDER BY workflow_started_at"
+        )
+    assert [row["reference"] for row in started] == [quick, slow]
