@@ -6,11 +6,10 @@ start is recorded, so an accepted referral is never lost: whichever starter runs
 The commit's NOTIFY wakes every listening starter at once (`start_wakeup`); a poll stays as
 the safety net. Each wake claims as many due referrals as it has room for (`FOR UPDATE SKIP
 LOCKED`, then leased, so several intake processes never take one referral together), keeping up
-to `max_in_flight` starts under way at once, and records the starts that finished meanwhile in
-one statement. While the database or
-Temporal is out it only checks, every poll, whether both answer again, and the moment they do
-it starts everything waiting. The workflow id is derived from the reference, so two attempts
-that both reach Temporal still make one case.
+to `max_in_flight` starts under way at once, and records the starts that ended meanwhile in one
+statement. While the database or Temporal is out it only checks, every poll, whether both
+answer again, and the moment they do it starts everything waiting. The workflow id is derived
+from the reference, so two attempts that both reach Temporal still make one case.
 """
 
 from __future__ import annotations
