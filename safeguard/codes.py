@@ -140,3 +140,28 @@ class ReviewDecision(StrEnum):
     CONTINUE = "continue"
     REVISE = "revise"
     EXIT = "exit"
+
+
+class ExitReason(StrEnum):
+    """Why support ended (the Channel duty: vulnerability removed or significantly lessened, or
+    support withdrawn). Consent withdrawn is not one: withdrawing consent is its own step."""
+
+    VULNERABILITY_REMOVED = "vulnerability_removed"
+    VULNERABILITY_LESSENED = "vulnerability_lessened"
+    SUPPORT_WITHDRAWN_BY_PERSON = "support_withdrawn_by_person"
+    MOVED_TO_OTHER_SUPPORT = "moved_to_other_support"
+    ESCALATED_TO_PURSUE = "escalated_to_pursue"
+    OTHER = "other"
+
+
+# How each exit reason reads in chronologies and on pages; an exit recorded before reasons
+# were (None) reads as not recorded.
+EXIT_REASON_TEXT: dict[ExitReason | None, str] = {
+    ExitReason.VULNERABILITY_REMOVED: "vulnerability removed",
+    ExitReason.VULNERABILITY_LESSENED: "vulnerability significantly lessened",
+    ExitReason.SUPPORT_WITHDRAWN_BY_PERSON: "the person withdrew from support",
+    ExitReason.MOVED_TO_OTHER_SUPPORT: "moved to support from another service",
+    ExitReason.ESCALATED_TO_PURSUE: "escalated to a counter-terrorism (Pursue) investigation",
+    ExitReason.OTHER: "another reason",
+    None: "reason not recorded",
+}

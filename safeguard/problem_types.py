@@ -83,6 +83,16 @@ DOCUMENTED: dict[str, str] = {
     "Already answered": "The consent request or information request was already answered.",
     "Nothing to withdraw": "There is no consent to withdraw.",
     "Not yet signed": "No signed checkpoint covers the entry yet; retry.",
+    # The approved-provider register.
+    "Unknown provider": "No provider with that id on the approved-provider register (or a plan"
+    " names one).",
+    "Provider already registered": "The register has an entry with that id.",
+    "Provider inactive": "A plan names a provider the register has deactivated.",
+    "Provider approval expired": "A plan names a provider whose approval ends before today or"
+    " before the intervention starts.",
+    "Provider not approved in the area": "A plan names a provider not approved in the case's area.",
+    "Provider not approved for the support": "A plan names a provider not approved to give that"
+    " kind of intervention.",
     # Panels and meetings.
     "Case not in this panel's area": "A case named is not in the panel's area.",
     "Not on the agenda": "The case is not on the meeting's agenda.",

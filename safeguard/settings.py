@@ -8,10 +8,11 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, Field, PostgresDsn, SecretStr, model_validator
+from pydantic import BaseModel, Field, PostgresDsn, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from safeguard.auth.claims import StaffClaimNames
+from safeguard.codes import Role
 from safeguard.fieldcrypt.settings import FieldSettings
 from safeguard.policy import LifecyclePolicy
 from safeguard.temporal_tls import TemporalTlsSettings
@@ -91,14 +92,33 @@ class NotificationSettings(BaseModel):
     retry_max_seconds: float = 600.0
 
 
+# Roles a deployment may let keep the approved-provider register.
+REGISTER_KEEPERS = frozenset({Role.CHANNEL_CHAIR, Role.PANEL_MEMBER, Role.PREVENT_OFFICER})
+
+
 class PanelSettings(BaseModel):
-    """The panel service (`SAFEGUARD_PANEL__*`): the consent links it issues."""
+    """The panel service (`SAFEGUARD_PANEL__*`): the consent links it issues and who keeps
+    the register of approved intervention providers."""
 
     # A consent link can be answered this many days after it was issued (withdrawing does
     # not expire); a new link for the case replaces any unused one.
     consent_link_days: int = Field(14, ge=1, le=90)
     # Wrong details (reference, date of birth) this many times lock the link for good.
     consent_link_max_attempts: int = Field(5, ge=1, le=20)
+    # Roles that add, change and deactivate entries of the approved-provider register (a
+    # deployment may give it to an administrator role instead of, or beside, the chair).
+    provider_register_roles: list[Role] = Field(
+        default_factory=lambda: [Role.CHANNEL_CHAIR], min_length=1
+    )
+
+    @field_validator("provider_register_roles")
+    @classmethod
+    def _staff_who_may_write(cls, roles: list[Role]) -> list[Role]:
+        # Auditors and operators never write; providers and the public do not keep registers.
+        refused = sorted(set(roles) - REGISTER_KEEPERS)
+        if refused:
+            raise ValueError(f"these roles may not keep the provider register: {refused}")
+        return roles
 
 
 class AuditLogSettings(BaseModel):

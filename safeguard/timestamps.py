@@ -7,7 +7,7 @@ format does not allow: these types refuse it, so the API accepts what it documen
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated
 
 from pydantic import BeforeValidator
@@ -23,3 +23,13 @@ def _iso_only(value: object) -> object:
 
 
 IsoDateTime = Annotated[datetime, BeforeValidator(_iso_only)]
+
+
+def _iso_date_only(value: object) -> object:
+    number = isinstance(value, int | float) and not isinstance(value, bool)
+    if number or (isinstance(value, str) and _NUMBER.fullmatch(value)):
+        raise ValueError("Give a date in ISO 8601, e.g. 2026-05-01")
+    return value
+
+
+IsoDate = Annotated[date, BeforeValidator(_iso_date_only)]

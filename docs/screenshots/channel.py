@@ -161,7 +161,7 @@ async def decide(chair: Page, reference: str) -> None:
     await chair.fill("#votes_against", "0")
     await chair.fill("#reasons", "Vulnerable; mentoring is proportionate.")
     await chair.select_option("#interventions-1-type", "ideological_mentoring")
-    await chair.fill("#interventions-1-provider_id", "provider-02")
+    await chair.select_option("#interventions-1-provider_id", "provider-02")  # seeded
     await chair.select_option("#interventions-1-frequency", "weekly")
     await chair.fill("#interventions-1-start-day", str(MEETING.day))
     await chair.fill("#interventions-1-start-month", str(MEETING.month))

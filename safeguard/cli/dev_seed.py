@@ -1,8 +1,11 @@
-"""Development defaults, so a fresh `safeguard run` tells the teams as well as the referrer."""
+"""Development defaults, so a fresh `safeguard run` tells the teams as well as the referrer,
+and a chair can choose the development realm's provider for a plan."""
 
 from __future__ import annotations
 
 import asyncpg
+
+from safeguard.codes import InterventionType
 
 UNSEALED_MARK = b"\x00"
 # Fallback (`*`) mailboxes per team; in development mail lands in the data dir's Maildir.
@@ -27,6 +30,32 @@ async def seed_development_directory(dsn: str) -> int:
                 " VALUES ($1, '*', 'email', $2) ON CONFLICT DO NOTHING RETURNING true",
                 role,
                 UNSEALED_MARK + address.encode(),
+            )
+            added += int(bool(inserted))
+        return added
+    finally:
+        await conn.close()
+
+
+# The development realm's intervention provider (deploy/keycloak: `provider-02`, whose token's
+# `provider_id` it is), approved everywhere for every kind of support.
+DEVELOPMENT_PROVIDERS = {"provider-02": "Riverside Mentoring (development)"}
+
+
+async def seed_development_providers(dsn: str) -> int:
+    """Register the development providers where they are not yet; return how many were added."""
+    conn = await asyncpg.connect(dsn)
+    try:
+        added = 0
+        for provider_id, name in DEVELOPMENT_PROVIDERS.items():
+            inserted = await conn.fetchval(
+                "INSERT INTO panel.providers (id, name, support, national, approved_until,"
+                " created_by, updated_by) VALUES ($1, $2, $3, true,"
+                " current_date + interval '1 year', 'development-seed', 'development-seed')"
+                " ON CONFLICT DO NOTHING RETURNING true",
+                provider_id,
+                name,
+                [kind.value for kind in InterventionType],
             )
             added += int(bool(inserted))
         return added

@@ -12,7 +12,7 @@ from typing import Annotated
 import httpx
 import typer
 
-from safeguard.cli.dev_seed import seed_development_directory
+from safeguard.cli.dev_seed import seed_development_directory, seed_development_providers
 from safeguard.cli.supervisor import Child, Supervisor, say
 from safeguard.cli.watchdog import StackWatchdog
 from safeguard.db.migrate import migrate
@@ -150,6 +150,7 @@ async def _run(settings: Settings) -> str | None:
         await create_topics(settings)
         if settings.environment == "development":
             await seed_development_directory(settings.database_dsn())
+            await seed_development_providers(settings.database_dsn())
         return await _supervise(settings, stack, keycloak="keycloak" in wanted)
     finally:
         typer.echo("stopping the stack ...")

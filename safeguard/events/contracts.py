@@ -19,6 +19,7 @@ from safeguard.codes import (
     ConsentMethod,
     ConsentRoute,
     DecisionBasis,
+    ExitReason,
     GatewayOutcome,
     InterventionType,
     RefusalReassessment,
@@ -273,7 +274,8 @@ class CaseExited(ActedEvent):
 
     `reviews` lists every review the case's policy sets; events from before it was added carry
     only the 6- and 12-month fields, which are still filled for consumers that read them alone
-    (left empty when the policy has no review at that month).
+    (left empty when the policy has no review at that month). `exit_reason` is None in events
+    from before exits had a coded reason.
     """
 
     event_type: ClassVar[str] = "case.exited"
@@ -282,6 +284,7 @@ class CaseExited(ActedEvent):
     review_6_months_at: AwareDatetime | None = None
     review_12_months_at: AwareDatetime | None = None
     reviews: list[ReviewDate] | None = None
+    exit_reason: ExitReason | None = None
 
     def review_dates(self) -> list[ReviewDate]:
         """Every scheduled review, from `reviews` or (older events) the two fixed fields."""

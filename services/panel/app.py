@@ -18,6 +18,7 @@ from safeguard.lifespan import Subscription, service_lifespan
 from safeguard.settings import Settings, get_settings
 from safeguard.web import Lifespan, build_app
 from services.panel.events import CONSUMER, handle_event
+from services.panel.register.routes import case_providers_router, register_router
 from services.panel.reseal import seal_legacy_text
 from services.panel.routes_cases import (
     cases_router,
@@ -40,13 +41,18 @@ assessments, consent, decisions, support plans and reviews, and intervention pro
 * **Roles**: `channel_chair` acts for the areas in their token; `panel_member` reads the cases
   on the agendas of panels they sit on (and replies to information requests for their agency);
   `auditor` reads and never writes; `intervention_provider` sees and updates only the plan
-  items assigned to their `provider_id`; `prevent_officer` may ask for and record consent;
+  items assigned to their `provider_id` (the token's claim, which is also their entry's `id` in
+  the approved-provider register); `prevent_officer` may ask for and record consent;
   `person_or_guardian` (a consent-portal token, subject `consent:<reference>`) may answer or
   withdraw consent on that case; `operator` sees `/v1/metrics` only.
 * **Consent links** (`/public/v1/consent-links/{token}/...`) take no credential: the link is
   one. Its holder gives the case's reference and the person's date of birth with every call;
   a link answers once, answering ends when it expires, and wrong details lock it after a few
   tries.
+* **Approved providers**: support plans choose providers from the register
+  (`/v1/providers`), kept by the deployment's `panel.provider_register_roles` (the chair by
+  default); a plan naming a provider that is unknown, inactive, no longer approved, or not
+  approved in the case's area or for the kind of support is refused (422).
 * **Police-only fields** (deconfliction, database checks) never appear here.
 * **Purpose**: every read of case data states why in `X-Purpose` and is written to the
   access log.
@@ -82,6 +88,8 @@ def create_app(
             panels_router,
             meetings_router,
             provider_router,
+            register_router,
+            case_providers_router,
             reference_router,
             public_links_router,
             internal_links_router,

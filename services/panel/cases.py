@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 from uuid import UUID
 
@@ -19,10 +19,12 @@ from safeguard.fieldcrypt.keyring import Keyring
 from services.panel import records, store
 from services.panel.access import actor_for, bound_to_case, sees_area, unknown_case
 from services.panel.models import ConsentAnswerCreate, ConsentWithdrawalCreate
+from services.panel.register import service as register
 from workflows.referral.actions import (
     ActionInput,
     Actor,
     ConsentDecisionInput,
+    Intervention,
     WithdrawConsentInput,
 )
 from workflows.referral.models import CaseStatus
@@ -65,6 +67,9 @@ async def visible_case(
     return row
 
 
+# A plan's interventions and where they are in the request body (for the errors).
+PlanChoice = tuple[str, Sequence[Intervention]]
+
 # A closed case is read and audited, not worked on: re-opening goes through the workflow
 # (concerns at a post-exit review, or new information), never through casework records.
 ENDED = frozenset({Stage.CLOSED, Stage.REDACTED})
@@ -74,6 +79,18 @@ CASE_ENDED: dict[int | str, dict[str, Any]] = {
     409: documented_problem(
         "The case has moved on: it is closed (`stage` CLOSED or REDACTED), and a closed case"
         " can be read but not worked on."
+    )
+}
+
+
+# Documented on each route that takes a plan.
+PLAN_REFUSALS: dict[int | str, dict[str, Any]] = {
+    422: documented_problem(
+        "The plan names a provider the approved-provider register does not let it choose:"
+        " `Unknown provider`, `Provider inactive`, `Provider approval expired` (its"
+        " `approved_until` is before today or the intervention's start), `Provider not"
+        " approved in the area` (of the case) or `Provider not approved for the support` (the"
+        " intervention's type); `errors` names the item."
     )
 }
 
@@ -101,11 +118,17 @@ async def act(
     detail: dict[str, Any],
     meeting_id: UUID | None = None,
     answering_transfer: bool = False,
+    plan: PlanChoice | None = None,
 ) -> CaseStatus:
     """Run a step as a workflow update (409 if the case moved on), then keep our record of it.
+
     An answer to a transfer may come from the receiving area too (the workflow decides which
-    side may give which answer)."""
+    side may give which answer). A step carrying a plan (`plan`: where its interventions are
+    in the body, and them) is refused unless the register approves each provider for the
+    case's area.
+    """
     workflow_id = workflow_id_for(reference)
+    area = None
     if principal.role is Role.PERSON_OR_GUARDIAN:
         if not bound_to_case(principal, reference):
             raise unknown_case(reference)
@@ -116,8 +139,12 @@ async def act(
         receiving = pending is not None and sees_area(principal, pending.to_area)
         if not (sees_area(principal, status.area) or receiving):
             raise unknown_case(reference)
+        area = status.area
     async with pool.acquire() as conn:
         row = await store.case_by_reference(conn, reference)
+        if row is not None and plan is not None:
+            at, interventions = plan
+            await register.check_plan(conn, interventions, area=area or row["area"], at=at)
     if row is None:
         raise ProblemError(
             404, "Unknown case", "The panel has not yet heard of this case; try again."

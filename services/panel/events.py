@@ -122,6 +122,7 @@ def _exited(event: ev.CaseExited, envelope: EventEnvelope) -> dict[str, Any]:
         months=first.months if first else None,
     ) | {
         "exited_at": event.exited_at,
+        "exit_reason": event.exit_reason and str(event.exit_reason),
         "review_6_months_at": event.review_6_months_at,
         "review_12_months_at": event.review_12_months_at,
         "post_exit_reviews": [r.model_dump(mode="json") for r in reviews],

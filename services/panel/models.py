@@ -11,6 +11,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validato
 from safeguard.codes import (
     ConsentRoute,
     DecisionBasis,
+    ExitReason,
     InterventionType,
     RefusalReassessment,
     ReviewDecision,
@@ -19,7 +20,7 @@ from safeguard.codes import (
     Stage,
 )
 from services.panel.factors import FACTORS, Dimension, Rating
-from workflows.referral.actions import Ident, Intervention, Notes
+from workflows.referral.actions import ExitReasonInput, Ident, Intervention, Notes
 from workflows.referral.chronology import ChronologyEntry
 from workflows.referral.models import CaseStatus
 
@@ -323,11 +324,19 @@ class DecisionCreate(Body):
 
 
 class SupportReviewCreate(Body):
-    """A review of the active plan: continue, revise (with a plan) or exit."""
+    """A review of the active plan: continue, revise (with a plan) or exit (with a reason)."""
 
     decision: ReviewDecision
     notes: Notes
-    plan: PlanCreate | None = None
+    plan: PlanCreate | None = Field(
+        None, description="The revised plan: required for `revise`, refused otherwise (422)."
+    )
+    exit_reason: ExitReasonInput | None = Field(
+        None,
+        description="Why support ends: required for `exit` and refused otherwise (422), with"
+        " `notes` required for the code `other`. The code goes into the case's record and its"
+        " `case.exited` event; the notes stay with the panel's record of the step.",
+    )
 
 
 class PostExitReviewCreate(Body):
@@ -476,6 +485,11 @@ class CaseSummary(BaseModel):
     # The area a transfer of the case waits on, until it accepts or declines.
     transfer_to: str | None = None
     exited_at: dt.datetime | None
+    exit_reason: ExitReason | Literal["unknown"] | None = Field(
+        None,
+        description="Why support ended: None before exit; `unknown` for an exit recorded"
+        " before reasons were.",
+    )
     review_6_months_at: dt.datetime | None = Field(
         description="The 6-month post-exit review's due date, if the case's policy has one."
     )
@@ -492,6 +506,13 @@ class CaseSummary(BaseModel):
     @classmethod
     def _none_is_empty(cls, value: Any) -> Any:
         return [] if value is None else value
+
+    @model_validator(mode="before")
+    @classmethod
+    def _unrecorded_exit_reason(cls, data: Any) -> Any:
+        if isinstance(data, dict) and data.get("exited_at") and not data.get("exit_reason"):
+            return data | {"exit_reason": "unknown"}
+        return data
 
 
 QueueKind = Literal["consent", "consent_reassessment", "panel", "support_review", "post_exit"]

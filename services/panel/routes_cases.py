@@ -17,7 +17,7 @@ from safeguard.intake_client import ReferralClient
 from safeguard.web import PoolDep, TemporalDep
 from services.panel import cases, casework, meetings
 from services.panel.access import Chair, ConsentAsker, ConsentTaker, Monitor, Reader, Replier
-from services.panel.cases import CASE_ENDED, act
+from services.panel.cases import CASE_ENDED, PLAN_REFUSALS, act
 from services.panel.consent_links import Acknowledged
 from services.panel.factors import FACTORS
 from services.panel.models import (
@@ -290,7 +290,7 @@ async def reassess_after_refusal(
     )
 
 
-@cases_router.post("/{reference}/decision")
+@cases_router.post("/{reference}/decision", responses=PLAN_REFUSALS)
 async def record_panel_decision(
     reference: str,
     body: DecisionCreate,
@@ -326,6 +326,7 @@ async def record_panel_decision(
         build=build,
         detail=detail,
         meeting_id=body.meeting_id,
+        plan=("plan.interventions", body.plan.interventions) if body.plan else None,
     )
 
 

@@ -12,7 +12,7 @@ from safeguard.fieldcrypt.setup import KeyringDep
 from safeguard.web import PoolDep, TemporalDep
 from services.panel import casework, providers
 from services.panel.access import Chair, Provider, Reader
-from services.panel.cases import act
+from services.panel.cases import PLAN_REFUSALS, act
 from services.panel.models import (
     ContactCreate,
     PlanCreate,
@@ -41,7 +41,7 @@ async def get_support_plan(
     )
 
 
-@plans_router.post("/{reference}/support-plan")
+@plans_router.post("/{reference}/support-plan", responses=PLAN_REFUSALS)
 async def revise_support_plan(
     reference: str,
     body: PlanCreate,
@@ -60,10 +60,11 @@ async def revise_support_plan(
         update=ReferralWorkflow.revise_support_plan,
         build=lambda actor: a.SupportPlanInput(actor=actor, **body.model_dump()),
         detail={"plan": body.model_dump(mode="json")},
+        plan=("interventions", body.interventions),
     )
 
 
-@plans_router.post("/{reference}/support-reviews")
+@plans_router.post("/{reference}/support-reviews", responses=PLAN_REFUSALS)
 async def record_support_review(
     reference: str,
     body: SupportReviewCreate,
@@ -72,12 +73,16 @@ async def record_support_review(
     keyring: KeyringDep,
     temporal: TemporalDep,
 ) -> CaseStatus:
-    """Review the plan: continue, revise (with the new plan) or exit."""
+    """Review the plan: continue, revise (with the new plan) or exit (with its reason)."""
 
     def build(actor: a.Actor) -> a.ActionInput:
         plan = body.plan and a.SupportPlanInput(actor=actor, **body.plan.model_dump())
         return a.SupportReviewInput(
-            actor=actor, decision=body.decision, notes=body.notes, plan=plan
+            actor=actor,
+            decision=body.decision,
+            notes=body.notes,
+            plan=plan,
+            exit_reason=body.exit_reason,
         )
 
     return await act(
@@ -89,6 +94,7 @@ async def record_support_review(
         update=ReferralWorkflow.record_support_review,
         build=build,
         detail=body.model_dump(mode="json"),
+        plan=("plan.interventions", body.plan.interventions) if body.plan else None,
     )
 
 

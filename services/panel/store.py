@@ -29,6 +29,7 @@ CASE_COLUMNS = frozenset(
         "due_months",
         "escalated_at",
         "exited_at",
+        "exit_reason",
         "review_6_months_at",
         "review_12_months_at",
         "post_exit_reviews",

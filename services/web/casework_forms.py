@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
+from safeguard.codes import EXIT_REASON_TEXT
 from services.web.decisions import SERVICES, Decision
 from services.web.forms import Field
 
@@ -38,6 +39,12 @@ FREQUENCIES = (
     ("monthly", "Monthly"),
     ("as_needed", "As needed"),
 )
+# Why support ended, in the words the chronology uses (a sentence's first word capitalised).
+EXIT_REASONS = tuple(
+    (code.value, text[:1].upper() + text[1:])
+    for code, text in EXIT_REASON_TEXT.items()
+    if code is not None
+)
 RATINGS = (("none", "None"), ("low", "Low"), ("medium", "Medium"), ("high", "High"))
 DIMENSIONS = ("engagement", "intent", "capability")
 
@@ -57,6 +64,7 @@ def _plan(values: Mapping[str, str]) -> dict[str, Any]:
     )
 
 
+PROVIDER_FIELD = "provider_id"
 INTERVENTION_FIELD = Field(
     "interventions",
     "Intervention",
@@ -66,11 +74,11 @@ INTERVENTION_FIELD = Field(
     parts=(
         Field("type", "Type of intervention", "select", "Select the type", options=INTERVENTIONS),
         Field(
-            "provider_id",
+            PROVIDER_FIELD,
             "Provider",
-            "input",
-            "Enter the provider's ID",
-            hint="The intervention provider's ID, for example mentor-a.",
+            "select",
+            "Select the provider",
+            hint="An approved provider for the case's area (from the provider register).",
             max_length=100,
         ),
         Field("frequency", "How often", "select", "Select how often", options=FREQUENCIES),
@@ -200,6 +208,65 @@ CONSENT_WITHDRAWAL = Decision(
     to_body=lambda v: _set(v, "notes"),
 )
 
+CHANNEL_REFERRAL = Decision(
+    slug="channel-referral",
+    api_path="channel-referral",
+    title="Refer to Channel",
+    action="refer_to_channel",
+    button="Continue",
+    done="Case referred to Channel",
+    fields=(
+        Field(
+            "reasons",
+            "Why does the local authority refer the case to Channel?",
+            "textarea",
+            "Enter why the case is referred to Channel",
+            hint="The local authority may refer a case while the police assess it. Give the"
+            " reasonable grounds to believe the person is vulnerable to being drawn into"
+            " terrorism.",
+        ),
+    ),
+)
+
+NEW_INFORMATION = Decision(
+    slug="information",
+    api_path="information",
+    title="New information",
+    action="add_information",
+    button="Continue",
+    done="New information recorded: the police reassess the case",
+    fields=(
+        Field(
+            "summary",
+            "What is the new information?",
+            "textarea",
+            "Enter a summary of the new information",
+            hint="The police reassess the case. During support or after exit the plan, consent"
+            " and review dates are kept while they do, and go on if they find no further action.",
+        ),
+    ),
+)
+
+REASSESSMENT_PERIOD = Decision(
+    slug="consent-reassessment-period",
+    api_path="consent/reassessment-period",
+    title="Choose when the case is reassessed",
+    action="set_reassessment_period",
+    button="Continue",
+    done="Reassessment period recorded",
+    fields=(
+        Field(
+            "days",
+            "When does the panel reassess the case?",
+            "input",
+            "Enter the number of days",
+            numeric=True,
+            suffix="days",
+        ),
+    ),
+    to_body=lambda v: {"days": int(v["days"])},
+)
+
 REASSESSMENT = Decision(
     slug="consent-reassessment",
     api_path="consent/reassessment",
@@ -260,7 +327,8 @@ PANEL_DECISION = Decision(
             "At which meeting was the decision taken?",
             "radios",
             "Select the meeting",
-            hint="Attendees and declared conflicts come from the meeting's record.",
+            hint="Meetings that have taken place, with their attendance recorded. Attendees"
+            " and declared conflicts come from the meeting's record.",
             max_length=100,
         ),
         Field("adopted", "Is the case adopted?", "radios", "Select yes or no", options=YES_NO),
@@ -306,6 +374,9 @@ SUPPORT_PLAN = Decision(
 
 def _review_body(v: Mapping[str, str]) -> dict[str, Any]:
     body: dict[str, Any] = {"decision": v["decision"], "notes": v["notes"]}
+    if v["decision"] == "exit":
+        notes = v.get("exit_reason_notes")
+        body["exit_reason"] = {"code": v["exit_reason"]} | ({"notes": notes} if notes else {})
     return body | ({"plan": _plan(v)} if v["decision"] == "revise" else {})
 
 
@@ -328,6 +399,24 @@ SUPPORT_REVIEW = Decision(
                 ("exit", "Exit: support ends"),
             ),
         ),
+        Field(
+            "exit_reason",
+            "Why does support end?",
+            "radios",
+            "Select why support ends",
+            options=EXIT_REASONS,
+            only_when=("decision", "exit"),
+        ),
+        Field(
+            "exit_reason_notes",
+            "More about why support ends (optional)",
+            "textarea",
+            "Enter more about why support ends",
+            hint="Needed if you chose another reason. Kept with the review, never sent to"
+            " other services.",
+            required=False,
+            only_when=("decision", "exit"),
+        ),
         Field("notes", "Notes", "textarea", "Enter notes on the review"),
         replace(INTERVENTION_FIELD, only_when=("decision", "revise")),
         replace(CONSENT_ARRANGEMENTS, only_when=("decision", "revise")),
@@ -343,19 +432,14 @@ POST_EXIT_REVIEW = Decision(
     button="Continue",
     done="Post-exit review recorded",
     fields=(
-        Field(
-            "months",
-            "Which review is this?",
-            "radios",
-            "Select which review this is",
-            options=(("6", "6 months after exit"), ("12", "12 months after exit")),
-        ),
+        # The case's own reviews (its policy's months) are offered once their window opens.
+        Field("months", "Which review is this?", "radios", "Select which review this is"),
         Field(
             "concerns",
             "Are there new concerns?",
             "radios",
             "Select yes or no",
-            hint="New concerns re-open the case. The 12-month review without them closes it.",
+            hint="New concerns re-open the case. The last review without them closes it.",
             options=YES_NO,
         ),
         Field("notes", "Notes", "textarea", "Enter notes on the review"),
@@ -432,30 +516,48 @@ ASSESSMENT_SLUG = "vulnerability-assessment"
 CASEWORK = {
     d.slug: d
     for d in (
+        CHANNEL_REFERRAL,
         INFORMATION_REQUEST,
         CONSENT_REQUEST,
         CONSENT_ANSWER,
         CONSENT_WITHDRAWAL,
+        REASSESSMENT_PERIOD,
         REASSESSMENT,
         PANEL_DECISION,
         SUPPORT_PLAN,
         SUPPORT_REVIEW,
         POST_EXIT_REVIEW,
+        NEW_INFORMATION,
     )
 }
 RECORD_STAGES = frozenset({"CONSENT_PENDING", "CONSENT_REFUSED", "PANEL_CONSIDERATION"})
 
 
-MEETING_FIELD = "meeting_id"
-NO_MEETINGS = "No meeting has this case on its agenda yet: schedule one from your panel's page."
+def exit_reason_words(code: str | None) -> str | None:
+    """Why support ended, in words (None before exit; exits from before reasons: unrecorded)."""
+    if code is None:
+        return None
+    return dict(EXIT_REASONS).get(code, "Not recorded")
 
 
-def with_meetings(decision: Decision, meetings: Sequence[tuple[str, str]]) -> Decision:
-    """The form with its meeting question offering the case's meetings, (id, when) each."""
+NO_PROVIDERS = (
+    "No approved provider is registered for this case's area: ask whoever keeps the provider"
+    " register to add one."
+)
+
+
+def with_providers(decision: Decision, providers: Sequence[tuple[str, str]]) -> Decision:
+    """The form with its plan's provider question offering the register's usable providers
+    for the case, (id, name) each."""
+    hint = None if providers else NO_PROVIDERS
+
+    def offered(part: Field) -> Field:
+        if part.name != PROVIDER_FIELD:
+            return part
+        return replace(part, options=tuple(providers), hint=hint or part.hint)
+
     fields = tuple(
-        replace(f, options=tuple(meetings), hint=f.hint if meetings else NO_MEETINGS)
-        if f.name == MEETING_FIELD
-        else f
+        replace(f, parts=tuple(offered(p) for p in f.parts)) if f.kind == "repeated" else f
         for f in decision.fields
     )
     return replace(decision, fields=fields)

@@ -120,7 +120,8 @@ INFORMATION = Decision(
             "What is the new information?",
             "textarea",
             "Enter a summary of the new information",
-            hint="The case goes back to gateway assessment for a reassessment.",
+            hint="The case goes back to gateway assessment for a reassessment. During support"
+            " or after exit its plan, consent and review dates are kept while you reassess.",
         ),
     ),
 )

@@ -40,6 +40,7 @@ class Field:
     rows: int = 3  # how many rows of a "repeated" group the page offers
     section: str | None = None  # the fieldset a long form shows the question in
     inline: bool = False  # radios side by side
+    suffix: str | None = None  # the unit after an "input" (e.g. "days")
 
     def asked(self, values: Mapping[str, str]) -> bool:
         """Whether this question applies, given the other answers."""

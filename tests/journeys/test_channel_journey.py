@@ -140,9 +140,14 @@ async def test_referral_to_closure_after_the_12_month_review(journey: Journey) -
     await d.ok(
         "POST",
         f"/v1/cases/{reference}/support-reviews",
-        json={"decision": "exit", "notes": "Vulnerability significantly lessened."},
+        json={
+            "decision": "exit",
+            "notes": "Reviewed at the panel.",
+            "exit_reason": {"code": "vulnerability_lessened"},
+        },
     )
     view = await d.wait_for_stage(reference, "POST_EXIT_REVIEW")
+    assert view["case"]["exit_reason"] == "vulnerability_lessened"
     six, twelve = view["case"]["review_6_months_at"], view["case"]["review_12_months_at"]
     assert six is not None and twelve is not None and six < twelve
     assert [(r["months"], r["due_at"]) for r in view["case"]["post_exit_reviews"]] == [

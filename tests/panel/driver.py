@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 
 from safeguard.auth.staff import StaffPrincipal, mint
-from safeguard.codes import Role
+from safeguard.codes import InterventionType, Role
 from services.intake.openapi import SCHOOL_REFERRAL
 from services.panel.factors import FACTORS
 from tests.helpers import assert_eventually
@@ -110,6 +110,20 @@ def plan(*providers: str, start: str = "2026-12-01") -> dict[str, Any]:
     }
 
 
+def provider_entry(provider_id: str, **fields: Any) -> dict[str, Any]:
+    """A register entry approving the provider everywhere, for every kind of support, for a
+    year (unless told otherwise)."""
+    until = dt.datetime.now(dt.UTC).date() + dt.timedelta(days=365)
+    return {
+        "id": provider_id,
+        "name": f"Provider {provider_id}",
+        "support": [kind.value for kind in InterventionType],
+        "areas": [],
+        "national": True,
+        "approved_until": until.isoformat(),
+    } | fields
+
+
 @dataclass
 class PanelDriver:
     """Drives the panel API as a chair would."""
@@ -118,6 +132,14 @@ class PanelDriver:
     http: httpx.AsyncClient
     staff: Staff
     panels: dict[str, str] = field(default_factory=dict)
+    registered: set[str] = field(default_factory=set)
+
+    async def register(self, *providers: str) -> None:
+        """Approve providers in the register (once each), so plans may choose them."""
+        for provider in providers:
+            if provider not in self.registered:
+                await self.ok("POST", "/v1/providers", json=provider_entry(provider))
+                self.registered.add(provider)
 
     async def call(
         self, method: str, path: str, headers: dict[str, str] | None = None, **kwargs: Any
@@ -213,7 +235,9 @@ class PanelDriver:
         )
 
     async def adopt(self, reference: str, meeting_id: str, *providers: str) -> dict[str, Any]:
-        """A unanimous adoption with a plan."""
+        """A unanimous adoption with a plan (its providers registered first)."""
+        providers = providers or ("mentor-a",)
+        await self.register(*providers)
         found: dict[str, Any] = await self.ok(
             "POST",
             f"/v1/cases/{reference}/decision",
@@ -224,7 +248,7 @@ class PanelDriver:
                 "votes_for": 4,
                 "votes_against": 0,
                 "reasons": "Vulnerable; support is proportionate.",
-                "plan": plan(*(providers or ("mentor-a",))),
+                "plan": plan(*providers),
             },
         )
         return found

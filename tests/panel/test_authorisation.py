@@ -8,7 +8,7 @@ from typing import Any
 from safeguard.codes import Role
 from services.panel.app import create_app
 from tests.panel.conftest import Pipeline
-from tests.panel.driver import AREA, CHAIR, Staff, all_factors
+from tests.panel.driver import AREA, CHAIR, Staff, all_factors, provider_entry
 
 CHAIR_ONLY = frozenset({Role.CHANNEL_CHAIR})
 READERS = CHAIR_ONLY | {Role.PANEL_MEMBER, Role.AUDITOR}
@@ -18,6 +18,9 @@ REPLIERS = CHAIR_ONLY | {Role.PANEL_MEMBER}
 PROVIDER = frozenset({Role.INTERVENTION_PROVIDER})
 MONITORS = CHAIR_ONLY | {Role.AUDITOR, Role.OPERATOR}
 EVERYONE = frozenset(Role)
+# Sent with every call: register changes then find the entry moved on (412), so every role
+# meets the same register.
+STALE = {"If-Match": '"99"'}
 # A step on the case may also meet the workflow's rules (the case is in SUPPORT_ACTIVE).
 DECIDED = frozenset({200, 409, 422})
 
@@ -215,6 +218,26 @@ ENDPOINTS = [
             ]
         },
     ),
+    Endpoint("GET", "/v1/cases/{reference}/providers", READERS),
+    Endpoint("GET", "/v1/providers", READERS),
+    Endpoint("GET", "/v1/providers/{provider_id}", READERS),
+    # The register is left as it was for the next role: mentor-a is registered already (409)
+    # and every If-Match sent is stale (412).
+    Endpoint(
+        "POST",
+        "/v1/providers",
+        CHAIR_ONLY,
+        provider_entry("mentor-a"),
+        frozenset({409}),
+    ),
+    Endpoint(
+        "PUT",
+        "/v1/providers/{provider_id}",
+        CHAIR_ONLY,
+        {k: v for k, v in provider_entry("x").items() if k != "id"},
+        frozenset({412}),
+    ),
+    Endpoint("POST", "/v1/providers/{provider_id}/deactivate", CHAIR_ONLY, None, frozenset({412})),
     Endpoint("GET", "/v1/provider/items", PROVIDER),
     Endpoint("GET", "/v1/provider/items/{item_id}", PROVIDER),
     Endpoint(
@@ -310,6 +333,7 @@ async def supported_case(system: Pipeline) -> dict[str, str]:
         "item_id": view["plan"][0]["items"][0]["item_id"],
         "subject": "probation-1",
         "token": "not-a-link-we-issued",
+        "provider_id": "mentor-a",
     }
 
 
@@ -322,7 +346,7 @@ async def test_every_role_against_every_endpoint(system: Pipeline) -> None:
             answer = await system.driver.call(
                 endpoint.method,
                 endpoint.path.format(**ids),
-                headers=headers,
+                headers=headers | STALE,
                 json=_fill(endpoint.body, ids),
             )
             if role in endpoint.allowed:

@@ -6,7 +6,7 @@ import datetime as dt
 import uuid
 from typing import Any
 
-from safeguard.codes import Role, Stage
+from safeguard.codes import ExitReason, Role, Stage
 from safeguard.db.pool import create_pool
 from safeguard.events import contracts as ev
 from safeguard.settings import Settings
@@ -81,3 +81,23 @@ async def test_an_exit_recorded_before_the_review_list_still_projects_both_revie
     summary = CaseSummary.model_validate(row)
     assert [(r.months, r.due_at) for r in summary.post_exit_reviews] == [(6, six), (12, twelve)]
     assert (row["due_months"], row["due_at"]) == (6, six)
+
+
+async def test_the_exit_reason_is_kept_and_an_exit_without_one_reads_as_unknown(
+    settings: Settings,
+) -> None:
+    """Before: the read model had no exit reason."""
+    coded = ev.CaseExited(
+        **_ids(uuid.uuid4(), Stage.POST_EXIT_REVIEW),
+        exited_at=EXITED_AT,
+        exit_reason=ExitReason.VULNERABILITY_REMOVED,
+    )
+    row = await _apply(settings, coded)
+    assert CaseSummary.model_validate(row).exit_reason == "vulnerability_removed"
+    # As producers wrote it before exits had a reason.
+    old = ev.CaseExited.model_validate(
+        _ids(uuid.uuid4(), Stage.POST_EXIT_REVIEW) | {"exited_at": EXITED_AT}
+    )
+    row = await _apply(settings, old)
+    assert row["exit_reason"] is None
+    assert CaseSummary.model_validate(row).exit_reason == "unknown"

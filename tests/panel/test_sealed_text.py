@@ -48,6 +48,7 @@ async def _write_everything(system: Pipeline, marks: dict[str, str]) -> tuple[st
     )
     conflict = {"attendee_id": "school-9", "reference": reference, "description": marks["conflict"]}
     meeting = await d.meeting(reference, conflicts=[conflict])
+    await d.register("mentor-a")
     await d.ok(
         "POST",
         f"/v1/cases/{reference}/decision",

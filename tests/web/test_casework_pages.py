@@ -14,7 +14,7 @@ from safeguard.auth.staff import development_signing_key
 from safeguard.codes import Role
 from services.panel.factors import FACTORS
 from tests.helpers import assert_eventually
-from tests.panel.driver import PanelDriver, Staff
+from tests.panel.driver import OTHER_AREA, PanelDriver, Staff, provider_entry
 from tests.web.conftest import Site
 from tests.web.staff import Visitor, visitor
 from workflows.referral.workflows import workflow_id_for
@@ -126,6 +126,7 @@ async def test_a_chair_takes_a_case_from_consent_to_closure(
     pages: Site, chair: Visitor, driver: PanelDriver, temporal_env: WorkflowEnvironment
 ) -> None:
     reference = await channel_case(pages, driver)
+    await driver.register("mentor-a", "college-b")
     page = await case_page(chair, reference)
     assert "Ask for consent" in page and "Record the panel&#39;s decision" not in page
 
@@ -160,7 +161,7 @@ async def test_a_chair_takes_a_case_from_consent_to_closure(
     assert "From the meeting's record" in check and "police-2 (police)" in check
     assert (
         "By majority" in check
-        and "Ideological mentoring, mentor-a, Weekly, 1 December 2026" in check
+        and "Ideological mentoring, Provider mentor-a (mentor-a), Weekly, 1 December 2026" in check
     )
     assert "support active" in await send(chair, reference, "decision", decision)
     await driver.wait_for_stage(reference, "SUPPORT_ACTIVE")
@@ -191,11 +192,18 @@ async def test_a_chair_takes_a_case_from_consent_to_closure(
     assert "Support review recorded" in await send(chair, reference, "support-review", review)
     plan = MENTORING | {"consent_arrangements": "Guardian agreed the change."}
     assert "Support plan revised" in await send(chair, reference, "support-plan", plan)
-    review = {"decision": "exit", "notes": "Vulnerability significantly lessened."}
+    # An exit says why, from the fixed list.
+    review = {"decision": "exit", "notes": "Reviewed at the panel."}
+    answer = await chair.post(f"/chair/cases/{reference}/support-review", review)
+    assert answer.status_code == 400 and "Select why support ends" in answer.text
+    assert 'value="vulnerability_lessened"' in answer.text and 'href="#exit_reason"' in answer.text
+    review |= {"exit_reason": "vulnerability_lessened"}
     assert "post exit review" in await send(chair, reference, "support-review", review)
     await driver.wait_for_stage(reference, "POST_EXIT_REVIEW")
 
     page = await case_page(chair, reference)
+    assert "Why support ended" in page and "Vulnerability significantly lessened" in page
+    assert "Support ended (vulnerability significantly lessened)" in page
     assert "6-month post-exit review" in page and "12-month post-exit review" in page
     assert "Revision 3 (current)" in page and "college-b" in page
     assert "Engaging well with mentoring." in page
@@ -223,6 +231,14 @@ async def test_refusals_and_missing_answers_keep_what_the_chair_typed(
 ) -> None:
     reference = await channel_case(pages, driver)
     meeting = await driver.meeting(reference)
+    # The plan's providers come from the register: none yet, none offered.
+    form = (await chair.get(f"/chair/cases/{reference}/decision")).text
+    assert "No approved provider is registered for this case" in form
+    await driver.register("mentor-a")
+    elsewhere = provider_entry("far-away", national=False, areas=[OTHER_AREA])
+    await driver.ok("POST", "/v1/providers", json=elsewhere)
+    form = (await chair.get(f"/chair/cases/{reference}/decision")).text
+    assert 'value="mentor-a"' in form and "far-away" not in form
     typed = {
         "meeting_id": meeting,
         "adopted": "yes",
@@ -236,6 +252,9 @@ async def test_refusals_and_missing_answers_keep_what_the_chair_typed(
     assert "Typed before consent was asked, at some length." in refused
     assert 'value="mentor-a"' in refused
     assert all(d.actor_id != "chair-03" for d in await pages.decisions(reference))
+    far = typed | {"interventions-1-provider_id": "far-away"}
+    answer = await chair.post(f"/chair/cases/{reference}/decision", far)
+    assert answer.status_code == 400 and "Select the provider (row 1)" in answer.text
     page = await case_page(chair, reference)
     assert re.search(r"Record the panel.s decision", page) is None  # not allowed yet
     assert "In progress" not in page  # the decision's draft is not a next step before consent

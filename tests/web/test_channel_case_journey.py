@@ -16,10 +16,11 @@ from email.message import EmailMessage
 from playwright.async_api import Browser, Page, expect
 from temporalio.testing import WorkflowEnvironment
 
+from safeguard.auth.staff import development_signing_key
 from services.notifications.sink import SmtpSink
 from services.panel.factors import FACTORS
 from tests.helpers import assert_eventually
-from tests.panel.driver import referral_form
+from tests.panel.driver import PanelDriver, Staff, referral_form
 from tests.web.browser import assert_accessible, continue_and_send, heading, sign_in
 from tests.web.conftest import Site
 from tests.web.test_chair_panels_pages import referred_to_channel
@@ -148,6 +149,12 @@ async def _panel_and_meeting(page: Page, reference: str) -> None:
     await heading(page, reference)
 
 
+async def _approved_provider(site: Site, provider_id: str) -> None:
+    """The register approves the provider the plan chooses (kept through the API: no page)."""
+    staff = Staff(development_signing_key(site.settings.data_dir))
+    await PanelDriver(site.panel, site.http, staff).register(provider_id)
+
+
 async def _assess_and_decide(page: Page) -> None:
     """The 22 factors, then the decision by majority with its support plan."""
     await _open(page, "Vulnerability assessment")
@@ -165,7 +172,7 @@ async def _assess_and_decide(page: Page) -> None:
     await page.fill("#votes_against", "1")
     await page.fill("#reasons", "Vulnerable; support is proportionate.")
     await page.select_option("#interventions-1-type", "ideological_mentoring")
-    await page.fill("#interventions-1-provider_id", "provider-02")
+    await page.select_option("#interventions-1-provider_id", "provider-02")
     await page.select_option("#interventions-1-frequency", "weekly")
     await page.fill("#interventions-1-start-day", str(MEETING.day))
     await page.fill("#interventions-1-start-month", str(MEETING.month))
@@ -178,15 +185,21 @@ async def _assess_and_decide(page: Page) -> None:
     await page.click("a:text('Go back to the case')")
 
 
-async def _review(page: Page, decision: str, notes: str, done: str) -> None:
+async def _review(
+    page: Page, decision: str, notes: str, done: str, exit_reason: str | None = None
+) -> None:
     await _open(page, "Monthly support review")
     await page.check(f"input[name='decision'][value='{decision}']")
+    if exit_reason is not None:
+        await page.check(f"input[name='exit_reason'][value='{exit_reason}']")
     await page.fill("#notes", notes)
     await continue_and_send(page, done)
 
 
 async def _post_exit(page: Page, months: str, notes: str, done: str) -> None:
     await _open(page, "Post-exit review")
+    # Only the reviews whose window has opened are offered.
+    await expect(page.locator("input[name='months']")).to_have_count(1)
     await page.check(f"input[name='months'][value='{months}']")
     await page.check("input[name='concerns'][value='no']")
     await page.fill("#notes", notes)
@@ -207,7 +220,15 @@ async def test_a_chair_takes_a_case_from_consent_to_closure_in_the_browser(
     )
 
     await _panel_and_meeting(page, reference)
-    # The meeting was booked a fortnight ahead; its decision is recorded once it has been held.
+    await _approved_provider(site, "provider-02")
+    # The meeting was booked a fortnight ahead: no decision can come from it yet, and the form
+    # says so, linking the meeting, instead of offering a choice the API would refuse.
+    await _open(page, "Record the panel's decision")
+    await expect(page.locator("main")).to_contain_text("has taken place yet")
+    await expect(page.locator("main a[href^='/meetings/']")).to_contain_text("not held yet")
+    await expect(page.locator("main form")).to_have_count(0)
+    await page.click("main a:text('Go back to the case')")
+    # Once it has been held (attendance was recorded), its decision is recorded.
     await site.pool.execute("UPDATE panel.meetings SET scheduled_for = now() - interval '1 hour'")
     await expect(page.locator("main")).to_contain_text("Portal, answered by the parent or guardian")
     await _assess_and_decide(page)
@@ -218,7 +239,16 @@ async def test_a_chair_takes_a_case_from_consent_to_closure_in_the_browser(
         await _fast_forward(site, temporal_env, reference, 31)
         await _reload_until(page, "Support review due")
         await _review(page, "continue", notes, "Support review recorded")
-    await _review(page, "exit", "Vulnerability significantly lessened.", "Support review recorded")
+    await _review(
+        page, "exit", "Reviewed at the panel.", "Support review recorded", "vulnerability_lessened"
+    )
+    await expect(page.locator("main")).to_contain_text("Vulnerability significantly lessened")
+    # Straight after exit no review can be recorded: the form says when each can be.
+    await page.goto(f"{site.url}/chair/cases/{reference}/post-exit-review")
+    await expect(page.locator("main")).to_contain_text("No post-exit review can be recorded yet")
+    await expect(page.locator("main")).to_contain_text("The 6-month review is due on")
+    await assert_accessible(page)
+    await page.click("main a:text('Go back to the case')")
 
     # The chair's start page puts the post-exit review first once it falls due.
     await _fast_forward(site, temporal_env, reference, 186)
@@ -229,6 +259,9 @@ async def test_a_chair_takes_a_case_from_consent_to_closure_in_the_browser(
     await assert_accessible(page)
     await page.click(f"main a[href='/chair/cases/{reference}']")
     await _post_exit(page, "6", "Settled at college.", "Post-exit review recorded")
+    await page.goto(f"{site.url}/chair/cases/{reference}/post-exit-review")
+    await expect(page.locator("main")).to_contain_text("The 12-month review is due on")
+    await page.click("main a:text('Go back to the case')")
     await _fast_forward(site, temporal_env, reference, 186)
     # The 12-month review is offered once its window before the due date has opened.
     await _reload_until_task(page, "Post-exit review")

@@ -8,6 +8,7 @@ from safeguard.codes import (
     ConsentDecision,
     ConsentRoute,
     DecisionBasis,
+    ExitReason,
     GatewayOutcome,
     InterventionType,
     ReviewDecision,
@@ -83,9 +84,13 @@ def consent(decision: ConsentDecision = ConsentDecision.GIVEN) -> a.ConsentDecis
 
 
 def review(decision: ReviewDecision, **extra: object) -> a.SupportReviewInput:
-    """A support review."""
+    """A support review (an exit's reason: vulnerability significantly lessened)."""
+    reason = (
+        {"code": ExitReason.VULNERABILITY_LESSENED} if decision is ReviewDecision.EXIT else None
+    )
     return a.SupportReviewInput.model_validate(
-        {"actor": CHAIR, "decision": decision, "notes": "Engaging well."} | extra
+        {"actor": CHAIR, "decision": decision, "notes": "Engaging well.", "exit_reason": reason}
+        | extra
     )
 
 

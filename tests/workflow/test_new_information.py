@@ -50,6 +50,19 @@ async def test_during_support_a_referral_back_to_channel_goes_before_the_panel_a
     assert status.stage is Stage.PANEL_CONSIDERATION  # not straight back into support
 
 
+async def test_during_support_the_local_authoritys_referral_goes_before_the_panel_again(
+    harness: Harness,
+) -> None:
+    case = await _into_support(harness, BEFORE)
+    await _new_information(case)
+    referral = a.ChannelReferralInput(actor=CHAIR, reasons="Known to children's services.")
+    status = await case.execute_update(ReferralWorkflow.refer_to_channel, referral)
+    assert status.stage is Stage.CONSENT_PENDING
+    await case.execute_update(ReferralWorkflow.request_consent, b.request_consent())
+    status = await case.execute_update(ReferralWorkflow.record_consent, b.consent())
+    assert status.stage is Stage.PANEL_CONSIDERATION  # as the police's referral: panel first
+
+
 async def test_after_exit_the_post_exit_reviews_keep_their_dates(harness: Harness) -> None:
     case = await _into_support(harness, BEFORE)
     exit_review = b.review(ReviewDecision.EXIT)
@@ -57,6 +70,8 @@ async def test_after_exit_the_post_exit_reviews_keep_their_dates(harness: Harnes
     await harness.advance(case, 40)
     status = await _new_information(case)
     assert not any(name.startswith("post_exit") for name in status.due)
+    # The reviews keep their dates while the police reassess, but none may be recorded.
+    assert [(r.months, r.open) for r in status.post_exit_reviews] == [(6, False), (12, False)]
 
     status = await _outcome(case, GatewayOutcome.NO_FURTHER_ACTION)
     assert status.stage is Stage.POST_EXIT_REVIEW

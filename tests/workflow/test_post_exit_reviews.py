@@ -37,6 +37,9 @@ async def test_a_review_is_refused_until_its_window_before_the_due_date(harness:
     case = await _exited(harness, LifecyclePolicy(post_exit_review_window_days=28))
     status = await harness.status(case)
     assert "record_post_exit_review" not in status.allowed_actions
+    # The status says when each review falls due and from when it may be recorded.
+    assert [(r.months, r.open) for r in status.post_exit_reviews] == [(6, False), (12, False)]
+    assert all(r.due_at - r.opens_at == dt.timedelta(days=28) for r in status.post_exit_reviews)
     refused = await _refused(case, 6)  # seconds after exit
     assert (refused.type, refused.details) == ("Conflict", ({"stage": "POST_EXIT_REVIEW"},))
     assert "6-month post-exit review may be recorded from" in refused.message
@@ -45,6 +48,7 @@ async def test_a_review_is_refused_until_its_window_before_the_due_date(harness:
     await harness.advance(case, 160)
     held = await case.execute_update(ReferralWorkflow.record_post_exit_review, b.post_exit(6))
     assert held.stage is Stage.POST_EXIT_REVIEW
+    assert [(r.months, r.open) for r in held.post_exit_reviews] == [(12, False)]
     refused = await _refused(case, 12)  # its window opens in about five months
     assert refused.type == "Conflict" and "12-month" in refused.message
 
@@ -62,6 +66,7 @@ async def test_other_months_in_the_policy_are_scheduled_recorded_and_close_the_c
     } <= set(status.due)
     [exited] = harness.payloads(case, "case.exited")
     assert [review["months"] for review in exited["reviews"]] == [3, 9, 24]
+    assert [r.months for r in status.post_exit_reviews] == [3, 9, 24]
     assert exited["review_6_months_at"] is None and exited["review_12_months_at"] is None
     refused = await _refused(case, 6)
     assert refused.type == "Conflict"
@@ -78,10 +83,18 @@ async def test_other_months_in_the_policy_are_scheduled_recorded_and_close_the_c
         Stage.CLOSED,
         ClosureReason.SUPPORT_COMPLETED,
     )
+    assert status.post_exit_reviews == []
     assert [p["months"] for p in harness.payloads(case, "post_exit_review.due")] == [3, 9, 24]
 
 
 async def _review_when_due(harness: Harness, case: Handle, months: int, *, days: int) -> CaseStatus:
     await harness.advance(case, days)
     await harness.wait_for_event(case, "post_exit_review.due", count=[3, 9, 24].index(months) + 1)
+    # Due now, so open; the next is not (the status is as of the case's last activity, here
+    # the review falling due).
+    status = await harness.status(case)
+    assert [(r.months, r.open) for r in status.post_exit_reviews][:2] == [
+        (months, True),
+        *[(later, False) for later in (9, 24) if later > months][:1],
+    ]
     return await case.execute_update(ReferralWorkflow.record_post_exit_review, b.post_exit(months))

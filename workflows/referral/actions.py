@@ -16,6 +16,7 @@ from safeguard.codes import (
     ConsentDecision,
     ConsentRoute,
     DecisionBasis,
+    ExitReason,
     GatewayOutcome,
     InterventionType,
     RefusalReassessment,
@@ -191,12 +192,25 @@ class PanelDecisionInput(ActionInput):
     meeting_id: UUID | None = None
 
 
+class ExitReasonInput(Strict):
+    """Why support ended: a code, and free text (required for `other`) that stays with the
+    case's records, never in events."""
+
+    code: ExitReason
+    notes: Notes | None = None
+
+
 class SupportReviewInput(ActionInput):
-    """A review of the active support plan."""
+    """A review of the active support plan.
+
+    `exit_reason` is required for an exit (the rules check it); it defaults to None so
+    histories recorded before exits had reasons still decode.
+    """
 
     decision: ReviewDecision
     notes: Notes
     plan: SupportPlanInput | None = None
+    exit_reason: ExitReasonInput | None = None
 
 
 class PostExitReviewInput(ActionInput):

@@ -12,6 +12,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from safeguard.codes import EXIT_REASON_TEXT
 from safeguard.events.contracts import CaseExited
 from safeguard.events.envelope import EventEnvelope
 from workflows.referral.state import DecisionRecord
@@ -36,7 +37,7 @@ _EVENT_TEXT: dict[str, str] = {
     "support_review.due": "Support review due",
     "support_review.overdue": "Support review overdue; escalated",
     "support_review.recorded": "Support review: {decision}",
-    "case.exited": "Support ended; reviews due {reviews_due}",
+    "case.exited": "Support ended ({exit_reason_text}); reviews due {reviews_due}",
     "post_exit_review.due": "{months}-month post-exit review due",
     "post_exit_review.overdue": "{months}-month post-exit review overdue; escalated",
     "post_exit_review.recorded": "{months}-month post-exit review held",
@@ -75,12 +76,14 @@ def from_event(envelope: EventEnvelope) -> ChronologyEntry:
 
 
 def _with_derived(envelope: EventEnvelope) -> dict[str, Any]:
-    """The event's data, plus the list of review dates of an exit (as many as its policy set)."""
+    """The event's data, plus an exit's review dates (as many as its policy set) and its
+    reason in words."""
     if envelope.type != CaseExited.event_type:
         return envelope.data
-    reviews = CaseExited.model_validate(envelope.data).review_dates()
-    due = ", ".join(f"{r.due_at.isoformat()} ({r.months} months)" for r in reviews)
-    return envelope.data | {"reviews_due": due}
+    exited = CaseExited.model_validate(envelope.data)
+    due = ", ".join(f"{r.due_at.isoformat()} ({r.months} months)" for r in exited.review_dates())
+    reason = EXIT_REASON_TEXT[exited.exit_reason]
+    return envelope.data | {"reviews_due": due, "exit_reason_text": reason}
 
 
 def from_decision(record: DecisionRecord) -> ChronologyEntry:

@@ -70,6 +70,18 @@ class PendingTransferView(BaseModel):
     requested_role: Role
 
 
+class PostExitReviewWindow(BaseModel):
+    """A post-exit review not yet held: when it falls due, and from when it may be recorded."""
+
+    months: int
+    due_at: AwareDatetime
+    opens_at: AwareDatetime
+    open: bool = Field(
+        description="Whether its window had opened at the case's last activity (a status"
+        " read between two activities is as of the first: compare `opens_at` with the time)."
+    )
+
+
 class CaseStatus(BaseModel):
     """The answer to the `status` query and to every update."""
 
@@ -83,3 +95,8 @@ class CaseStatus(BaseModel):
     plan_revision: int
     decisions: int
     pending_transfer: PendingTransferView | None = None
+    post_exit_reviews: list[PostExitReviewWindow] = Field(
+        default_factory=list,
+        description="The post-exit reviews of the case's policy not yet held, earliest first;"
+        " empty unless the case is in its post-exit reviews (or reassessed from them).",
+    )

@@ -24,6 +24,7 @@ from safeguard.codes import (
 from safeguard.policy import LifecyclePolicy
 from workflows.referral import actions as a
 from workflows.referral.calendar import add_months
+from workflows.referral.models import PostExitReviewWindow
 from workflows.referral.state import CaseState
 
 OPEN_STAGES = frozenset(
@@ -155,6 +156,15 @@ def _basis_problem(inp: a.PanelDecisionInput) -> str | None:
 def _support_review(ctx: Context, inp: a.SupportReviewInput) -> str | None:
     if (inp.decision == "revise") != (inp.plan is not None):
         return "a revised plan is required for 'revise' and only for it"
+    return _exit_reason(inp)
+
+
+def _exit_reason(inp: a.SupportReviewInput) -> str | None:
+    # Checked here, not in the input model: exits recorded before reasons must still decode.
+    if (inp.decision == "exit") != (inp.exit_reason is not None):
+        return "an exit reason is required for 'exit' and only for it"
+    if inp.exit_reason and inp.exit_reason.code == "other" and not inp.exit_reason.notes:
+        return "say why in the exit reason's notes when the reason is 'other'"
     return None
 
 
@@ -169,6 +179,26 @@ def post_exit_review_opens(ctx: Context, months: int) -> dt.datetime | None:
         return None
     window = dt.timedelta(days=ctx.lifecycle.post_exit_review_window_days)
     return add_months(ctx.state.exited_at, months) - window
+
+
+def post_exit_review_windows(ctx: Context) -> list[PostExitReviewWindow]:
+    """The reviews not yet held, with their dates, while the case is in its post-exit reviews
+    (or reassessed from them, when they keep their dates but none may be recorded)."""
+    exited_at = ctx.state.exited_at
+    in_reviews = ctx.state.stage is Stage.POST_EXIT_REVIEW
+    if exited_at is None or not (in_reviews or ctx.state.resume_stage is Stage.POST_EXIT_REVIEW):
+        return []
+    window = dt.timedelta(days=ctx.lifecycle.post_exit_review_window_days)
+    windows = []
+    for months in pending_post_exit_reviews(ctx.state, ctx.lifecycle):
+        due = add_months(exited_at, months)
+        opens = due - window
+        windows.append(
+            PostExitReviewWindow(
+                months=months, due_at=due, opens_at=opens, open=in_reviews and opens <= ctx.now
+            )
+        )
+    return windows
 
 
 def _post_exit_review_open(ctx: Context) -> str | None:

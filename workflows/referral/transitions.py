@@ -113,11 +113,7 @@ def record_gateway_assessment(case: Case, inp: a.GatewayAssessmentInput) -> None
         case.move(Stage.POLICE_LED)
         case.alarm(AlarmKind.POLICE_REVIEW_DUE, case.days(case.policy.police_review_days))
     else:
-        if resume is not None:
-            # Back to Channel on new information: the panel considers the case afresh.
-            case.state.adopted = False
-            case.state.consent_given = False
-        enter_channel(case)
+        _back_to_channel(case, resume)
     case.emit(
         ev.GatewayAssessmentRecorded,
         actor_role=inp.actor.role,
@@ -126,10 +122,21 @@ def record_gateway_assessment(case: Case, inp: a.GatewayAssessmentInput) -> None
     )
 
 
+def _back_to_channel(case: Case, resume: Stage | None) -> None:
+    if resume is not None:
+        # Back to Channel on new information: the panel considers the case afresh.
+        case.state.adopted = False
+        case.state.consent_given = False
+    enter_channel(case)
+
+
 def refer_to_channel(case: Case, inp: a.ChannelReferralInput) -> None:
     """The local authority refers the case: the gateway's outcome, recorded as the police's is
-    (one event, so every read model and inbox treats both alike)."""
-    enter_channel(case)
+    (one event, so every read model and inbox treats both alike). On new information during
+    support or after exit it starts afresh, as the police's referral does. (No released
+    version took this step, so no running case needs the old behaviour kept.)"""
+    resume, case.state.resume_stage = case.state.resume_stage, None
+    _back_to_channel(case, resume)
     case.emit(
         ev.GatewayAssessmentRecorded,
         actor_role=inp.actor.role,
@@ -370,6 +377,8 @@ def _exit(case: Case, inp: a.SupportReviewInput) -> None:
         review_6_months_at=dates.get(6),
         review_12_months_at=dates.get(12),
         reviews=[ev.ReviewDate(months=months, due_at=due) for months, due in dates.items()],
+        # The code only: its notes are free text, kept with the step, never in an event.
+        exit_reason=inp.exit_reason.code if inp.exit_reason else None,
     )
 
 

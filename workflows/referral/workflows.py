@@ -89,6 +89,7 @@ class ReferralWorkflow:
             plan_revision=len(self._state.plan),
             decisions=len(self._state.decisions),
             pending_transfer=self._pending_transfer(),
+            post_exit_reviews=rules.post_exit_review_windows(self._context()),
         )
 
     def _pending_transfer(self) -> PendingTransferView | None:

@@ -56,6 +56,11 @@ class PanelClient(ApiClient):
         found: list[Json] = await self._get(path, purpose=purpose)
         return found
 
+    async def case_providers(self, reference: str) -> list[Json]:
+        """The register's providers a plan for the case may choose today, by name."""
+        found: list[Json] = await self._get(f"/v1/cases/{path_segment(reference)}/providers")
+        return found
+
     async def factors(self) -> list[Json]:
         """The 22 factors of the vulnerability assessment framework, with their dimensions."""
         found: list[Json] = await self._get("/v1/factors")

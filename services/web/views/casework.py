@@ -7,26 +7,34 @@ the API accepts it, so a refusal (a decision before consent, say) never loses it
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 
+from services.web import casework_choices as choices
 from services.web.auth import FormDep, SessionDep, UserDep
+from services.web.casework_choices import CaseForm
 from services.web.casework_forms import (
     ASSESSMENT_SLUG,
     CASEWORK,
     DIMENSIONS,
-    MEETING_FIELD,
+    INTERVENTION_FIELD,
+    PANEL_DECISION,
+    POST_EXIT_REVIEW,
+    REASSESSMENT_PERIOD,
     RECORD_STAGES,
     assessment,
-    with_meetings,
+    exit_reason_words,
+    with_providers,
 )
 from services.web.clients.base import ApiProblem
 from services.web.decisions import Decision
 from services.web.deps import PanelDep
 from services.web.forms import FormErrors, answers, posted, validate
-from services.web.pages import govuk_date, render
+from services.web.pages import render
 from services.web.sending import send_draft
 
 router = APIRouter(include_in_schema=False)
@@ -36,24 +44,41 @@ SECTION = "chair"
 REVIEW_ACTIONS = ("record_support_review", "record_post_exit_review")
 
 
-async def _form(slug: str, api: PanelDep, reference: str) -> Decision:
+async def _decision(slug: str, api: PanelDep) -> Decision:
     if slug == ASSESSMENT_SLUG:
-        decision = assessment(await api.factors())
-    elif (found := CASEWORK.get(slug)) is not None:
-        decision = found
-    else:
-        raise HTTPException(404)
-    if any(f.name == MEETING_FIELD for f in decision.fields):
+        return assessment(await api.factors())
+    if (found := CASEWORK.get(slug)) is not None:
+        return found
+    raise HTTPException(404)
+
+
+async def _form(request: Request, slug: str, api: PanelDep, reference: str) -> CaseForm:
+    """The form with this case's choices: its meetings, its reviews, its reassessment date."""
+    decision = await _decision(slug, api)
+    if any(f.name == INTERVENTION_FIELD.name for f in decision.fields):
+        providers = await api.case_providers(reference)
+        decision = with_providers(decision, [_provider_option(p) for p in providers])
+    now = datetime.now(UTC)
+    if any(f.name == choices.MEETING_FIELD for f in decision.fields):
         meetings = await api.case_meetings(reference, purpose=PURPOSE)
-        decision = with_meetings(decision, [_meeting_option(m) for m in meetings])
-    return decision
+        held_only = decision.slug == PANEL_DECISION.slug
+        return choices.with_meetings(decision, meetings, now=now, held_only=held_only)
+    if decision.slug == POST_EXIT_REVIEW.slug:
+        view = await api.chair_case(reference, purpose=PURPOSE)
+        return choices.with_reviews(decision, view.get("status"), now)
+    if decision.slug == REASSESSMENT_PERIOD.slug:
+        view = await api.chair_case(reference, purpose=PURPOSE)
+        return choices.with_reassessment(
+            decision,
+            default_days=request.app.state.settings.lifecycle.consent_reassessment_days,
+            due_at=((view.get("status") or {}).get("due") or {}).get("consent_reassessment_due"),
+        )
+    return CaseForm(decision, decision)
 
 
-def _meeting_option(meeting: dict[str, Any]) -> tuple[str, str]:
-    """A meeting as a choice: when, and whether its attendance is on record yet."""
-    when = govuk_date(meeting["scheduled_for"], with_time=True)
-    held = meeting["attendance_recorded_at"] is not None
-    return meeting["id"], f"{when} ({meeting['attendees']} attended)" if held else when
+def _provider_option(provider: dict[str, Any]) -> tuple[str, str]:
+    """A register entry as a choice: its name, and the id its own staff know it by."""
+    return provider["id"], f"{provider['name']} ({provider['id']})"
 
 
 def _base(reference: str, slug: str) -> str:
@@ -68,6 +93,15 @@ def _not_found(request: Request, reference: str) -> Response:
         title="Case not found",
         message=f"There is no case {reference} in your areas.",
     )
+
+
+@router.get("/chair/cases")
+async def find_case(user: UserDep, reference: str = "") -> Response:
+    """A case found by its reference (the dashboard's search)."""
+    reference = reference.strip().upper()
+    if not reference or "/" in reference:
+        return RedirectResponse("/chair", status_code=303)
+    return RedirectResponse(f"/chair/cases/{quote(reference, safe='')}", status_code=303)
 
 
 @router.get("/chair/cases/{reference}")
@@ -90,7 +124,9 @@ async def chair_case(
         view=view,
         reference=reference,
         next_steps=_next_steps(view, session.data.drafts),
+        review_notes=choices.review_notes(view.get("status"), datetime.now(UTC)),
         dimensions=DIMENSIONS,
+        exit_reason=exit_reason_words(view["case"].get("exit_reason")),
         decisions=[d for d in decisions if d["action"] not in REVIEW_ACTIONS],
         reviews=[d for d in decisions if d["action"] in REVIEW_ACTIONS],
     )
@@ -99,10 +135,16 @@ async def chair_case(
 def _next_steps(view: dict[str, Any], drafts: dict[str, Any]) -> list[dict[str, Any]]:
     """The GOV.UK task list of what the chair can do now, drafts marked in progress."""
     reference = view["case"]["reference"]
-    allowed = set((view.get("status") or {}).get("allowed_actions") or [])
+    status = view.get("status")
+    allowed = set((status or {}).get("allowed_actions") or [])
+    if choices.reviews_open(status, datetime.now(UTC)):
+        # The case's allowed actions are as of its last activity; a review's window may have
+        # opened since (the API takes it).
+        allowed.add(POST_EXIT_REVIEW.action)
     records = view["case"]["stage"] in RECORD_STAGES
     titles = [(d.slug, d.title, d.action) for d in CASEWORK.values()]
-    titles.insert(1, (ASSESSMENT_SLUG, "Vulnerability assessment", ""))
+    after_requests = [slug for slug, _, _ in titles].index("information-request") + 1
+    titles.insert(after_requests, (ASSESSMENT_SLUG, "Vulnerability assessment", ""))
     steps = []
     for slug, title, action in titles:
         if (action in allowed) if action else records:
@@ -122,11 +164,12 @@ def _step(title: str, href: str, in_progress: bool) -> dict[str, Any]:
 def _form_page(
     request: Request,
     reference: str,
-    decision: Decision,
+    form: CaseForm,
     values: dict[str, str],
     errors: FormErrors,
     status_code: int = 200,
 ) -> Response:
+    decision = form.offered
     return render(
         request,
         "casework/form.html",
@@ -135,6 +178,7 @@ def _form_page(
         section=SECTION,
         reference=reference,
         decision=decision,
+        unavailable=form.unavailable,
         values=values,
         errors=errors,
         dimensions=DIMENSIONS,
@@ -153,12 +197,13 @@ async def casework_form(
     api: PanelDep,
     meeting: str = "",
 ) -> Response:
-    """The questions, filled in with any draft (a meeting's page may name the meeting)."""
-    decision = await _form(slug, api, reference)
+    """The questions, filled in with any draft (a meeting's page may name the meeting); or,
+    when the case offers nothing to choose (no meeting held yet), why, and where to go."""
+    form = await _form(request, slug, api, reference)
     draft = session.data.drafts.get(f"{reference}/{slug}")
     if draft is None:
         draft = {"meeting_id": meeting} if meeting else {}
-    return _form_page(request, reference, decision, draft, FormErrors())
+    return _form_page(request, reference, form, draft, FormErrors())
 
 
 @router.post("/chair/cases/{reference}/{slug}")
@@ -172,14 +217,18 @@ async def casework_answers(
     form: FormDep,
 ) -> Response:
     """Keep the answers; on to check them, or back with what is missing."""
-    decision = await _form(slug, api, reference)
+    case_form = await _form(request, slug, api, reference)
+    decision = case_form.offered
     ticked = (await request.form()).getlist
     draft = posted(decision.fields, form, ticked)
     session.data.drafts[f"{reference}/{slug}"] = draft
     session.mark()
+    if case_form.unavailable is not None:
+        # Posted from a page that offered more than the case does now: say why, keep the draft.
+        return _form_page(request, reference, case_form, draft, FormErrors(), 409)
     errors = validate(decision.fields, draft)
     if errors:
-        return _form_page(request, reference, decision, draft, errors, 400)
+        return _form_page(request, reference, case_form, draft, errors, 400)
     return RedirectResponse(f"{_base(reference, slug)}/check", status_code=303)
 
 
@@ -188,9 +237,10 @@ async def casework_check(
     request: Request, reference: str, slug: str, session: SessionDep, user: UserDep, api: PanelDep
 ) -> Response:
     """Check your answers before they are sent."""
-    decision = await _form(slug, api, reference)
+    form = await _form(request, slug, api, reference)
+    decision = form.offered
     draft = session.data.drafts.get(f"{reference}/{slug}")
-    if draft is None or validate(decision.fields, draft):
+    if draft is None or form.unavailable or validate(decision.fields, draft):
         return RedirectResponse(_base(reference, slug), status_code=303)
     meeting = None
     if "meeting_id" in draft and draft["meeting_id"].strip():
@@ -200,7 +250,7 @@ async def casework_check(
             if problem.status not in (404, 422):
                 raise
             errors = FormErrors({"meeting_id": "There is no meeting with that ID in your areas"})
-            return _form_page(request, reference, decision, draft, errors, 400)
+            return _form_page(request, reference, form, draft, errors, 400)
     return render(
         request,
         "casework/check.html",
@@ -225,8 +275,11 @@ async def casework_send(
     api: PanelDep,
     form: FormDep,
 ) -> Response:
-    """Send it; a refusal comes back on the form with the answers kept."""
-    decision = await _form(slug, api, reference)
+    """Send it; a refusal comes back on the form with the answers kept. The answers are
+    checked against all the case has (every meeting, every review to come), not only what the
+    form offered: what changed since, the API refuses in its own words."""
+    case_form = await _form(request, slug, api, reference)
+    decision = case_form.sent
     return await send_draft(
         session,
         key=f"{reference}/{slug}",
@@ -234,7 +287,7 @@ async def casework_send(
         base=_base(reference, slug),
         send=lambda body: api.casework(reference, decision.api_path or slug, body),
         form_page=lambda draft, errors, code: _form_page(
-            request, reference, decision, draft, errors, code
+            request, reference, case_form, draft, errors, code
         ),
     )
 
@@ -244,7 +297,7 @@ async def casework_done(
     request: Request, reference: str, slug: str, user: UserDep, api: PanelDep, stage: str = ""
 ) -> Response:
     """The confirmation page."""
-    decision = await _form(slug, api, reference)
+    decision = await _decision(slug, api)
     return render(
         request,
         "casework/done.html",

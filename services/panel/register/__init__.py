@@ -1,0 +1,1 @@
+"""The register of approved intervention providers that support plans choose from."""
