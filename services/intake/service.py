@@ -84,8 +84,8 @@ async def submit_referral(
         # Issued last: the year's counter row stays locked until the commit, so concurrent
         # referrals queue on it only for the insert and the commit.
         referral = await _issue_reference(conn, referral)
-        await store.insert_referral(conn, referral=referral, linked=linked)
-        await start_wakeup.announce(conn, referral_id=referral.referral_id)
+        wake = start_wakeup.announcement(referral.referral_id)
+        await store.insert_referral(conn, referral=referral, linked=linked, announcement=wake)
     return Submission(_accepted(referral.reference), replayed=False)
 
 

@@ -16,7 +16,6 @@ from uuid import UUID
 
 from opentelemetry.context import Context
 
-from safeguard.db.pool import Connection
 from safeguard.kafka.tracing import context_from_mapping, current_trace_headers
 
 CHANNEL = "intake_starts"
@@ -25,13 +24,14 @@ CHANNEL = "intake_starts"
 _TRACEPARENT = re.compile(r"[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}")
 
 
-async def announce(conn: Connection, *, referral_id: UUID) -> None:
-    """Wake every listening starter once the caller's transaction commits."""
+def announcement(referral_id: UUID) -> str:
+    """The payload of the NOTIFY on `CHANNEL` that wakes the starters for this referral
+    (sent in the accepting transaction, by `store.insert_referral`)."""
     parent = current_trace_headers().get("traceparent")
     payload = {"id": str(referral_id)}
     if parent is not None and _TRACEPARENT.fullmatch(parent):
         payload["traceparent"] = parent
-    await conn.execute("SELECT pg_notify($1, $2)", CHANNEL, json.dumps(payload))
+    return json.dumps(payload)
 
 
 class TraceContexts:

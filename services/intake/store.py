@@ -11,6 +11,7 @@ import asyncpg
 
 from safeguard.db.pool import Connection
 from safeguard.fieldcrypt.keyring import destroy_data_key
+from services.intake import start_wakeup
 from workflows.referral.models import SubmittingAgency
 
 # The service's name in the keyring: its data keys are intake's own.
@@ -118,13 +119,17 @@ async def earlier_referrals(conn: Connection, *, person_key: bytes) -> list[UUID
     return [row["id"] for row in rows]
 
 
-async def insert_referral(conn: Connection, *, referral: NewReferral, linked: list[UUID]) -> None:
-    """Store a referral and its links, its workflow's start due at once (the starter's)."""
+async def insert_referral(
+    conn: Connection, *, referral: NewReferral, linked: list[UUID], announcement: str
+) -> None:
+    """Store a referral and its links, its workflow's start due at once, and wake the starters
+    with `announcement` when the transaction commits (in the same round trip as the insert)."""
     await conn.execute(
-        "INSERT INTO intake.referrals (id, reference, client_id, received_at, sector,"
-        " concern_type, area, age_at_referral, person_key, form_sealed, workflow_id,"
+        "WITH inserted AS (INSERT INTO intake.referrals (id, reference, client_id, received_at,"
+        " sector, concern_type, area, age_at_referral, person_key, form_sealed, workflow_id,"
         " next_start_at)"
-        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $4)",
+        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $4) RETURNING id)"
+        " SELECT pg_notify($12, $13) FROM inserted",
         referral.referral_id,
         referral.reference,
         referral.client_id,
@@ -136,6 +141,8 @@ async def insert_referral(conn: Connection, *, referral: NewReferral, linked: li
         referral.person_key,
         referral.form_sealed,
         referral.workflow_id,
+        start_wakeup.CHANNEL,
+        announcement,
     )
     if linked:
         await conn.execute(
