@@ -4,6 +4,9 @@ Starts its own PostgreSQL, Kafka and Temporal (temporary data dir, free ports) a
 service under uvicorn in its own process, as `safeguard run` does. For each concurrency level
 it drives POST /v1/referrals for a fixed time, then raw `start_workflow` calls with the same
 input on the same Temporal server; the ratio of the two throughputs is intake's overhead.
+Intake answers once a referral commits and its starter starts the workflow just after, so a
+second table gives the time from acceptance to the workflow's start, measured after each
+level's backlog drained (and before its raw calls, which so run on an idle server).
 No worker runs, so both measure accepting and starting a case, not running it.
 
 `--encryption both` (the default) runs a second intake process with personal-field encryption
@@ -42,7 +45,11 @@ from safeguard.settings import Settings, StackPorts
 from safeguard.stack import Stack
 from safeguard.temporal import connect_temporal
 
+sys.path.insert(0, str(Path(__file__).parent))
 sys.path.insert(0, str(Path(__file__).parent.parent))  # the repository's tests package
+import intake_starts  # noqa: E402
+from summary import figure  # noqa: E402
+
 from tests import synthetic  # noqa: E402
 from workflows.referral.models import ReferralWorkflowInput  # noqa: E402
 from workflows.referral.workflows import ReferralWorkflow  # noqa: E402
@@ -204,11 +211,12 @@ async def register_bench_client(settings: Settings) -> str:
 
 @dataclass(frozen=True)
 class Target:
-    """One running intake: its label in the table, address and partner key."""
+    """One running intake: its label in the table, address, partner key and database."""
 
     label: str
     url: str
     token: str
+    dsn: str
 
 
 def _cells(result: Result) -> str:
@@ -216,7 +224,11 @@ def _cells(result: Result) -> str:
 
 
 def report(level: int, apis: list[Result], raw: Result) -> None:
-    """One line of the results table; with two intakes, the first's rate over the second's."""
+    """One line of the results table; with two intakes, the first's rate over the second's.
+    The first intake's figures go to bench/all's summary."""
+    figure(f"accepted, {level} callers", apis[0].rate, unit="ref/s", baseline=raw.rate)
+    p99s = apis[0].percentile(99), raw.percentile(99)
+    figure(f"p99, {level} callers", p99s[0], unit="ms", baseline=p99s[1], better="lower")
     cells = " | ".join(_cells(api) for api in [*apis, raw])
     ratios = f"{apis[0].rate / raw.rate:6.2f}"
     if len(apis) == 2:
@@ -251,12 +263,26 @@ async def measure(
             await drive(api_call(http, target.token, f"warm{target.label}"), workers=4, seconds=2)
         await drive(raw_call(client, settings, "warm"), workers=4, seconds=1)
         header(targets)
+        lags: list[tuple[int, list[intake_starts.StartLag]]] = []
         for level in levels:
+            # Intake stamps received_at from this machine's clock too.
+            since = datetime.now(UTC)
             apis = await alternating(https, targets, level=level, seconds=seconds)
+            lags.append(
+                (
+                    level,
+                    await asyncio.gather(
+                        *(intake_starts.start_lag(t.dsn, since=since) for t in targets)
+                    ),
+                )
+            )
             raw = await drive(
                 raw_call(client, settings, f"c{level}"), workers=level, seconds=seconds
             )
             report(level, apis, raw)
+        intake_starts.header([t.label for t in targets])
+        for level, lag in lags:
+            intake_starts.report(level, lag)
 
 
 async def alternating(
@@ -322,7 +348,7 @@ async def start_targets(
         processes.append(
             await start_intake(own, port, root / f"intake-{label}.log", encrypt=encrypt)
         )
-        targets.append(Target(label, f"http://127.0.0.1:{port}", token))
+        targets.append(Target(label, f"http://127.0.0.1:{port}", token, own.database_dsn()))
     return targets, processes
 
 

@@ -9,11 +9,13 @@ from collections.abc import AsyncIterator
 
 class TcpProxy:
     """Forwards connections to `target` until `cut()`; then refuses and drops them until
-    `resume()` listens again on the same address."""
+    `resume()` listens again on the same address. With a `delay`, what the client sends
+    reaches the target that many seconds late (in order; the answers are not held)."""
 
-    def __init__(self, target: str) -> None:
+    def __init__(self, target: str, *, delay: float = 0.0) -> None:
         host, _, port = target.rpartition(":")
         self._target = (host, int(port))
+        self.delay = delay
         self._writers: set[asyncio.StreamWriter] = set()
         self._server: asyncio.Server | None = None
         self.address = ""
@@ -50,8 +52,11 @@ class TcpProxy:
             writer.close()
             return
         self._writers |= {writer, upstream_writer}
+        outbound = _delayed_pipe(reader, upstream_writer, self.delay) if self.delay else None
         await asyncio.gather(
-            _pipe(reader, upstream_writer), _pipe(upstream_reader, writer), return_exceptions=True
+            outbound or _pipe(reader, upstream_writer),
+            _pipe(upstream_reader, writer),
+            return_exceptions=True,
         )
 
 
@@ -65,10 +70,35 @@ async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> N
             writer.close()
 
 
+async def _delayed_pipe(
+    reader: asyncio.StreamReader, writer: asyncio.StreamWriter, delay: float
+) -> None:
+    """Each chunk written `delay` seconds after it was read: later, but no slower."""
+    loop = asyncio.get_running_loop()
+    queue: asyncio.Queue[tuple[float, bytes]] = asyncio.Queue()
+
+    async def forward() -> None:
+        while (item := await queue.get())[1]:
+            await asyncio.sleep(max(0.0, item[0] - loop.time()))
+            writer.write(item[1])
+            await writer.drain()
+
+    forwarding = asyncio.create_task(forward())
+    try:
+        while chunk := await reader.read(65536):
+            queue.put_nowait((loop.time() + delay, chunk))
+        queue.put_nowait((0.0, b""))
+        await forwarding
+    finally:
+        forwarding.cancel()
+        with contextlib.suppress(Exception):
+            writer.close()
+
+
 @contextlib.asynccontextmanager
-async def proxy_to(target: str) -> AsyncIterator[TcpProxy]:
-    """A running proxy to `target`, cut at the end if not before."""
-    proxy = TcpProxy(target)
+async def proxy_to(target: str, *, delay: float = 0.0) -> AsyncIterator[TcpProxy]:
+    """A running proxy to `target` (see `TcpProxy` for `delay`), cut at the end if not before."""
+    proxy = TcpProxy(target, delay=delay)
     await proxy.start()
     try:
         yield proxy

@@ -28,7 +28,7 @@ from services.assessment.app import create_app as assessment_app
 from services.intake.app import create_app as intake_app
 from services.notifications.app import create_app as notifications_app
 from tests.helpers import assert_eventually
-from tests.intake.clients import register_client
+from tests.intake.clients import case_started, register_client
 from tests.servers import serve
 from workflows.referral.worker import build_worker
 from workflows.referral.workflows import ReferralWorkflow
@@ -134,6 +134,8 @@ async def test_referral_travels_the_whole_path(
         reference = answer.json()["reference"]
         assert re.fullmatch(r"PRV-\d{4}-\d{6}", reference)
         assert answer.headers["location"] == f"/v1/referrals/{reference}"
+        # The 201 answers the commit; intake's starter starts the case a moment later.
+        await case_started(http, system.intake, system.partner, reference)
 
         handle = temporal_client.get_workflow_handle(f"referral-{reference}")
         status = await assert_eventually(

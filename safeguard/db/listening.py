@@ -34,10 +34,12 @@ async def keep_listening(
     body: Body,
     what: str,
     advisory_lock: int | None = None,
+    on_payload: Callable[[str], None] | None = None,
 ) -> None:
     """Run `body(lost)` while a connection of `pool` listens on `channel` (holding
     `advisory_lock`, if given) until cancelled. `lost` is set, and `on_notify` called, when that
     connection ends: `body` then returns, and runs again once a new connection listens.
+    `on_payload`, if given, hears each notification's payload just before `on_notify`.
 
     The pool resets a connection it takes back (UNLISTEN *, advisory locks released), so
     giving it back is all the cleaning up a connection that is still open needs.
@@ -46,7 +48,8 @@ async def keep_listening(
     while True:
         try:
             async with pool.acquire() as conn:
-                await _session(conn, channel, on_notify, body, advisory_lock, what, down=down)
+                notify = _Notify(on_notify, on_payload)
+                await _session(conn, channel, notify, body, advisory_lock, what, down=down)
                 down = False
         except _LOST as error:
             if not down:
@@ -55,10 +58,25 @@ async def keep_listening(
         await asyncio.sleep(RETRY_SECONDS)
 
 
+class _Notify:
+    """Called by asyncpg with (connection, pid, channel, payload) for each notification."""
+
+    def __init__(
+        self, on_notify: Callable[[], None], on_payload: Callable[[str], None] | None
+    ) -> None:
+        self.wake = on_notify
+        self._on_payload = on_payload
+
+    def __call__(self, _conn: Connection, _pid: int, _channel: str, payload: object, /) -> None:
+        if self._on_payload is not None:
+            self._on_payload(str(payload))
+        self.wake()
+
+
 async def _session(
     conn: Connection,
     channel: str,
-    on_notify: Callable[[], None],
+    notified: _Notify,
     body: Body,
     lock: int | None,
     what: str,
@@ -70,11 +88,7 @@ async def _session(
 
     def ended(*_: object) -> None:
         lost.set()
-        on_notify()
-
-    # asyncpg passes (connection, pid, channel, payload); the loops only need waking.
-    def notified(*_: object) -> None:
-        on_notify()
+        notified.wake()
 
     conn.add_termination_listener(ended)
     try:

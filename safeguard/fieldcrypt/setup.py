@@ -83,7 +83,8 @@ async def field_crypto(settings: Settings, *, service: str) -> AsyncIterator[Fie
         yield FieldCrypto(keyring=keyring, blind_index=index)
 
 
-def _fields(request: Request) -> FieldCrypto:
+# Coroutines: FastAPI runs a plain `def` dependency in a worker thread, a thread hop per request.
+async def _fields(request: Request) -> FieldCrypto:
     fields: FieldCrypto = request.app.state.fields
     return fields
 
@@ -91,7 +92,7 @@ def _fields(request: Request) -> FieldCrypto:
 FieldsDep = Annotated[FieldCrypto, Depends(_fields)]
 
 
-def _keyring(request: Request) -> Keyring:
+async def _keyring(request: Request) -> Keyring:
     keyring: Keyring = request.app.state.keyring
     return keyring
 

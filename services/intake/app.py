@@ -42,7 +42,8 @@ Prevent referrals here.
   their phone where the deployment sends texts (GOV.UK Notify). Where none of these can reach
   them (a phone number only, and no texts), no one else tells them: show them the reference.
 * **Status**: you see only your own referrals, and only whether each is received, being
-  assessed or closed.
+  assessed or closed. The `201` comes as soon as the referral is stored; its case starts a
+  moment later, so a status read at once may still say `received`.
 """
 
 

@@ -12,7 +12,6 @@ from safeguard.auth.credentials import Caller, CredentialError, authenticate
 from safeguard.auth.ratelimit import Budget
 from safeguard.errors import ProblemError
 from safeguard.web import PoolDep
-from services.intake.starter import WorkflowStarter
 
 _bearer = HTTPBearer(
     auto_error=False,
@@ -82,11 +81,3 @@ async def require_json(request: Request) -> None:
         raise ProblemError(
             415, "Unsupported media type", "Send the referral as `Content-Type: application/json`."
         )
-
-
-def _starter(request: Request) -> WorkflowStarter:
-    starter: WorkflowStarter = request.app.state.starter
-    return starter
-
-
-StarterDep = Annotated[WorkflowStarter, Depends(_starter)]

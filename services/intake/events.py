@@ -25,7 +25,7 @@ async def handle_event(conn: Connection, envelope: EventEnvelope) -> None:
         return  # A newer producer's event this version does not act on.
     if isinstance(event, ReferralSubmitted):
         # The workflow runs even if our own record of starting it was lost.
-        await store.mark_started(conn, referral_id=event.referral_id)
+        await store.mark_started(conn, referral_ids=[event.referral_id])
     elif isinstance(event, CaseClosed):
         await store.mark_closed(conn, referral_id=event.referral_id, at=envelope.time)
     elif isinstance(event, CaseReopened):

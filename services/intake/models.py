@@ -32,8 +32,9 @@ class ReferralStatus(BaseModel):
     reference: str = Field(examples=["PRV-2026-000123"])
     status: PartnerStatus
     queued: bool = Field(
-        description="True while the referral is safely stored but its case has not started yet"
-        " (it starts by itself once case management is reachable)."
+        description="True while the referral is safely stored but its case has not started yet:"
+        " for a moment after the `201` (the case is started just after it, not before it), and"
+        " for as long as case management is unreachable (it starts by itself once it is back)."
     )
     received_at: datetime
 

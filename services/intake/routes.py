@@ -10,7 +10,7 @@ from fastapi.openapi.models import Example
 from safeguard.fieldcrypt.setup import FieldsDep
 from safeguard.web import PoolDep
 from services.intake import service
-from services.intake.deps import ReaderDep, StarterDep, SubmitterDep, require_json
+from services.intake.deps import ReaderDep, SubmitterDep, require_json
 from services.intake.form import ReferralCreate
 from services.intake.models import ReferralAccepted, ReferralStatus
 from services.intake.openapi import (
@@ -57,13 +57,12 @@ async def submit_referral(
     form: Annotated[ReferralCreate, Body(openapi_examples=FORM_EXAMPLES)],
     response: Response,
     pool: PoolDep,
-    starter: StarterDep,
     fields: FieldsDep,
     idempotency_key: IdempotencyKey = None,
 ) -> ReferralAccepted:
     """Submit a referral on the national referral form; the answer carries its reference."""
     submission = await service.submit_referral(
-        pool, starter, caller=caller, form=form, idempotency_key=idempotency_key, fields=fields
+        pool, caller=caller, form=form, idempotency_key=idempotency_key, fields=fields
     )
     response.headers["Location"] = submission.accepted.status_url
     if submission.replayed:

@@ -9,7 +9,6 @@ import re
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from uuid import UUID
 
 from fastapi.exceptions import RequestValidationError
 
@@ -20,15 +19,13 @@ from safeguard.db.pool import Connection, Pool
 from safeguard.errors import ProblemError
 from safeguard.fieldcrypt.blind_index import BlindIndex
 from safeguard.fieldcrypt.setup import FieldCrypto
-from services.intake import store
+from services.intake import start_wakeup, store
 from services.intake.fields import age_on
 from services.intake.form import PUBLIC_SECTORS, ReferralCreate
 from services.intake.linking import person_key
 from services.intake.models import PartnerStatus, ReferralAccepted, ReferralStatus
 from services.intake.sealed import seal_form
-from services.intake.starter import REQUEST_LEASE, WorkflowStarter
-from services.intake.store import NewReferral, PendingStart
-from workflows.referral.models import SubmittingAgency
+from services.intake.store import NewReferral
 from workflows.referral.workflows import workflow_id_for
 
 REFERENCE = re.compile(r"PRV-\d{4}-\d{6,9}")
@@ -50,17 +47,18 @@ def request_hash(form: ReferralCreate) -> bytes:
 
 async def submit_referral(
     pool: Pool,
-    starter: WorkflowStarter,
     *,
     caller: Caller,
     form: ReferralCreate,
     idempotency_key: str | None,
     fields: FieldCrypto,
 ) -> Submission:
-    """Store the referral and its reference in one transaction, then start its workflow.
+    """Store the referral, its reference and its workflow's start in one transaction.
 
-    The form is stored sealed with a data key made for the case; only the blind index of the
-    person's names and date of birth is kept beside it, to link re-referrals.
+    The answer waits for the commit only: the starter (services/intake/starter.py), woken by
+    the commit's NOTIFY, starts the workflow. The form is stored sealed with a data key made for
+    the case; only the blind index of the person's names and date of birth is kept beside it,
+    to link re-referrals.
     """
     _check_sector(caller, form)
     body_hash = request_hash(form)
@@ -80,14 +78,14 @@ async def submit_referral(
         if not claimed:
             earlier = await store.earlier_answer(conn, client_id=caller.client_id, key=key)
             return Submission(_replay(earlier, body_hash), replayed=True)
-        referral = await _issue_reference(conn, referral)
         sealed = seal_form(await fields.keyring.store(conn, data_key), form.model_dump(mode="json"))
         referral = dataclasses.replace(referral, form_sealed=sealed)
         linked = await store.earlier_referrals(conn, person_key=referral.person_key)
-        await store.insert_referral(
-            conn, referral=referral, linked=linked, start_lease=REQUEST_LEASE
-        )
-    await starter.start_now(_pending(caller, referral, form, linked))
+        # Issued last: the year's counter row stays locked until the commit, so concurrent
+        # referrals queue on it only for the insert and the commit.
+        referral = await _issue_reference(conn, referral)
+        wake = start_wakeup.announcement(referral.referral_id)
+        await store.insert_referral(conn, referral=referral, linked=linked, announcement=wake)
     return Submission(_accepted(referral.reference), replayed=False)
 
 
@@ -150,22 +148,6 @@ def _replay(earlier: store.EarlierAnswer | None, body_hash: bytes) -> ReferralAc
 
 def _accepted(reference: str) -> ReferralAccepted:
     return ReferralAccepted(reference=reference, status_url=f"/v1/referrals/{reference}")
-
-
-def _pending(
-    caller: Caller, referral: NewReferral, form: ReferralCreate, linked: list[UUID]
-) -> PendingStart:
-    return PendingStart(
-        referral_id=referral.referral_id,
-        reference=referral.reference,
-        sector=referral.sector,
-        concern_type=referral.concern_type,
-        received_at=referral.received_at,
-        area=referral.area,
-        date_of_birth=form.person.date_of_birth,
-        linked_referral_ids=linked,
-        agency=SubmittingAgency(client_id=caller.client_id, name=caller.name),
-    )
 
 
 def _unknown(reference: str) -> ProblemError:

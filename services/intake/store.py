@@ -11,6 +11,7 @@ import asyncpg
 
 from safeguard.db.pool import Connection
 from safeguard.fieldcrypt.keyring import destroy_data_key
+from services.intake import start_wakeup
 from workflows.referral.models import SubmittingAgency
 
 # The service's name in the keyring: its data keys are intake's own.
@@ -119,14 +120,16 @@ async def earlier_referrals(conn: Connection, *, person_key: bytes) -> list[UUID
 
 
 async def insert_referral(
-    conn: Connection, *, referral: NewReferral, linked: list[UUID], start_lease: timedelta
+    conn: Connection, *, referral: NewReferral, linked: list[UUID], announcement: str
 ) -> None:
-    """Store a referral and its links; the starter may pick it up once the lease passes."""
+    """Store a referral and its links, its workflow's start due at once, and wake the starters
+    with `announcement` when the transaction commits (in the same round trip as the insert)."""
     await conn.execute(
-        "INSERT INTO intake.referrals (id, reference, client_id, received_at, sector,"
-        " concern_type, area, age_at_referral, person_key, form_sealed, workflow_id,"
+        "WITH inserted AS (INSERT INTO intake.referrals (id, reference, client_id, received_at,"
+        " sector, concern_type, area, age_at_referral, person_key, form_sealed, workflow_id,"
         " next_start_at)"
-        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $4::timestamptz + $12::interval)",
+        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $4) RETURNING id)"
+        " SELECT pg_notify($12, $13) FROM inserted",
         referral.referral_id,
         referral.reference,
         referral.client_id,
@@ -138,7 +141,8 @@ async def insert_referral(
         referral.person_key,
         referral.form_sealed,
         referral.workflow_id,
-        start_lease,
+        start_wakeup.CHANNEL,
+        announcement,
     )
     if linked:
         await conn.execute(
@@ -149,12 +153,12 @@ async def insert_referral(
         )
 
 
-async def mark_started(conn: Connection, *, referral_id: UUID) -> None:
-    """Record that the referral's workflow exists."""
+async def mark_started(conn: Connection, *, referral_ids: list[UUID]) -> None:
+    """Record that the referrals' workflows exist."""
     await conn.execute(
         "UPDATE intake.referrals SET workflow_started_at = coalesce(workflow_started_at, now()),"
-        " next_start_at = NULL WHERE id = $1",
-        referral_id,
+        " next_start_at = NULL WHERE id = ANY($1::uuid[])",
+        referral_ids,
     )
 
 

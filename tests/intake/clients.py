@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import httpx
+
 from safeguard.auth import agencies
 from safeguard.auth.agencies import AgencyKind, RateLimit
 from safeguard.db.pool import Pool
+from tests.helpers import assert_eventually
 
 # Generous, so only the rate-limit tests ever meet a limit.
 TEST_LIMIT = RateLimit(per_minute=6000, burst=1000)
@@ -40,3 +43,17 @@ async def register_client(
 def bearer(token: str) -> dict[str, str]:
     """Authorization header for an API key."""
     return {"Authorization": f"Bearer {token}"}
+
+
+async def case_started(
+    http: httpx.AsyncClient, intake: str, headers: dict[str, str], reference: str
+) -> None:
+    """Wait until the partner's status says the case runs: intake answers a referral before
+    its starter starts the workflow, a moment later."""
+
+    async def status() -> str:
+        answer = await http.get(f"{intake}/v1/referrals/{reference}", headers=headers)
+        found: str = answer.json()["status"]
+        return found
+
+    await assert_eventually(status, lambda found: found != "received")

@@ -13,6 +13,7 @@ from safeguard.db.pool import Pool, create_pool
 from safeguard.settings import Settings
 from services.intake.app import create_app
 from services.intake.starter import StartTiming
+from tests.helpers import assert_eventually
 from tests.intake.clients import register_client
 from tests.servers import serve
 
@@ -31,6 +32,16 @@ class Intake:
         async with self.pool.acquire() as conn:
             value: int = await conn.fetchval(sql)
             return value
+
+    async def started(self, reference: str) -> None:
+        """Wait until the starter has started the referral's workflow (just after its 201)."""
+        sql = "SELECT workflow_started_at IS NOT NULL FROM intake.referrals WHERE reference = $1"
+
+        async def recorded() -> bool:
+            async with self.pool.acquire() as conn:
+                return bool(await conn.fetchval(sql, reference))
+
+        await assert_eventually(recorded)
 
 
 @pytest.fixture

@@ -39,6 +39,7 @@ async def test_same_key_and_body_returns_the_first_answer(
     assert "idempotent-replayed" not in first.headers
     assert again.headers["location"] == first.headers["location"]
     assert await intake.count() == 1
+    await intake.started(first.json()["reference"])
     assert await _workflow_count(temporal_client, first.json()["reference"]) == 1
 
 
@@ -96,7 +97,9 @@ async def test_concurrent_duplicates_make_one_referral_and_one_workflow(
     assert len(references) == 1
     assert sum(1 for a in answers if "idempotent-replayed" not in a.headers) == 1
     assert await intake.count() == 1
-    assert await _workflow_count(temporal_client, references.pop()) == 1
+    reference = references.pop()
+    await intake.started(reference)
+    assert await _workflow_count(temporal_client, reference) == 1
 
 
 async def test_concurrent_distinct_referrals_get_distinct_references(intake: Intake) -> None:

@@ -58,6 +58,7 @@ async def _submit(intake: Intake, headers: dict[str, str], **person: str) -> str
     answer = await intake.http.post("/v1/referrals", json=school_form(**person), headers=headers)
     assert answer.status_code == 201, answer.text
     reference: str = answer.json()["reference"]
+    await intake.started(reference)
     return reference
 
 
@@ -86,4 +87,5 @@ async def test_area_falls_back_to_the_agency(intake: Intake, temporal_client: Cl
     form = school_form()
     del form["area"]
     answer = await intake.http.post("/v1/referrals", json=form, headers=agency_b)
+    await intake.started(answer.json()["reference"])
     assert (await _input_of(temporal_client, answer.json()["reference"])).area == "E08000025"

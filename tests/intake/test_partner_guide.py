@@ -27,7 +27,7 @@ async def test_the_worked_client_submits_retries_and_reads_the_status(intake: In
     assert process.returncode == 0, err.decode()
     printed = ast.literal_eval(out.decode())
     assert printed["reference"].startswith("PRV-")
-    # Its case started as it was accepted; `received` (queued) only while Temporal is away.
+    # Its case starts just after the 201: `received` (queued) until the starter has started it.
     assert printed["status"] in {"being_assessed", "received"}
     # The retry under the same Idempotency-Key made no second referral.
     assert await intake.count() == 1

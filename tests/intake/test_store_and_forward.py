@@ -23,6 +23,7 @@ from tests.helpers import assert_eventually, free_port
 from tests.intake.clients import register_client
 from tests.intake.forms import school_form
 from tests.own_postgres import own_postgres
+from tests.proxy import proxy_to
 from tests.servers import serve
 from workflows.referral.workflows import workflow_id_for
 
@@ -106,7 +107,10 @@ async def test_referrals_accepted_while_temporal_is_down_start_once_it_returns(
     headers = await register_client(pool, "agency-a")
     async with serve(app) as url, httpx.AsyncClient(base_url=url, timeout=30) as http:
         before = [(await _submit(http, headers, n)).json()["reference"] for n in range(3)]
-        assert await _statuses(http, headers, before) == [("being_assessed", False)] * 3
+        await assert_eventually(
+            lambda: _statuses(http, headers, before),
+            lambda s: s == [("being_assessed", False)] * 3,
+        )
 
         await temporal.stop()
         during = [(await _submit(http, headers, n)).json()["reference"] for n in range(3, 13)]
@@ -168,3 +172,41 @@ async def test_a_referral_accepted_after_a_database_outage_starts_at_once(
                 within=30,
             )
             assert asyncio.get_running_loop().time() - accepted < 3
+
+
+async def _claimed(pool: Pool, reference: str) -> bool:
+    """Whether a starter has taken the referral's start (and not recorded it done)."""
+    async with pool.acquire() as conn:
+        row = await conn.fetchrow(
+            "SELECT start_attempts, workflow_started_at FROM intake.referrals WHERE reference = $1",
+            reference,
+        )
+    return row is not None and row["start_attempts"] > 0 and row["workflow_started_at"] is None
+
+
+async def test_a_start_cut_short_by_a_crash_is_made_by_the_next_intake(
+    settings: Settings, pool: Pool, temporal_client: Client
+) -> None:
+    """Intake stops with a start on its way to Temporal (every call arrives 2 s late): its
+    claim runs out, and the next intake makes the start (or finds it made), once."""
+    headers = await register_client(pool, "agency-a")
+    target = temporal_client.service_client.config.target_host
+    async with proxy_to(target, delay=2.0) as slow:
+        late = await Client.connect(slow.address, data_converter=temporal_client.data_converter)
+        timing = StartTiming(poll_seconds=0.2, lease_seconds=1)
+        first = create_app(settings, temporal=late, timing=timing)
+        async with serve(first) as url, httpx.AsyncClient(base_url=url, timeout=30) as http:
+            reference = (await _submit(http, headers, 1)).json()["reference"]
+            await assert_eventually(lambda: _claimed(pool, reference))
+    # Nothing recorded it started: the start died with the process, or reached Temporal just
+    # before the proxy was cut.
+    assert await _claimed(pool, reference)
+    second = create_app(settings, temporal=temporal_client, timing=StartTiming(poll_seconds=0.2))
+    async with serve(second) as url, httpx.AsyncClient(base_url=url, timeout=30) as http:
+        await assert_eventually(
+            lambda: _statuses(http, headers, [reference]),
+            lambda s: s == [("being_assessed", False)],
+        )
+    await assert_eventually(
+        lambda: _runs_per_reference(temporal_client, [reference]), {reference: 1}.__eq__
+    )

@@ -26,7 +26,7 @@ from services.intake.app import create_app as intake_app
 from services.intake.starter import StartTiming
 from services.panel.app import create_app
 from tests.helpers import assert_eventually
-from tests.intake.clients import register_client
+from tests.intake.clients import case_started, register_client
 from tests.panel.driver import AREA, PanelDriver, Staff, new_key, referral_form
 from tests.servers import serve
 from workflows.referral import actions as a
@@ -64,6 +64,7 @@ class Pipeline:
         )
         assert answer.status_code == 201, answer.text
         reference: str = answer.json()["reference"]
+        await case_started(self.http, self.intake, self.partner, reference)
         handle = self.temporal.get_workflow_handle(workflow_id_for(reference))
         # The case opens gateway assessment once its due dates are worked out.
         await assert_eventually(

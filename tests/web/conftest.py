@@ -31,7 +31,7 @@ from services.notifications.sink import SmtpSink
 from services.panel.app import create_app as panel_app
 from services.web.app import create_app as web_app
 from tests.helpers import free_port
-from tests.intake.clients import register_client
+from tests.intake.clients import case_started, register_client
 from tests.panel.driver import new_key, referral_form
 from tests.servers import serve
 from workflows.referral.worker import build_worker
@@ -84,6 +84,7 @@ class Site:
         )
         assert answer.status_code == 201, answer.text
         reference: str = answer.json()["reference"]
+        await case_started(self.http, self.intake, self.partners[area], reference)
         return reference
 
     async def decisions(self, reference: str) -> list[Any]:
