@@ -10,7 +10,11 @@ events into the read model, then times, in one run:
   (worker and intake in their own processes, as `safeguard run` starts them), the form in
   intake, two linked earlier referrals, ten events each in the read model; beside the bare
   read-model SELECTs of the view (case row, events, tasks), intake's internal API alone and the
-  two Temporal queries alone.
+  two Temporal queries alone;
+* the HTTP floor (`/health/ready`: no token, one `SELECT 1`) and the officer's inbox at 4 and
+  64 concurrent callers (requests per second and p99), with the issue's goals: the inbox's
+  sequential p99 at most twice the floor's, and its throughput at 64 callers no lower than
+  at 4.
 """
 
 from __future__ import annotations
@@ -232,10 +236,9 @@ async def measure_inbox(
         ("auditor, all 40 areas, first page", auditor, {}, every, "", 0),
     ]
     print(f"\ninbox, {count} sequential requests each    {'p50 ms':>8} {'p99 ms':>8}")
-    row(
-        "GET /health/ready (HTTP floor: no token, one SELECT 1)",
-        await timed(lambda: _get(http, "/health/ready", {}), count),
-    )
+    floor = await timed(lambda: _get(http, "/health/ready", {}), count)
+    row("GET /health/ready (HTTP floor: no token, one SELECT 1)", floor)
+    first: list[float] = []
     for label, headers, params, scope, extra, offset in shapes:
         sql = PAGE_SQL.format(extra=extra)
 
@@ -251,10 +254,45 @@ async def measure_inbox(
         async with pool.acquire() as conn:
             same = [str(r["id"]) for r in await conn.fetch(sql, scope, offset)]
         assert [item["id"] for item in page["items"]] == same, label
-        row(f"{label} (HTTP, total {page['total']})", await timed(api, count))
+        through_api = await timed(api, count)
+        first = first or through_api
+        row(f"{label} (HTTP, total {page['total']})", through_api)
         row(f"{label} (bare SELECT)", await timed(bare, count))
     api_8 = await timed(lambda: _get(http, "/v1/tasks", officer), count * 2, workers=8)
     row("officer, one area, first page (HTTP, 8 concurrent)", api_8)
+    sequential_goal(floor, first)
+
+
+async def measure_load(http: httpx.AsyncClient, key: dict[str, Any], count: int) -> None:
+    """Throughput and p99 of the floor and the inbox at 4 and 64 callers, and the goals."""
+    officer = staff_token(key, Role.PREVENT_OFFICER, (areas(AREAS)[7],))
+    calls = {
+        "GET /health/ready (HTTP floor)": lambda: _get(http, "/health/ready", {}),
+        "inbox, officer, one area, first page": lambda: _get(http, "/v1/tasks", officer),
+    }
+    print(f"\nunder load, {count * 2} requests each    {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8}")
+    rates: dict[tuple[str, int], float] = {}
+    for label, call in calls.items():
+        for callers in (4, 64):
+            began = time.perf_counter()
+            samples = await timed(call, count * 2, workers=callers)
+            rates[label, callers] = len(samples) / (time.perf_counter() - began)
+            p50, p99 = percentiles(samples)
+            print(
+                f"  {label + f', {callers} callers':<50} {rates[label, callers]:8.1f}"
+                f" {p50:8.2f} {p99:8.2f}"
+            )
+    inbox = list(calls)[1]
+    print(
+        f"  inbox req/s at 64 / at 4 callers: {rates[inbox, 64] / rates[inbox, 4]:.2f}"
+        " (goal: at least 1.00)"
+    )
+
+
+def sequential_goal(floor: list[float], inbox: list[float]) -> None:
+    """The goal line: the inbox's sequential p99 against the HTTP floor's."""
+    ratio = percentiles(inbox)[1] / percentiles(floor)[1]
+    print(f"  inbox p99 / HTTP floor p99, sequential: {ratio:.2f} (goal: at most 2.00)")
 
 
 async def _get(http: httpx.AsyncClient, path: str, headers: dict[str, str]) -> None:
@@ -339,7 +377,7 @@ async def measure_case_view(
     row("case view (HTTP, 8 concurrent)", await timed(api, count * 2, workers=8))
 
 
-async def main(cases_count: int, requests: int, live_count: int) -> None:
+async def main(cases_count: int, requests: int, live_count: int, case_view: bool) -> None:
     root = Path(tempfile.mkdtemp(prefix="safeguard-bench-inbox-"))
     pg, kafka, controller, temporal_port, ui, intake_port, app_port, m1, m2 = free_ports(9)
     ports = StackPorts(
@@ -407,7 +445,7 @@ async def main(cases_count: int, requests: int, live_count: int) -> None:
         )
         client = await connect_temporal(settings)
         began = time.perf_counter()
-        live = await make_live(conn, client, cases, live_count)
+        live = await make_live(conn, client, cases, live_count if case_view else 0)
         await conn.close()
         print(
             f"{len(live)} live cases (workflow, form, 2 linked referrals)"
@@ -418,15 +456,17 @@ async def main(cases_count: int, requests: int, live_count: int) -> None:
             officer = staff_token(key, Role.PREVENT_OFFICER, (areas(AREAS)[7],))
             await timed(lambda: _get(http, "/v1/tasks", officer), 50)  # warm up
             await measure_inbox(http, pool, key, requests)
-            await measure_case_view(
-                http,
-                pool,
-                client,
-                f"http://127.0.0.1:{intake_port}",
-                (key, development_signing_key(settings.data_dir)),
-                live,
-                requests,
-            )
+            await measure_load(http, key, requests)
+            if case_view:
+                await measure_case_view(
+                    http,
+                    pool,
+                    client,
+                    f"http://127.0.0.1:{intake_port}",
+                    (key, development_signing_key(settings.data_dir)),
+                    live,
+                    requests,
+                )
         await pool.close()
     finally:
         for child in children:
@@ -441,5 +481,8 @@ if __name__ == "__main__":
     parser.add_argument("--cases", type=int, default=100_000, help="cases in the read model")
     parser.add_argument("--requests", type=int, default=500, help="requests per measurement")
     parser.add_argument("--live", type=int, default=50, help="cases with a running workflow")
+    parser.add_argument(
+        "--inbox-only", action="store_true", help="time the inbox alone, not the case view"
+    )
     options = parser.parse_args()
-    asyncio.run(main(options.cases, options.requests, options.live))
+    asyncio.run(main(options.cases, options.requests, options.live, not options.inbox_only))
