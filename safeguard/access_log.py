@@ -27,7 +27,7 @@ _PURPOSE = f"^{_SPACE}{_EDGE}{_TEXT}{{1,198}}{_EDGE}{_SPACE}$"
     {400: documented_problem("No `X-Purpose`: every read of case data states why (it is logged).")},
     requires=("X-Purpose",),
 )
-def stated_purpose(
+async def stated_purpose(
     x_purpose: Annotated[
         str | None,
         Header(

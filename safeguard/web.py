@@ -28,7 +28,9 @@ from safeguard.web_telemetry import instrument_app
 Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
 
 
-def _settings(request: Request) -> Settings:
+# Dependencies are coroutines: FastAPI runs a plain `def` in a worker thread, a thread hop
+# per request for what needs none.
+async def _settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
@@ -47,13 +49,13 @@ _HEALTH_TIMEOUT = timedelta(seconds=3)
 
 
 @may_answer({503: DATABASE_DOWN})
-def _pool(request: Request) -> Pool:
+async def _pool(request: Request) -> Pool:
     pool: Pool = request.app.state.pool
     return pool
 
 
 @may_answer({503: TEMPORAL_DOWN}, on_change=UPDATE_REFUSALS)
-def _temporal(request: Request) -> Client:
+async def _temporal(request: Request) -> Client:
     client: Client = request.app.state.temporal
     return client
 
