@@ -13,8 +13,8 @@ events into the read model, then times, in one run:
   two Temporal queries alone;
 * the HTTP floor (`/health/ready`: no token, one `SELECT 1`) and the officer's inbox at 4 and
   64 concurrent callers (requests per second and p99), with the issue's goals: the inbox's
-  sequential p99 at most twice the floor's, and its throughput at 64 callers no lower than
-  at 4.
+  sequential p99 at most twice the floor's (the two timed in turns, so a machine busy with
+  other work weighs on both alike), and its throughput at 64 callers no lower than at 4.
 """
 
 from __future__ import annotations
@@ -236,9 +236,10 @@ async def measure_inbox(
         ("auditor, all 40 areas, first page", auditor, {}, every, "", 0),
     ]
     print(f"\ninbox, {count} sequential requests each    {'p50 ms':>8} {'p99 ms':>8}")
-    floor = await timed(lambda: _get(http, "/health/ready", {}), count)
-    row("GET /health/ready (HTTP floor: no token, one SELECT 1)", floor)
-    first: list[float] = []
+    row(
+        "GET /health/ready (HTTP floor: no token, one SELECT 1)",
+        await timed(lambda: _get(http, "/health/ready", {}), count),
+    )
     for label, headers, params, scope, extra, offset in shapes:
         sql = PAGE_SQL.format(extra=extra)
 
@@ -254,13 +255,11 @@ async def measure_inbox(
         async with pool.acquire() as conn:
             same = [str(r["id"]) for r in await conn.fetch(sql, scope, offset)]
         assert [item["id"] for item in page["items"]] == same, label
-        through_api = await timed(api, count)
-        first = first or through_api
-        row(f"{label} (HTTP, total {page['total']})", through_api)
+        row(f"{label} (HTTP, total {page['total']})", await timed(api, count))
         row(f"{label} (bare SELECT)", await timed(bare, count))
     api_8 = await timed(lambda: _get(http, "/v1/tasks", officer), count * 2, workers=8)
     row("officer, one area, first page (HTTP, 8 concurrent)", api_8)
-    sequential_goal(floor, first)
+    await sequential_goal(http, key, count)
 
 
 async def measure_load(http: httpx.AsyncClient, key: dict[str, Any], count: int) -> None:
@@ -289,8 +288,23 @@ async def measure_load(http: httpx.AsyncClient, key: dict[str, Any], count: int)
     )
 
 
-def sequential_goal(floor: list[float], inbox: list[float]) -> None:
-    """The goal line: the inbox's sequential p99 against the HTTP floor's."""
+async def sequential_goal(http: httpx.AsyncClient, key: dict[str, Any], count: int) -> None:
+    """The goal line: the inbox's sequential p99 against the HTTP floor's, measured in turns
+    (floor, inbox, floor, ...) so that both see the same machine, however busy it is."""
+    officer = staff_token(key, Role.PREVENT_OFFICER, (areas(AREAS)[7],))
+    floor: list[float] = []
+    inbox: list[float] = []
+    for _ in range(count):
+        for path, headers, samples in (
+            ("/health/ready", {}, floor),
+            ("/v1/tasks", officer, inbox),
+        ):
+            began = time.perf_counter()
+            await _get(http, path, headers)
+            samples.append(time.perf_counter() - began)
+    print(f"\nin turns, {count} requests each               {'p50 ms':>8} {'p99 ms':>8}")
+    row("GET /health/ready (HTTP floor)", floor)
+    row("inbox, officer, one area, first page", inbox)
     ratio = percentiles(inbox)[1] / percentiles(floor)[1]
     print(f"  inbox p99 / HTTP floor p99, sequential: {ratio:.2f} (goal: at most 2.00)")
 
