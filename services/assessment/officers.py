@@ -12,10 +12,15 @@ from safeguard.auth.staff import StaffPrincipal
 from safeguard.codes import Role
 from safeguard.db.pool import Connection
 
-# Keep the officer's subject and areas as their token states them; `{}` are the subject's and
-# the areas' parameters. A CTE too (`seen`), so the inbox's one statement can carry it.
+# Keep the officer's subject and areas as their token states them; `{0}` and `{1}` are the
+# subject's and the areas' parameters. A row already as the token states it, and seen lately,
+# is not touched at all: an upsert would lock it even when it changes nothing, and every
+# concurrent request of the officer would queue on that lock. A CTE too (`seen`), so the
+# inbox's one statement can carry it.
 _SEEN = (
-    "INSERT INTO assessment.officers (subject, areas) VALUES ({}, {})"
+    "INSERT INTO assessment.officers (subject, areas) SELECT {0}::text, {1}::text[]"
+    " WHERE NOT EXISTS (SELECT FROM assessment.officers WHERE subject = {0}::text"
+    " AND areas = {1}::text[] AND seen_at >= now() - interval '5 minutes')"
     " ON CONFLICT (subject) DO UPDATE SET areas = EXCLUDED.areas, seen_at = now()"
     " WHERE officers.areas IS DISTINCT FROM EXCLUDED.areas"
     " OR officers.seen_at < now() - interval '5 minutes'"
