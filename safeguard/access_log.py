@@ -56,7 +56,6 @@ READ_RECORD = (
     " (service, subject, role, referral_id, fields, purpose, log_entry_id)"
     " SELECT $8, $4, $5, $6, $9, $10, id FROM logged)"
 )
-READ_RECORD_PARAMETERS = 10
 
 
 def read_parameters(
