@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Annotated
+from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import Header
@@ -27,7 +27,7 @@ _PURPOSE = f"^{_SPACE}{_EDGE}{_TEXT}{{1,198}}{_EDGE}{_SPACE}$"
     {400: documented_problem("No `X-Purpose`: every read of case data states why (it is logged).")},
     requires=("X-Purpose",),
 )
-def stated_purpose(
+async def stated_purpose(
     x_purpose: Annotated[
         str | None,
         Header(
@@ -47,6 +47,30 @@ def stated_purpose(
     return purpose
 
 
+# A read's two rows as CTEs (`logged`: its audit-log entry; `accessed`: the access-log row that
+# names it) to put in front of the statement that reads, so the read and its record are one
+# statement: one round trip, and they commit together or not at all. Parameters $1 to $10 are
+# `read_parameters(...)`; the reading statement numbers its own from $11.
+READ_RECORD = (
+    f"logged AS ({entries.INSERT}), accessed AS (INSERT INTO audit.access_log"  # noqa: S608 - fixed SQL
+    " (service, subject, role, referral_id, fields, purpose, log_entry_id)"
+    " SELECT $8, $4, $5, $6, $9, $10, id FROM logged)"
+)
+
+
+def read_parameters(
+    *,
+    service: str,
+    principal: StaffPrincipal,
+    referral_id: UUID | None,
+    fields: Sequence[str],
+    purpose: str,
+) -> tuple[Any, ...]:
+    """The values of `READ_RECORD` for a staff member's read."""
+    reader = (principal.subject, principal.role.value)
+    return _parameters(service, reader, referral_id, fields, purpose)
+
+
 async def record_read(
     conn: Connection,
     *,
@@ -59,7 +83,7 @@ async def record_read(
     """Record a read in the caller's transaction (so no data leaves unlogged), in the access
     log and the audit log."""
     reader = (principal.subject, principal.role.value)
-    await _record(conn, service, reader, referral_id, fields, purpose)
+    await _record(conn, _parameters(service, reader, referral_id, fields, purpose))
 
 
 async def record_service_read(
@@ -73,17 +97,17 @@ async def record_service_read(
 ) -> None:
     """Record another service's read through `service`'s internal API: the reader is the
     calling service's client, its role `service`."""
-    await _record(conn, service, (caller.client_id, SERVICE_ROLE), referral_id, fields, purpose)
+    reader = (caller.client_id, SERVICE_ROLE)
+    await _record(conn, _parameters(service, reader, referral_id, fields, purpose))
 
 
-async def _record(
-    conn: Connection,
+def _parameters(
     service: str,
     reader: tuple[str, str],
     referral_id: UUID | None,
     fields: Sequence[str],
     purpose: str,
-) -> None:
+) -> tuple[Any, ...]:
     subject, role = reader
     entry = Entry(
         kind="read",
@@ -93,15 +117,11 @@ async def _record(
         referral_id=referral_id,
         detail={"fields": list(fields), "purpose": purpose},
     )
+    return (*entries.parameters(entry), service, list(fields), purpose)
+
+
+async def _record(conn: Connection, parameters: tuple[Any, ...]) -> None:
     # The access log answers "who read this case"; its entry in the audit log makes that answer
     # tamper-evident, and the row names the entry so the read can be proven. One statement,
     # one round trip: every read of case data pays for it.
-    await conn.execute(
-        f"WITH logged AS ({entries.INSERT}) INSERT INTO audit.access_log"  # noqa: S608 - fixed SQL
-        " (service, subject, role, referral_id, fields, purpose, log_entry_id)"
-        " SELECT $8, $4, $5, $6, $9, $10, id FROM logged",
-        *entries.parameters(entry),
-        service,
-        list(fields),
-        purpose,
-    )
+    await conn.execute(f"WITH {READ_RECORD} SELECT", *parameters)

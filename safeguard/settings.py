@@ -146,6 +146,9 @@ class TelemetrySettings(BaseModel):
 
     # An OTLP/HTTP collector, e.g. http://collector:4318; unset: spans go to data_dir/traces.
     otlp_endpoint: str | None = None
+    # The share of traces recorded, decided at each trace's root (by its id) and followed by
+    # every span under it, across services: 1 keeps every trace, 0.1 one in ten.
+    trace_sample_ratio: float = Field(1.0, ge=0.0, le=1.0)
     # The worker is no web app: it serves Prometheus metrics on these ports, on loopback unless
     # a deployment opens them to its scraper (0.0.0.0 in a pod).
     metrics_host: str = "127.0.0.1"

@@ -21,6 +21,7 @@ from opentelemetry.sdk.trace.sampling import (
     ParentBased,
     Sampler,
     SamplingResult,
+    TraceIdRatioBased,
 )
 from opentelemetry.trace import Link, SpanKind
 from opentelemetry.util.types import Attributes
@@ -31,13 +32,27 @@ from safeguard.span_file import SpanFileExporter, span_file_for
 SERVICE_NAMESPACE = "safeguard"
 
 
-class _NoOrphanClientSpans(Sampler):
-    """Drops database spans that start a trace: the relay's and dispatcher's idle polls.
+def _is_database(kind: SpanKind | None, attributes: Attributes) -> bool:
+    database = attributes and ("db.system" in attributes or "db.system.name" in attributes)
+    return kind is SpanKind.CLIENT and bool(database)
 
-    A query outside any request, message or workflow step is background polling; recording
-    it would bury the case traces under a root span every second. (HTTP client spans are
-    kept: they propagate their sampling decision, and dropping one would drop the callee's.)
+
+# Transaction control: the statements between say what was done; these say nothing more.
+# (A ROLLBACK is kept: it says the work was undone.)
+_SILENT_STATEMENTS = frozenset({"BEGIN", "COMMIT", "START", "SAVEPOINT", "RELEASE"})
+
+
+class _Roots(Sampler):
+    """Starts a trace for a ratio of root spans (by trace id), never for a database call.
+
+    A query outside any request, message or workflow step is background polling (the relay's
+    and dispatcher's idle polls); recording it would bury the case traces under a root span
+    every second. (HTTP client spans are kept: they propagate their sampling decision, and
+    dropping one would drop the callee's.)
     """
+
+    def __init__(self, ratio: float) -> None:
+        self._ratio = TraceIdRatioBased(ratio)
 
     def should_sample(
         self,
@@ -49,15 +64,50 @@ class _NoOrphanClientSpans(Sampler):
         links: Sequence[Link] | None = None,
         trace_state: trace.TraceState | None = None,
     ) -> SamplingResult:
-        """Record every root span but a database call."""
-        database = attributes and ("db.system" in attributes or "db.system.name" in attributes)
-        if kind is SpanKind.CLIENT and database:
+        """Drop a database root; sample the others by ratio."""
+        if _is_database(kind, attributes):
             return SamplingResult(Decision.DROP)
-        return SamplingResult(Decision.RECORD_AND_SAMPLE, attributes)
+        return self._ratio.should_sample(
+            parent_context, trace_id, name, kind, attributes, links, trace_state
+        )
 
     def get_description(self) -> str:
         """The sampler's name, as SDK samplers report it."""
-        return "NoOrphanDatabaseSpans"
+        return f"NoDatabaseRoots{{{self._ratio.get_description()}}}"
+
+
+class _SaysSomething(Sampler):
+    """Drops transaction-control statements' spans, then follows `inner`."""
+
+    def __init__(self, inner: Sampler) -> None:
+        self._inner = inner
+
+    def should_sample(
+        self,
+        parent_context: otel_context.Context | None,
+        trace_id: int,
+        name: str,
+        kind: SpanKind | None = None,
+        attributes: Attributes = None,
+        links: Sequence[Link] | None = None,
+        trace_state: trace.TraceState | None = None,
+    ) -> SamplingResult:
+        """Drop `BEGIN;`, `COMMIT;` and the like; ask `inner` about the rest."""
+        if _is_database(kind, attributes) and name.rstrip(";").upper() in _SILENT_STATEMENTS:
+            return SamplingResult(Decision.DROP)
+        return self._inner.should_sample(
+            parent_context, trace_id, name, kind, attributes, links, trace_state
+        )
+
+    def get_description(self) -> str:
+        """The sampler's name, as SDK samplers report it."""
+        return f"SaysSomething{{{self._inner.get_description()}}}"
+
+
+def sampler_for(settings: Settings) -> Sampler:
+    """Parent-based: a trace is kept or dropped whole, as its root was
+    (`telemetry.trace_sample_ratio` of the roots), without the spans that say nothing."""
+    return _SaysSomething(ParentBased(root=_Roots(settings.telemetry.trace_sample_ratio)))
 
 
 def _processors(service_name: str, settings: Settings) -> list[SpanProcessor]:
@@ -78,7 +128,13 @@ def configure_tracing(service_name: str, settings: Settings | None = None) -> Tr
     current = trace.get_tracer_provider()
     if isinstance(current, TracerProvider):
         return current
-    settings = settings or Settings()
+    provider = tracer_provider(service_name, settings or Settings())
+    trace.set_tracer_provider(provider)
+    return provider
+
+
+def tracer_provider(service_name: str, settings: Settings) -> TracerProvider:
+    """A tracer provider named for `service_name`, sampling and exporting as `settings` say."""
     provider = TracerProvider(
         resource=Resource.create(
             {
@@ -87,11 +143,10 @@ def configure_tracing(service_name: str, settings: Settings | None = None) -> Tr
                 "deployment.environment.name": settings.environment,
             }
         ),
-        sampler=ParentBased(root=_NoOrphanClientSpans()),
+        sampler=sampler_for(settings),
     )
     for processor in _processors(service_name, settings):
         provider.add_span_processor(processor)
-    trace.set_tracer_provider(provider)
     return provider
 
 

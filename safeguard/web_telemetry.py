@@ -2,17 +2,26 @@
 
 from __future__ import annotations
 
+import os
 import time
 from typing import Any
 
 from fastapi import FastAPI, Response
 from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 from opentelemetry.trace import Span
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    REGISTRY,
+    CollectorRegistry,
+    generate_latest,
+    multiprocess,
+)
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from safeguard.metrics import HTTP_REQUESTS, HTTP_SECONDS
 
+# Set for a service run with several worker processes: where each keeps its metrics.
+MULTIPROCESS_DIR = "PROMETHEUS_MULTIPROC_DIR"
 # Probes and scrapes would drown the traces that matter.
 _UNTRACED = "health/live,health/ready,metrics"
 # The caller's address is personal data when the caller is a member of the public.
@@ -61,8 +70,17 @@ class RequestMetrics:
 
 
 async def metrics() -> Response:
-    """Prometheus metrics of this process."""
-    return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+    """Prometheus metrics of this service: of all its worker processes, when it has several."""
+    return Response(generate_latest(_registry()), media_type=CONTENT_TYPE_LATEST)
+
+
+def _registry() -> CollectorRegistry:
+    # A scrape reaches one worker process of several; each keeps its metrics in files there.
+    if os.environ.get(MULTIPROCESS_DIR):
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
+        return registry
+    return REGISTRY
 
 
 def instrument_app(app: FastAPI, *, service: str) -> None:

@@ -164,6 +164,27 @@ async def test_a_rotated_key_is_fetched_once_when_a_token_first_names_it(tmp_pat
         assert (idp.discovery_fetches, idp.jwks_fetches) == (1, 2)
 
 
+async def test_a_remembered_token_is_refused_once_the_key_set_refresh_drops_its_key(
+    tmp_path: Path,
+) -> None:
+    old, new = rsa_key(), ec_key()
+    async with identity_provider(old) as idp:
+        settings = _settings(
+            tmp_path, idp.issuer, staff_oidc_jwks_lifetime_seconds=1, staff_oidc_refetch_seconds=0
+        )
+        verifier = verifier_for(settings)
+        token = idp.token(old)
+        assert await verifier.verify(token) == OFFICER
+        idp.keys = [new]  # the old key is withdrawn
+        # Trusted while the fetched key set holds it, remembered or not ...
+        assert await verifier.verify(token) == OFFICER
+        assert idp.jwks_fetches == 1
+        # ... and refused once the set is fetched again without it.
+        await asyncio.sleep(1.2)
+        assert await _refusal(verifier, token) == "token signed by an unknown key"
+        assert await verifier.verify(idp.token(new)) == OFFICER
+
+
 async def test_a_flood_of_unknown_key_ids_fetches_at_most_once_per_interval(
     tmp_path: Path,
 ) -> None:

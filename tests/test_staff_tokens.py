@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import multiprocessing
+import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -30,8 +32,10 @@ def _token(key: dict[str, object], *, ttl: int = 600, audience: str = "safeguard
     return mint(key, principal=OFFICER, issuer="idp", audience=audience, ttl_seconds=ttl)
 
 
-def _verifier(key: dict[str, object]) -> StaffVerifier:
-    return StaffVerifier({"idp": StaticKeys(public_key_set(key))}, audience="safeguard")
+def _verifier(key: dict[str, object], *, leeway: float = 30) -> StaffVerifier:
+    return StaffVerifier(
+        {"idp": StaticKeys(public_key_set(key))}, audience="safeguard", leeway_seconds=leeway
+    )
 
 
 async def test_a_valid_token_names_its_principal(tmp_path: Path) -> None:
@@ -69,6 +73,24 @@ async def test_untrustworthy_tokens_are_refused_with_a_reason(
     }
     with pytest.raises(StaffTokenError, match=reason):
         await _verifier(key).verify(tokens[case])
+
+
+async def test_a_verified_token_is_remembered_by_digest_and_refused_once_expired(
+    tmp_path: Path,
+) -> None:
+    key = development_signing_key(tmp_path)
+    verifier = _verifier(key, leeway=0)
+    token = _token(key, ttl=2)
+    assert await verifier.verify(token) == OFFICER
+    assert await verifier.verify(token) == OFFICER
+    assert len(verifier.remembered) == 1
+    assert token not in repr(vars(verifier.remembered))  # the token itself is not kept
+
+    expires = jwt.decode(token, options={"verify_signature": False})["exp"]
+    await asyncio.sleep(expires - time.time() + 0.2)
+    with pytest.raises(StaffTokenError, match="token expired"):
+        await verifier.verify(token)
+    assert len(verifier.remembered) == 0
 
 
 async def test_configured_key_set_is_used_and_a_trust_required_in_production(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 from fastapi import Depends, Header, Request
@@ -57,13 +57,13 @@ async def current_staff(
 StaffDep = Annotated[StaffPrincipal, Depends(current_staff)]
 
 
-def require_roles(*roles: Role) -> Callable[[StaffPrincipal], StaffPrincipal]:
+def require_roles(*roles: Role) -> Callable[[StaffPrincipal], Awaitable[StaffPrincipal]]:
     """A dependency admitting only the given roles (403 for the others)."""
     allowed = frozenset(roles)
     names = ", ".join(f"`{role.value}`" for role in roles)
 
     @may_answer({403: documented_problem(f"The token's role is not one of {names}.")})
-    def check(principal: StaffDep) -> StaffPrincipal:
+    async def check(principal: StaffDep) -> StaffPrincipal:  # no thread needed: a coroutine
         if principal.role not in allowed:
             raise ProblemError(
                 403, "Forbidden", f"Role {principal.role} may not do this.", role=principal.role

@@ -21,6 +21,7 @@ from safeguard.auth.staff import (
     public_key_set,
 )
 from safeguard.auth.staff_keys import DiscoveredKeys, KeySource, StaticKeys
+from safeguard.auth.verified_tokens import Verified, VerifiedTokens
 from safeguard.settings import Settings
 
 # Asymmetric signatures only (never `none` or HS*), each with the key type it needs.
@@ -39,10 +40,13 @@ class StaffVerifier:
         *,
         audience: str,
         claims: StaffClaimNames | None = None,
+        leeway_seconds: float = LEEWAY_SECONDS,
     ) -> None:
         self.trusts = dict(trusts)
         self._audience = audience
         self._claims = claims or StaffClaimNames()
+        self._leeway = leeway_seconds
+        self.remembered = VerifiedTokens()
 
     async def verify(self, token: str) -> StaffPrincipal:
         """The principal a token speaks for; `StaffTokenError` (or its subclass
@@ -53,16 +57,24 @@ class StaffVerifier:
         """A token's claims once signature, issuer, audience and times are checked; service
         tokens are read from here (`safeguard.auth.service_identity`)."""
         try:
+            remembered = self.remembered.get(token)
+            if remembered is not None:
+                # Its key is looked up as for any token: trusted while the issuer offers it.
+                key = await self.trusts[remembered.issuer].key(remembered.kid)
+                if key is remembered.key:
+                    return dict(remembered.claims)
             issuer, kid = _unverified(token)
             source = self.trusts.get(issuer)
             if source is None:
                 raise StaffTokenError("token from an untrusted issuer")
             key = await source.key(kid)
-            return self._decode(token, key, issuer)
+            claims = self._decode(token, key, issuer)
         except jwt.ExpiredSignatureError as error:
             raise StaffTokenError("token expired") from error
         except jwt.PyJWTError as error:
             raise StaffTokenError(f"token rejected: {type(error).__name__}") from error
+        self.remembered.put(token, Verified(claims, issuer, kid, key))
+        return claims
 
     def _decode(self, token: str, key: PyJWK, issuer: str) -> dict[str, Any]:
         algorithms = _ALGORITHMS.get(key.key_type or "", [])
@@ -74,7 +86,7 @@ class StaffVerifier:
             algorithms=algorithms,
             issuer=issuer,
             audience=self._audience,
-            leeway=LEEWAY_SECONDS,
+            leeway=self._leeway,
             options={"require": ["exp", "iat", "iss", "aud"]},
         )
         return claims

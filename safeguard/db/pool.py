@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, TypeAlias
 
 import asyncpg
 from asyncpg.pool import PoolConnectionProxy
+from opentelemetry.instrumentation.utils import suppress_instrumentation
 
 from safeguard.outages import Dependency, Outages
 from safeguard.settings import Settings
@@ -46,6 +47,13 @@ class _Initialiser:
             self._outages.ended(Dependency.DATABASE)
 
 
+async def _reset(conn: Connection, /) -> None:
+    # asyncpg's own reset as a connection comes back (advisory locks, cursors, LISTENs and
+    # settings cleared), untraced: it would be a span in every request saying nothing of it.
+    with suppress_instrumentation():
+        await conn.execute(conn.get_reset_query())
+
+
 async def create_pool(
     settings: Settings, *, dsn: str | None = None, outages: Outages | None = None
 ) -> Pool:
@@ -59,5 +67,6 @@ async def create_pool(
         min_size=0,
         max_size=settings.database_pool_max,
         init=_Initialiser(outages),
+        reset=_reset,
         timeout=CONNECT_TIMEOUT_SECONDS,
     )

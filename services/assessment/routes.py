@@ -72,9 +72,7 @@ _IF_MATCH_PROBLEMS = {
 }
 
 
-@may_answer(_IF_MATCH_PROBLEMS)
-def expected_version(if_match: IfMatch = None) -> int | None:
-    """The version the caller last saw, from `If-Match`."""
+def _version(if_match: str | None) -> int | None:
     if if_match is None:
         return None
     found = _ETAG.match(if_match.strip())
@@ -83,13 +81,20 @@ def expected_version(if_match: IfMatch = None) -> int | None:
     return int(found.group(1))
 
 
+# Dependencies are coroutines: FastAPI runs a plain `def` in a worker thread.
+@may_answer(_IF_MATCH_PROBLEMS)
+async def expected_version(if_match: IfMatch = None) -> int | None:
+    """The version the caller last saw, from `If-Match`."""
+    return _version(if_match)
+
+
 @may_answer(
     _IF_MATCH_PROBLEMS | {428: problem("No `If-Match`: giving a task away needs its version.")},
     requires=("If-Match",),
 )
-def required_version(if_match: IfMatch = None) -> int:
+async def required_version(if_match: IfMatch = None) -> int:
     """The version the caller last saw, which they must send (428 without)."""
-    expected = expected_version(if_match)
+    expected = _version(if_match)
     if expected is None:
         raise ProblemError(
             428, "Precondition required", "Send If-Match with the task's version to assign it."
@@ -101,7 +106,7 @@ Expected = Annotated[int | None, Depends(expected_version)]
 Required = Annotated[int, Depends(required_version)]
 
 
-def _referrals(request: Request) -> ReferralClient:
+async def _referrals(request: Request) -> ReferralClient:
     client: ReferralClient = request.app.state.referrals
     return client
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from uuid import UUID
 
+from safeguard import access_log
 from safeguard.access_log import record_read
 from safeguard.audit.actions import record_action
 from safeguard.auth.staff import StaffPrincipal
@@ -46,19 +47,20 @@ async def inbox(
     offset: int,
     purpose: str,
 ) -> TaskPage:
-    """One page of the caller's inbox; the read is logged in the same transaction."""
-    # Read committed, not repeatable read: the access log's writes must not fail with
-    # serialisation errors when officers read at the same moment.
-    async with pool.acquire() as conn, conn.transaction():
-        await officers.seen(conn, principal)
-        items, total = await store.list_tasks(conn, query, limit=limit, offset=offset)
-        await record_read(
-            conn,
-            service=SERVICE,
-            principal=principal,
-            referral_id=None,
-            fields=INBOX_FIELDS,
-            purpose=purpose,
+    """One page of the caller's inbox, read, counted and logged in one statement: one round
+    trip, and the page never leaves without its access-log row (they commit together)."""
+    record = access_log.read_parameters(
+        service=SERVICE,
+        principal=principal,
+        referral_id=None,
+        fields=INBOX_FIELDS,
+        purpose=purpose,
+    )
+    seen, seen_args = officers.seen_cte(principal, first=len(record) + 1)
+    ctes = ", ".join(cte for cte in (access_log.READ_RECORD, seen) if cte)
+    async with pool.acquire() as conn:
+        items, total = await store.list_tasks(
+            conn, query, limit=limit, offset=offset, ctes=ctes, cte_args=[*record, *seen_args]
         )
     shown = offset + len(items)
     return TaskPage(

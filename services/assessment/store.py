@@ -68,8 +68,9 @@ class _Where:
         return " AND ".join(self.clauses) or "true"
 
 
-def _where(query: TaskQuery) -> _Where:
-    where = _Where()
+def _where(query: TaskQuery, args: Sequence[Any] = ()) -> _Where:
+    """The query's filters, numbered after `args` (values of parameters that come first)."""
+    where = _Where(args=list(args))
     if query.areas is not None:
         where.add("t.area = ANY({}::text[])", list(query.areas))
     if list(query.statuses) == [TaskStatus.OPEN]:
@@ -102,23 +103,36 @@ def _task(row: asyncpg.Record) -> TaskRead:
 
 
 async def list_tasks(
-    conn: Connection, query: TaskQuery, *, limit: int, offset: int
+    conn: Connection,
+    query: TaskQuery,
+    *,
+    limit: int,
+    offset: int,
+    ctes: str = "",
+    cte_args: Sequence[Any] = (),
 ) -> tuple[list[TaskRead], int]:
-    """One page of tasks in the query's order, and how many match in all."""
-    where = _where(query)
+    """One page of tasks in the query's order, and how many match in all.
+
+    One statement, so one round trip and one snapshot (the page and its total agree): `ctes`
+    (`name AS (...)`, parameters `$1` on, values `cte_args`) run in it first, as the access
+    log's row does, which then commits with the read or not at all.
+    """
+    where = _where(query, cte_args)
     page = len(where.args)
+    order = _ORDER[query.sort]
+    # A page past the end still has its total: the one row then has no task in it.
     rows = await conn.fetch(
-        f"SELECT {_TASK_COLUMNS} FROM assessment.tasks t WHERE {where.sql()}"  # noqa: S608 - fixed fragments; values are parameters
-        f" ORDER BY {_ORDER[query.sort]} LIMIT ${page + 1} OFFSET ${page + 2}",
+        f"WITH {ctes + ', ' if ctes else ''}page AS (SELECT {_TASK_COLUMNS}"  # noqa: S608 - fixed fragments; values are parameters
+        f" FROM assessment.tasks t WHERE {where.sql()}"
+        f" ORDER BY {order} LIMIT ${page + 1} OFFSET ${page + 2})"
+        " SELECT n.total, t.* FROM (SELECT count(*) AS total FROM assessment.tasks t"
+        f" WHERE {where.sql()}) n LEFT JOIN page t ON true ORDER BY {order}",
         *where.args,
         limit,
         offset,
     )
-    total: int = await conn.fetchval(
-        f"SELECT count(*) FROM assessment.tasks t WHERE {where.sql()}",  # noqa: S608 - as above
-        *where.args,
-    )
-    return [_task(row) for row in rows], total
+    total: int = rows[0]["total"]
+    return [_task(row) for row in rows if row["id"] is not None], total
 
 
 async def get_task(conn: Connection, task_id: UUID, *, lock: bool = False) -> TaskRead | None:

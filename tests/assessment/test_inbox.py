@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -195,6 +196,27 @@ async def test_areas_come_from_the_token(read_model: ReadModel) -> None:
     hidden = (await _inbox(read_model, national, area=OTHER_AREA))["items"][0]["id"]
     unknown = await read_model.http.get(f"/v1/tasks/{hidden}", headers=staff.officer())
     assert unknown.status_code == 404  # another area's task looks exactly like no task
+
+
+async def test_an_officer_seen_lately_reads_without_waiting_on_their_own_row(
+    read_model: ReadModel,
+) -> None:
+    officer = read_model.staff.officer()
+    await _inbox(read_model, officer)  # the first sighting writes the row
+    async with read_model.pool.acquire() as conn, conn.transaction():
+        await conn.execute(
+            "SELECT FROM assessment.officers WHERE subject = 'officer-17' FOR UPDATE"
+        )
+        # The officer's other requests at this moment (another tab, a page of the web front
+        # end) do not queue behind whoever holds the row.
+        page = await asyncio.wait_for(_inbox(read_model, officer), timeout=10)
+    assert page["total"] == 0
+    moved = read_model.staff.officer(areas=(OTHER_AREA,))
+    await _inbox(read_model, moved)  # new areas: the row follows the token
+    areas = await read_model.pool.fetchval(
+        "SELECT areas FROM assessment.officers WHERE subject = 'officer-17'"
+    )
+    assert areas == [OTHER_AREA]
 
 
 async def test_bad_queries_are_problem_documents(read_model: ReadModel) -> None:

@@ -50,9 +50,20 @@ def _variables(model: type[BaseModel], prefix: str) -> Iterator[tuple[str, Any]]
             yield from _variables(nested, f"{variable}__")
 
 
+# Read by a library rather than Settings, and documented in docs/operators/deploy.md.
+LIBRARY_VARIABLES: dict[str, Any] = {"PROMETHEUS_MULTIPROC_DIR": str}
+
+
 def known_variables() -> dict[str, Any]:
-    """Every variable Settings reads, with its field's type (nested models with `__`)."""
-    return dict(_variables(Settings, PREFIX))
+    """Every variable Settings reads, with its field's type (nested models with `__`), and
+    the few a library reads."""
+    return dict(_variables(Settings, PREFIX)) | LIBRARY_VARIABLES
+
+
+def uvicorn_workers(argv: list[str]) -> int:
+    """How many worker processes a `uvicorn ...` command starts."""
+    workers: int | None = uvicorn.main.make_context("uvicorn", argv[1:]).params["workers"]
+    return workers or 1
 
 
 def _types(annotation: Any) -> set[Any]:

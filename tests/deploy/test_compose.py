@@ -26,6 +26,7 @@ from tests.deploy.code import (
     routes,
     settings_from,
     stand_in,
+    uvicorn_workers,
     web_addresses,
 )
 from tests.deploy.files import COMPOSE_FILE, DEPLOY, ROOT, load_compose, required_variables
@@ -89,6 +90,17 @@ def test_container_commands_parse_as_the_cli_and_uvicorn_would(name: str) -> Non
     served = check_command(_ours()[name]["command"])
     if served is not None:
         assert _port(_ours()[name]) == getattr(settings_from({}).services, served)
+
+
+@pytest.mark.parametrize("name", sorted(_http_services()))
+def test_each_service_runs_worker_processes_that_share_their_metrics(
+    name: str, tmp_path: Path
+) -> None:
+    service = _http_services()[name]
+    assert uvicorn_workers(service["command"]) >= 2
+    # Each process keeps its metrics in files there, on the container's writable tmpfs.
+    directory = _environment(service, tmp_path)["PROMETHEUS_MULTIPROC_DIR"]
+    assert any(directory.startswith(f"{mount}/") for mount in service["tmpfs"])
 
 
 def test_the_one_shot_job_migrates_and_creates_topics_before_anything_of_ours_starts() -> None:

@@ -28,6 +28,7 @@ from tests.deploy.code import (
     settings_from,
     stand_in,
     talks_to_the_issuer,
+    uvicorn_workers,
     web_addresses,
 )
 from tests.deploy.files import (
@@ -123,6 +124,22 @@ def test_the_overlay_pins_a_real_image_and_a_namespace(overlay: Path) -> None:
         image = _container(doc)["image"]
         assert "/" in image and ":" in image, f"{doc['metadata']['name']}: {image}"
     assert all(doc["metadata"].get("namespace") for doc in docs)
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS, ids=_ids(OVERLAYS))
+def test_each_service_runs_worker_processes_that_share_their_metrics(
+    overlay: Path, tmp_path: Path
+) -> None:
+    docs = kustomize(overlay)
+    served = [doc for doc in _workloads(docs) if _container(doc)["command"][0] == "uvicorn"]
+    assert served
+    for doc in served:
+        container = _container(doc)
+        assert uvicorn_workers(container["command"]) >= 2, doc["metadata"]["name"]
+        # Each process keeps its metrics in files there: a writable volume (the root is not).
+        directory = _environment(docs, doc, tmp_path)["PROMETHEUS_MULTIPROC_DIR"]
+        mounts = [mount["mountPath"] for mount in container["volumeMounts"]]
+        assert any(directory.startswith(f"{mount}/") for mount in mounts), mounts
 
 
 @pytest.mark.parametrize("overlay", OVERLAYS, ids=_ids(OVERLAYS))
