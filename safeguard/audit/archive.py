@@ -120,17 +120,25 @@ async def archived_run_ids(conn: Connection, referral_id: UUID) -> dict[str, boo
 
 async def load_runs(conn: Connection, referral_id: UUID) -> list[WorkflowHistory]:
     """The archived runs of a case, oldest first, each checked against its stored digest."""
+    return (await load_runs_of(conn, [referral_id])).get(referral_id, [])
+
+
+async def load_runs_of(
+    conn: Connection, referral_ids: Sequence[UUID]
+) -> dict[UUID, list[WorkflowHistory]]:
+    """The archived runs of each of these cases (those with any), oldest first, checked."""
     rows = await conn.fetch(
-        "SELECT workflow_id, history, sha256 FROM audit.history_archive"
-        " WHERE referral_id = $1 ORDER BY run_started_at",
-        referral_id,
+        "SELECT referral_id, workflow_id, history, sha256 FROM audit.history_archive"
+        " WHERE referral_id = ANY($1::uuid[]) ORDER BY referral_id, run_started_at",
+        list(referral_ids),
     )
-    runs = []
+    runs: dict[UUID, list[WorkflowHistory]] = {}
     for row in rows:
         raw = bytes(row["history"])
         if hashlib.sha256(raw).digest() != bytes(row["sha256"]):
             raise ArchiveCorruptError(f"archived history of {row['workflow_id']} was altered")
-        runs.append(WorkflowHistory(row["workflow_id"], list(History.FromString(raw).events)))
+        run = WorkflowHistory(row["workflow_id"], list(History.FromString(raw).events))
+        runs.setdefault(row["referral_id"], []).append(run)
     return runs
 
 

@@ -1,11 +1,9 @@
-"""What an auditor asks of a case: its history, its replay, its timeline; and of a window."""
+"""What an auditor asks of a case: its history, its replay, its timeline (a window: `window`)."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any, Literal
 
 from google.protobuf.json_format import MessageToDict
@@ -14,7 +12,7 @@ from temporalio.client import Client, WorkflowHistory
 from temporalio.converter import DataConverter
 
 from safeguard.audit import archive
-from safeguard.audit.cases import AuditedCase, closed_between, find_case
+from safeguard.audit.cases import AuditedCase, find_case
 from safeguard.audit.payloads import decoded_history
 from safeguard.audit.replaying import ReplayRuns, RunReplay
 from safeguard.audit.timeline import TimelineEntry, timeline
@@ -133,55 +131,6 @@ async def case_timeline(
     ]
 
 
-@dataclass
-class WindowReplay:
-    """The outcome of replaying every case closed in a window."""
-
-    cases: int = 0
-    runs: int = 0
-    events: int = 0
-    erased: int = 0
-    missing: list[str] = field(default_factory=list)
-    # Cases whose archived history refers to runs it does not hold.
-    incomplete: list[str] = field(default_factory=list)
-    failures: list[RunReplay] = field(default_factory=list)
-
-    @property
-    def deterministic(self) -> bool:
-        """Whether every replayed run reproduced its history."""
-        return not self.failures
-
-
 async def replay_case(history: CaseHistory, replay: ReplayRuns) -> list[RunReplay]:
     """Replay each run of a case with `replay` (the current workflow code's replayer)."""
     return await replay(history.runs)
-
-
-async def replay_window(
-    conn: Connection,
-    replay: ReplayRuns,
-    start: datetime,
-    end: datetime,
-    *,
-    on_case: Callable[[int, int], None] | None = None,
-) -> WindowReplay:
-    """Replay, from the archive, every case closed in [start, end)."""
-    cases = await closed_between(conn, start, end)
-    outcome = WindowReplay(cases=len(cases))
-    for index, case in enumerate(cases, start=1):
-        if case.erased_timeline is not None:
-            outcome.erased += 1
-        else:
-            runs = await archive.load_runs(conn, case.referral_id)
-            if not runs:
-                outcome.missing.append(case.reference)
-            elif archive.missing_runs(runs):
-                outcome.incomplete.append(case.reference)
-            for verdict in await replay(runs):
-                outcome.runs += 1
-                outcome.events += verdict.events
-                if not verdict.deterministic:
-                    outcome.failures.append(verdict)
-        if on_case:
-            on_case(index, len(cases))
-    return outcome

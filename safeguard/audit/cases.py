@@ -89,17 +89,6 @@ async def find_case(conn: Connection, reference: str) -> AuditedCase | None:
     return AuditedCase.model_validate(dict(row)) if row else None
 
 
-async def closed_between(conn: Connection, start: datetime, end: datetime) -> list[AuditedCase]:
-    """Cases whose (last) closure falls in [start, end), oldest closure first."""
-    rows = await conn.fetch(
-        f"SELECT {_COLUMNS} FROM audit.cases WHERE closed_at >= $1 AND closed_at < $2"  # noqa: S608 - fixed column list
-        " ORDER BY closed_at",
-        start,
-        end,
-    )
-    return [AuditedCase.model_validate(dict(row)) for row in rows]
-
-
 class PlacedCase(BaseModel):
     """Which case a workflow runs, and the area it is in now (None: no event said yet)."""
 

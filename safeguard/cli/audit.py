@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -15,14 +16,14 @@ from datetime import datetime
 from typing import Annotated, TypeVar
 
 import typer
-from rich.progress import Progress
 from temporalio.client import Client
 
 from safeguard.access_log import record_read
-from safeguard.audit import casebook
+from safeguard.audit import casebook, window
 from safeguard.audit.actions import complete_timeline
 from safeguard.auth.staff import StaffPrincipal, StaffTokenError
 from safeguard.auth.staff_verifier import verifier_for
+from safeguard.cli.progress import progress
 from safeguard.cli.wiring import wiring
 from safeguard.codes import Role
 from safeguard.db.pool import Connection, Pool, create_pool
@@ -34,6 +35,8 @@ audit_app = typer.Typer(
     help="Auditors: histories, replays, timelines, who read a case, the audit log."
 )
 T = TypeVar("T")
+# One replaying process per CPU this process may run on.
+CPUS = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 Token = Annotated[
     str, typer.Option(envvar="SAFEGUARD_AUDITOR_TOKEN", help="An auditor's staff token.")
@@ -205,11 +208,16 @@ def replay_window_command(
     closed_to: Annotated[datetime, typer.Option("--to", help="Closed before.")],
     token: Token,
     purpose: Purpose,
+    workers: Annotated[
+        int, typer.Option(min=1, help="Replaying processes (default: one per CPU).")
+    ] = CPUS,
 ) -> None:
-    """Replay, from the archive, every case closed in a time window."""
-    replaying = wiring(ctx).replaying
+    """Replay, from the archive, every case closed in a time window: counts, and each run
+    that is not deterministic with the reason; exit code 1 if any (or a history is
+    incomplete)."""
+    bulk = wiring(ctx).replaying_in_bulk
 
-    async def go() -> casebook.WindowReplay:
+    async def go() -> window.WindowReplay:
         async with _session(token, temporal=False) as s, s.pool.acquire() as conn:
             async with conn.transaction():
                 await record_read(
@@ -220,14 +228,15 @@ def replay_window_command(
                     fields=["replay_window"],
                     purpose=purpose,
                 )
-            with Progress() as progress:
-                task = progress.add_task("replaying closed cases", total=None)
-                return await casebook.replay_window(
+            with progress("replaying closed cases") as advance:
+                return await window.replay_window(
                     conn,
-                    replaying(data_converter_for(s.settings)),
+                    bulk(s.settings, workers),
                     closed_from.astimezone(),
                     closed_to.astimezone(),
-                    on_case=lambda done, total: progress.update(task, completed=done, total=total),
+                    on_progress=lambda done, so_far: advance(
+                        done, so_far.cases, f"{len(so_far.failures)} not deterministic"
+                    ),
                 )
 
     outcome = _run(go)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import typer
 
-from safeguard.audit.replaying import Replaying
+from safeguard.audit.replaying import BulkReplaying, Replaying
 
 
 @dataclass(frozen=True)
@@ -19,6 +19,7 @@ class Wiring:
     """The pieces of the layers above, for the commands that need them."""
 
     replaying: Replaying
+    replaying_in_bulk: BulkReplaying
 
 
 def wiring(ctx: typer.Context) -> Wiring:

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Query, Response
 from pydantic import BaseModel
 
 from safeguard.access_log import record_read, stated_purpose
-from safeguard.audit import casebook
+from safeguard.audit import casebook, window
 from safeguard.audit.actions import complete_timeline
 from safeguard.audit.cases import find_case
 from safeguard.audit.log.legacy import chain_key
@@ -27,6 +27,7 @@ from safeguard.police_only import POLICE_ONLY_FIELDS, sees_police_only
 from safeguard.temporal import data_converter_for
 from safeguard.web import PoolDep, SettingsDep, TemporalDep
 from workflows.referral.replay import replaying
+from workflows.referral.replay_bulk import replaying_in_bulk
 
 router = APIRouter(prefix="/v1", tags=["audit"])
 Auditor = Annotated[StaffPrincipal, Depends(require_roles(Role.AUDITOR))]
@@ -195,8 +196,8 @@ async def replay_window(
                 fields=["replay_window"],
                 purpose=purpose,
             )
-        outcome = await casebook.replay_window(
-            conn, replaying(data_converter_for(settings)), closed_from, closed_to
+        outcome = await window.replay_window(
+            conn, replaying_in_bulk(settings), closed_from, closed_to
         )
     return {**asdict(outcome), "deterministic": outcome.deterministic}
 

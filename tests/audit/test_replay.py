@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator, Callable, Sequence
 from pathlib import Path
 
+import pytest
 from temporalio.client import WorkflowHistory
 from typer.testing import CliRunner
 
+from safeguard.audit.replaying import ReplayStream
 from safeguard.cli.main import app
 from safeguard.settings import Settings
 from safeguard.temporal import data_converter_for
 from tests.audit.conftest import Audit
-from tests.audit.variant import ReferralWorkflowWithExtraTimer
+from tests.audit.variant import ReferralWorkflowWithExtraTimer, journeys
 from workflows.referral.replay import replay_runs, replayer_for
+from workflows.referral.replay_bulk import in_processes, replaying_in_bulk
 
 HISTORY = Path(__file__).parent.parent / "workflow" / "histories" / "journey_v1.json"
 
@@ -35,6 +39,36 @@ async def test_a_non_deterministic_change_is_caught() -> None:
     [verdict] = await replay_runs(replayer, [_journey()])
     assert not verdict.deterministic
     assert verdict.failure is not None and "Nondeterminism" in verdict.failure
+
+
+def _in_one_process() -> ReplayStream:
+    return replaying_in_bulk(Settings(environment="test"))
+
+
+def _in_two_processes() -> ReplayStream:
+    # Two runs a chunk, so the runs are dealt to both processes.
+    return in_processes(Settings(environment="test"), 2, chunk=2)
+
+
+async def _each(runs: Sequence[WorkflowHistory]) -> AsyncIterator[WorkflowHistory]:
+    for run in runs:
+        yield run
+
+
+@pytest.mark.parametrize("stream", [_in_one_process, _in_two_processes])
+async def test_a_stream_of_runs_replays_in_bulk_naming_the_one_that_differs(
+    stream: Callable[[], ReplayStream],
+) -> None:
+    runs = journeys(7, edited=4)
+    verdicts = [verdict async for verdict in stream()(_each(runs))]
+
+    assert sorted(v.workflow_id for v in verdicts) == sorted(run.workflow_id for run in runs)
+    assert all(v.events == len(runs[0].events) for v in verdicts)
+    [failed] = [v for v in verdicts if not v.deterministic]
+    assert failed.workflow_id == runs[4].workflow_id
+    assert failed.failure is not None
+    assert failed.failure.startswith("NondeterminismError: ")
+    assert "scheduled event 'record_event_v0' does not match" in failed.failure
 
 
 async def test_the_console_script_replays_with_the_workflow_code(audit: Audit) -> None:
