@@ -85,3 +85,18 @@ async def test_the_service_starts_while_temporal_is_down_and_connects_once_it_an
             decide = f"/v1/cases/{reference}/gateway-assessment"
             decided = await http.post(decide, json=ASSESSMENT, headers=officer)
             assert decided.status_code == 200, decided.text
+
+
+async def test_a_temporal_slower_than_the_readiness_check_is_unready_not_an_error(
+    system: Assessment, temporal_client: Client
+) -> None:
+    """Seen in the suite under load: the health check outran its timeout, the client answered
+    CANCELLED, and readiness said 500 (an error of ours) where Temporal was too slow (503)."""
+    target = temporal_client.service_client.config.target_host
+    async with proxy_to(target, delay=4.0) as proxy:
+        slow = await Client.connect(proxy.address, data_converter=temporal_client.data_converter)
+        async with (
+            serve_assessment(system.settings, slow, consume=False) as url,
+            httpx.AsyncClient(base_url=url, timeout=30) as http,
+        ):
+            assert_unavailable(await http.get("/health/ready"), "case engine")
