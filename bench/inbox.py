@@ -42,6 +42,7 @@ from temporalio.client import Client
 sys.path.insert(0, str(Path(__file__).parent))
 sys.path.insert(0, str(Path(__file__).parent.parent))
 from inbox_data import Case, areas, load, make_cases  # noqa: E402
+from summary import figure  # noqa: E402
 
 from safeguard.auth.service_identity import ServiceClient  # noqa: E402
 from safeguard.auth.service_tokens import bearer, mint_service_token  # noqa: E402
@@ -286,6 +287,12 @@ async def measure_load(http: httpx.AsyncClient, key: dict[str, Any], count: int)
         f"  inbox req/s at 64 / at 4 callers: {rates[inbox, 64] / rates[inbox, 4]:.2f}"
         " (goal: at least 1.00)"
     )
+    figure(
+        "inbox req/s, 64 callers, 4 as baseline",
+        rates[inbox, 64],
+        unit="req/s",
+        baseline=rates[inbox, 4],
+    )
 
 
 async def sequential_goal(http: httpx.AsyncClient, key: dict[str, Any], count: int) -> None:
@@ -307,6 +314,13 @@ async def sequential_goal(http: httpx.AsyncClient, key: dict[str, Any], count: i
     row("inbox, officer, one area, first page", inbox)
     ratio = percentiles(inbox)[1] / percentiles(floor)[1]
     print(f"  inbox p99 / HTTP floor p99, sequential: {ratio:.2f} (goal: at most 2.00)")
+    figure(
+        "inbox p99, sequential, HTTP floor as baseline",
+        percentiles(inbox)[1],
+        unit="ms",
+        baseline=percentiles(floor)[1],
+        better="lower",
+    )
 
 
 async def _get(http: httpx.AsyncClient, path: str, headers: dict[str, str]) -> None:

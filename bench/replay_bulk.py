@@ -39,6 +39,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 sys.path.insert(0, str(Path(__file__).parent.parent))
 from inbox import free_ports  # noqa: E402
 from replay_histories import DEFAULT_CACHE, Recorded, read_cache, record  # noqa: E402
+from summary import figure  # noqa: E402
 
 from safeguard.audit import archive  # noqa: E402
 from safeguard.auth.staff import StaffPrincipal, development_signing_key, mint, public_key_set  # noqa: E402
@@ -160,6 +161,15 @@ def print_runs(runs: list[Run], cases: int) -> None:
         print(
             f"{run.label}: {run.seconds / 60:.1f} min ({verdict} the 5-minute goal),"
             f" {run.histories / run.seconds / before:.1f}x the rate before"
+        )
+        figure(
+            f"{run.label}, case by case as baseline",
+            run.histories / run.seconds,
+            unit="histories/s",
+            baseline=before,
+        )
+        figure(
+            f"{run.label}: a year of {cases:,} cases", run.seconds / 60, unit="min", better="lower"
         )
 
 

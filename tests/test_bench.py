@@ -55,3 +55,10 @@ def test_the_table_gives_each_figure_beside_its_baseline() -> None:
     assert "intake: ref/s, 8 callers" in text
     assert "90.0" in text and "100.0" in text and "0.90" in text
     assert "events       FAILED (exit 1)" in text
+
+
+@pytest.mark.parametrize("name", sorted(set(SCRIPTS) - {"all"}))
+def test_each_bench_hands_its_headline_figures_to_the_summary(name: str) -> None:
+    # A bench that printed its figures but never noted one would leave bench/all's table blank.
+    source = (BENCH / f"{name}.py").read_text()
+    assert "from summary import figure" in source and "figure(" in source
