@@ -143,6 +143,10 @@ async def test_decisions_free_text_never_travels_in_events(system: Assessment) -
     assert events[-1]["standing"]["stage"] == "POLICE_LED"
     assert events[-1]["standing"]["decisions"] == 1
     # The decision's content is still shown: the workflow is asked for it.
-    view = (await system.http.get(f"{system.url}/v1/cases/{reference}", headers=officer)).json()
+    url = f"{system.url}/v1/cases/{reference}"
+    view = (await system.http.get(url, headers=officer)).json()
     assert view["status"]["stage"] == "POLICE_LED" and view["gaps"] == {}
     assert view["decisions"][0]["detail"]["reasons"] == ASSESSMENT["reasons"]
+    # The projected status is the workflow's own answer.
+    fresh = (await system.http.get(url, params={"fresh": "true"}, headers=officer)).json()
+    assert fresh["status"] == view["status"]
