@@ -1,8 +1,10 @@
 """The part of a read model every service projects the same way from lifecycle events.
 
 Each service keeps `<schema>.case_events` (the chronology) and `<schema>.cases` (stage, area and
-the time of the newest event). Events can arrive again or out of order on a replay, so an event
-is kept once and only a newer event moves a case.
+the time of the newest event, and where the case stood after its newest sequenced event). Events
+can arrive again or out of order on a replay, so an event is kept once and only a newer event
+moves a case. The workflow's recording activity notes each case's newest sequence beside the
+outbox row (`record_sequence`), so a view can tell whether its read model is behind the case.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from datetime import datetime
 from uuid import UUID
 
 from safeguard.db.pool import Connection
+from safeguard.events.contracts import DomainEvent
 from safeguard.events.envelope import EventEnvelope
 
 
@@ -62,3 +65,33 @@ async def advance_case(
         at,
     )
     return bool(newest)
+
+
+async def apply_standing(conn: Connection, event: DomainEvent, *, schema: str) -> None:
+    """Keep where the case stood after the event, unless a later event's standing is kept."""
+    if event.sequence is None or event.standing is None:
+        return  # An event of an earlier release, or a notice from another service.
+    await conn.execute(
+        f"UPDATE {_schema(schema)}.cases SET standing = $2, standing_sequence = $3"  # noqa: S608
+        " WHERE referral_id = $1 AND (standing_sequence IS NULL OR standing_sequence < $3)",
+        event.referral_id,
+        event.standing.model_dump(mode="json"),
+        event.sequence,
+    )
+
+
+async def record_sequence(conn: Connection, envelope: EventEnvelope) -> None:
+    """Note the case's newest recorded event sequence (in the outbox row's transaction).
+
+    The last recorded, not the highest: after a workflow reset numbers start lower, and a
+    read model holding a higher one then differs from it, so views ask the workflow."""
+    sequence = envelope.data.get("sequence")
+    if sequence is None:
+        return
+    await conn.execute(
+        "INSERT INTO messaging.case_sequences (referral_id, sequence) VALUES ($1, $2)"
+        " ON CONFLICT (referral_id) DO UPDATE"
+        " SET sequence = EXCLUDED.sequence, recorded_at = now()",
+        UUID(envelope.subject),
+        sequence,
+    )

@@ -17,6 +17,7 @@ from safeguard.codes import (
     ClosureReason,
     ConsentDecision,
     ConsentMethod,
+    ConsentPolicy,
     ConsentRoute,
     DecisionBasis,
     ExitReason,
@@ -31,8 +32,53 @@ from safeguard.codes import (
 from safeguard.events.envelope import EventEnvelope, make_envelope
 
 
+class TransferStanding(BaseModel):
+    """A transfer waiting for the receiving area: where to, since when, asked by which role."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    to_area: str
+    requested_at: AwareDatetime
+    requested_role: Role
+
+
+class ReviewWindowStanding(BaseModel):
+    """A post-exit review not yet held: when it falls due and from when it may be recorded."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    months: int
+    due_at: AwareDatetime
+    opens_at: AwareDatetime
+    open: bool
+
+
+class CaseStanding(BaseModel):
+    """Where the case stood once the step that raised the event was done: the workflow's
+    `status` answer without the reference (codes, counts and dates; never personal data), so
+    a read model can show a case's stage, due dates and next actions without asking it."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    stage: Stage
+    area: str
+    consent_policy: ConsentPolicy
+    closure_reason: ClosureReason | None = None
+    due: dict[str, AwareDatetime] = {}
+    allowed_actions: list[str] = []
+    plan_revision: int = 0
+    decisions: int = 0
+    pending_transfer: TransferStanding | None = None
+    post_exit_reviews: list[ReviewWindowStanding] = []
+
+
 class DomainEvent(BaseModel):
-    """Base of every event payload: which case, where it now stands, in which area."""
+    """Base of every event payload: which case, where it now stands, in which area.
+
+    Events the case workflow raises also carry `sequence`, their place among the case's
+    events (1, 2, ... in publishing order), and `standing`, where the case stood after the
+    step; both are None in events of earlier releases and in notices other services raise.
+    """
 
     model_config = ConfigDict(frozen=True, extra="ignore")
 
@@ -46,6 +92,8 @@ class DomainEvent(BaseModel):
     reference: str
     stage: Stage
     area: str
+    sequence: int | None = None
+    standing: CaseStanding | None = None
 
     def envelope(self, *, event_id: UUID, source: str, time: datetime) -> EventEnvelope:
         """Wrap this payload for the wire, keyed by its referral."""

@@ -24,7 +24,7 @@ from services.assessment.models import CaseSummary, CaseView, DecisionView, Link
 from workflows.referral.actions import ActionInput, Actor
 from workflows.referral.chronology import chronology
 from workflows.referral.models import CaseStatus
-from workflows.referral.reading import CaseReading, read_case
+from workflows.referral.reading import CaseReading, projection_of, read_case
 from workflows.referral.state import DecisionRecord
 from workflows.referral.workflows import ReferralWorkflow, workflow_id_for
 
@@ -37,8 +37,10 @@ async def case_view(
     principal: StaffPrincipal,
     reference: str,
     purpose: str,
+    fresh: bool = False,
 ) -> CaseView:
-    """The referral, linked referrals, status, decisions and chronology; the read is logged."""
+    """The referral, linked referrals, status, decisions and chronology; the read is logged.
+    The status is the read model's while that is current (see `read_case`), unless `fresh`."""
     async with pool.acquire() as conn:
         row = await store.case_by_reference(conn, reference)
     # A case no area owns yet is open to triage, and one waiting to come to the caller's area
@@ -48,9 +50,10 @@ async def case_view(
     ):
         raise ProblemError(404, "Unknown case", "No case with that reference in your areas.")
     referral_id: UUID = row["referral_id"]
-    # Intake and Temporal are asked at once; either may fail without failing the view.
+    # Intake and Temporal (if it is asked) at once; either may fail without failing the view.
     fetched, engine = await asyncio.gather(
-        referrals.fetch(referral_id), read_case(temporal, reference)
+        referrals.fetch(referral_id),
+        read_case(temporal, reference, projection_of(row), fresh=fresh),
     )
     police = sees_police_only(principal)
     async with pool.acquire() as conn, conn.transaction():
@@ -159,9 +162,7 @@ def _gaps(fetched: Fetched, engine: CaseReading) -> dict[str, str]:
     gaps: dict[str, str] = {}
     if fetched.gap:
         gaps["referral"] = fetched.gap
-    if engine.gap:
-        gaps["status"] = gaps["decisions"] = engine.gap
-    return gaps
+    return gaps | engine.gaps
 
 
 def _invalid(error: ValidationError) -> ProblemError:

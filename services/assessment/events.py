@@ -11,6 +11,7 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
 
+from safeguard import projection
 from safeguard.db.pool import Connection
 from safeguard.events import contracts as ev
 from safeguard.events.envelope import EventEnvelope
@@ -41,6 +42,7 @@ async def handle_event(conn: Connection, envelope: EventEnvelope) -> None:
         area=event.area,
         at=envelope.time,
     )
+    await projection.apply_standing(conn, event, schema="assessment")
     project = _PROJECTIONS.get(type(event))
     if project is not None:
         await project(conn, event, envelope, newest)

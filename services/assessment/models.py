@@ -195,11 +195,20 @@ class CaseView(BaseModel):
     case: CaseSummary
     referral: dict[str, Any] | None
     linked_referrals: list[LinkedReferralView]
-    status: CaseStatus | None
+    status: CaseStatus | None = Field(
+        description="The workflow's status of the case: from the read model (projected from the"
+        " case's events) while it holds the newest event recorded for the case, else (or with"
+        " `fresh`) from the workflow; null if neither has it."
+    )
     decisions: list[DecisionView] | None
     chronology: list[ChronologyEntry]
     tasks: list[TaskRead]
-    gaps: dict[str, str] = Field(default_factory=dict)
+    gaps: dict[str, str] = Field(
+        default_factory=dict,
+        description="What could not be had just now, and why: `referral` (intake), `decisions`"
+        " (the workflow) or `status` (the workflow: `status` is then null, or the read model's,"
+        " which may be behind the case).",
+    )
 
 
 class InboxMetrics(BaseModel):

@@ -45,6 +45,7 @@ from services.assessment.openapi import (
 )
 from workflows.referral import actions as a
 from workflows.referral.models import CaseStatus
+from workflows.referral.reading import FRESH
 from workflows.referral.workflows import ReferralWorkflow
 
 Purpose = Annotated[str, Depends(stated_purpose)]
@@ -240,10 +241,17 @@ async def get_case(
     pool: PoolDep,
     temporal: TemporalDep,
     referrals: ReferralsDep,
+    fresh: Annotated[bool, Query(description=FRESH)] = False,
 ) -> CaseView:
     """The case: referral, linked referrals, status, decisions, chronology and tasks."""
     return await cases.case_view(
-        pool, temporal, referrals, principal=principal, reference=reference, purpose=purpose
+        pool,
+        temporal,
+        referrals,
+        principal=principal,
+        reference=reference,
+        purpose=purpose,
+        fresh=fresh,
     )
 
 

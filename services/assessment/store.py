@@ -210,8 +210,13 @@ async def metrics(conn: Connection, *, areas: Sequence[str] | None) -> dict[str,
 
 
 async def case_by_reference(conn: Connection, reference: str) -> asyncpg.Record | None:
-    """The read model's row for a case."""
-    return await conn.fetchrow("SELECT * FROM assessment.cases WHERE reference = $1", reference)
+    """The read model's row for a case, with the newest event sequence recorded for it
+    (`recorded_sequence`: the row's `standing` is current if it is the one applied)."""
+    return await conn.fetchrow(
+        "SELECT c.*, s.sequence AS recorded_sequence FROM assessment.cases c"
+        " LEFT JOIN messaging.case_sequences s USING (referral_id) WHERE c.reference = $1",
+        reference,
+    )
 
 
 async def cases_by_ids(conn: Connection, referral_ids: Sequence[UUID]) -> list[asyncpg.Record]:

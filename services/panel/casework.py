@@ -38,7 +38,7 @@ from services.panel.models import (
     TransferRead,
 )
 from workflows.referral.chronology import chronology
-from workflows.referral.reading import read_case
+from workflows.referral.reading import projection_of, read_case
 
 QUEUE_FIELDS = ("case.reference", "case.stage", "case.area", "case.due_at")
 
@@ -127,16 +127,19 @@ async def case_view(
     principal: StaffPrincipal,
     reference: str,
     purpose: str,
+    fresh: bool = False,
 ) -> CaseView:
-    """The referral, status, decisions (never police-only detail), chronology and records."""
+    """The referral, status, decisions (never police-only detail), chronology and records.
+    The status is the read model's while that is current (see `read_case`), unless `fresh`."""
     async with pool.acquire() as conn:
         # A chair of the area a transfer waits on reads the whole case to decide.
         row = await visible_case(conn, principal, reference, incoming=True)
     referral_id: UUID = row["referral_id"]
     fetched, reading = await asyncio.gather(
-        referrals.fetch(referral_id), read_case(temporal, reference)
+        referrals.fetch(referral_id),
+        read_case(temporal, reference, projection_of(row), fresh=fresh),
     )
-    status, decisions, engine_gap = reading.status, reading.decisions, reading.gap
+    status, decisions = reading.status, reading.decisions
     async with pool.acquire() as conn, conn.transaction():
         view = CaseView(
             case=CaseSummary.model_validate(dict(row)),
@@ -160,15 +163,7 @@ async def case_view(
                 CaseMeeting.model_validate(dict(m))
                 for m in await records.case_meetings(conn, referral_id)
             ],
-            gaps={
-                name: gap
-                for name, gap in (
-                    ("referral", fetched.gap),
-                    ("status", engine_gap),
-                    ("decisions", engine_gap),
-                )
-                if gap
-            },
+            gaps=({"referral": fetched.gap} if fetched.gap else {}) | reading.gaps,
         )
         await _logged(conn, principal, referral_id, _fields_shown(view), purpose)
     return view

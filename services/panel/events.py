@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from safeguard import projection
 from safeguard.db.pool import Connection
 from safeguard.events import contracts as ev
 from safeguard.events.envelope import EventEnvelope
@@ -46,6 +47,7 @@ async def handle_event(conn: Connection, envelope: EventEnvelope) -> None:
         area=event.area,
         at=envelope.time,
     )
+    await projection.apply_standing(conn, event, schema="panel")
     if isinstance(event, ev.SupportPlanRevised):
         # Items are keyed by their ids, so even an old revision is safe to (re)insert.
         await store.add_plan_items(

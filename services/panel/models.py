@@ -571,7 +571,11 @@ class CaseView(BaseModel):
 
     case: CaseSummary
     referral: dict[str, Any] | None
-    status: CaseStatus | None
+    status: CaseStatus | None = Field(
+        description="The workflow's status of the case: from the read model (projected from the"
+        " case's events) while it holds the newest event recorded for the case, else (or with"
+        " `fresh`) from the workflow; null if neither has it."
+    )
     decisions: list[DecisionView] | None
     chronology: list[ChronologyEntry]
     consent: list[ConsentRecordRead]
@@ -579,7 +583,12 @@ class CaseView(BaseModel):
     assessments: list[AssessmentRead]
     plan: list[PlanRevisionRead]
     meetings: list[CaseMeeting] = Field(default_factory=list)
-    gaps: dict[str, str] = Field(default_factory=dict)
+    gaps: dict[str, str] = Field(
+        default_factory=dict,
+        description="What could not be had just now, and why: `referral` (intake), `decisions`"
+        " (the workflow) or `status` (the workflow: `status` is then null, or the read model's,"
+        " which may be behind the case).",
+    )
 
 
 class PanelMetrics(BaseModel):

@@ -43,6 +43,7 @@ from services.panel.models import (
 )
 from workflows.referral import actions as a
 from workflows.referral.models import CaseStatus
+from workflows.referral.reading import FRESH
 from workflows.referral.workflows import ReferralWorkflow
 
 Purpose = Annotated[str, Depends(stated_purpose)]
@@ -125,6 +126,7 @@ async def get_case(
     keyring: KeyringDep,
     temporal: TemporalDep,
     referrals: ReferralsDep,
+    fresh: Annotated[bool, Query(description=FRESH)] = False,
 ) -> CaseView:
     """The case: referral, status, decisions, chronology, consent, requests, assessments, plan."""
     return await casework.case_view(
@@ -135,6 +137,7 @@ async def get_case(
         principal=principal,
         reference=reference,
         purpose=purpose,
+        fresh=fresh,
     )
 
 

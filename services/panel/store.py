@@ -86,8 +86,13 @@ class QueueQuery:
 
 
 async def case_by_reference(conn: Connection, reference: str) -> asyncpg.Record | None:
-    """The read model's row for a case."""
-    return await conn.fetchrow("SELECT * FROM panel.cases WHERE reference = $1", reference)
+    """The read model's row for a case, with the newest event sequence recorded for it
+    (`recorded_sequence`: the row's `standing` is current if it is the one applied)."""
+    return await conn.fetchrow(
+        "SELECT c.*, s.sequence AS recorded_sequence FROM panel.cases c"
+        " LEFT JOIN messaging.case_sequences s USING (referral_id) WHERE c.reference = $1",
+        reference,
+    )
 
 
 async def incoming_transfers(conn: Connection, areas: Sequence[str] | None) -> list[asyncpg.Record]:

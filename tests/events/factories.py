@@ -52,6 +52,9 @@ def sample_value(node: Schema, root: Schema) -> Any:
 
 def _by_type(node: Schema, root: Schema) -> Any:
     kind = node.get("type")
+    if kind == "object" and "properties" not in node:
+        # A mapping (a case's due dates by label): one entry.
+        return {"code-1": sample_value(node["additionalProperties"], root)}
     if kind == "object":
         return {name: sample_value(prop, root) for name, prop in node["properties"].items()}
     if kind == "array":

@@ -127,6 +127,7 @@ CODE_STRINGS = {
     "sector": "referrer sector code",
     "concern_type": "concern type code",
     "provider_id": "intervention provider id",
+    "allowed_actions": "workflow action name (the workflow's rules)",
 }
 
 

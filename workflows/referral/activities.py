@@ -13,6 +13,7 @@ from safeguard.events.envelope import EventEnvelope
 from safeguard.events.topics import REFERRAL_EVENTS
 from safeguard.kafka.tracing import event_attributes
 from safeguard.outbox import enqueue
+from safeguard.projection import record_sequence
 from workflows.referral.calendar import add_working_days
 from workflows.referral.models import DueDateInput, DueDates, RecordEventInput
 
@@ -32,6 +33,8 @@ class ReferralActivities:
         async with self._pool.acquire() as conn, conn.transaction():
             if await enqueue(conn, input.envelope, topic=REFERRAL_EVENTS):
                 await append(conn, _log_entry(input.envelope))
+                # With the outbox row, so a read model can tell when it is behind the case.
+                await record_sequence(conn, input.envelope)
 
 
 def _log_entry(envelope: EventEnvelope) -> Entry:

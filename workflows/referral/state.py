@@ -107,6 +107,10 @@ class CaseState(BaseModel):
     plan: list[PlanRevision] = Field(default_factory=list)
     pending_transfer: PendingTransfer | None = None
     decisions: list[DecisionRecord] = Field(default_factory=list)
+    # Events published so far, which numbers each event (`sequence`): read models compare the
+    # last they applied with the last recorded. Counted again on replay, so a case running
+    # since before it was kept numbers its next events after those of its run.
+    events_published: int = 0
 
     def next_alarm(self) -> Alarm | None:
         """The earliest pending alarm."""

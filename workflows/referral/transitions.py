@@ -25,8 +25,10 @@ from safeguard.codes import (
 from safeguard.events import contracts as ev
 from safeguard.policy import LifecyclePolicy
 from workflows.referral import actions as a
+from workflows.referral import rules
 from workflows.referral.calendar import add_months
 from workflows.referral.rules import pending_post_exit_reviews
+from workflows.referral.standing import case_status, standing
 from workflows.referral.state import (
     Alarm,
     AlarmKind,
@@ -49,6 +51,8 @@ class Case:
     new_id: Callable[[], uuid.UUID]
     events: list[ev.DomainEvent] = field(default_factory=list)
     closing: list[ev.DomainEvent] = field(default_factory=list)
+    # Whose consent is asked depends on it, so the actions a stage allows do too.
+    date_of_birth: dt.date | None = None
 
     def emit(self, event_type: type[ev.DomainEvent], **fields: Any) -> None:
         """Queue an event stamped with the case's ids, current stage and area."""
@@ -81,8 +85,29 @@ class Case:
         return self.now + dt.timedelta(days=count)
 
     def published(self) -> list[ev.DomainEvent]:
-        """Events in publishing order: closure last."""
-        return self.events + self.closing
+        """Events in publishing order (closure last), each numbered in the case's sequence and
+        carrying where the case stands now, so read models need not ask the workflow. Called
+        once per step, under the workflow's emit lock: numbers follow the outbox's order."""
+        events = self.events + self.closing
+        if not events:
+            return []
+        now = standing(case_status(self._context(), self.reference))
+        stamped = []
+        for event in events:
+            self.state.events_published += 1
+            number = self.state.events_published
+            stamped.append(event.model_copy(update={"sequence": number, "standing": now}))
+        return stamped
+
+    def _context(self) -> rules.Context:
+        return rules.Context(
+            state=self.state,
+            policy=self.policy.consent_policy,
+            date_of_birth=self.date_of_birth,
+            today=self.now.date(),
+            lifecycle=self.policy,
+            now=self.now,
+        )
 
 
 # --- opening and assessment ---------------------------------------------------------------

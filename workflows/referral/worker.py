@@ -31,6 +31,7 @@ SANDBOX = SandboxedWorkflowRunner(
         "workflows.referral.calendar",
         "workflows.referral.models",
         "workflows.referral.rules",
+        "workflows.referral.standing",
         "workflows.referral.state",
         "workflows.referral.transitions",
     )

@@ -25,10 +25,10 @@ with workflow.unsafe.imports_passed_through():
         CaseStatus,
         DueDateInput,
         DueDates,
-        PendingTransferView,
         RecordEventInput,
         ReferralWorkflowInput,
     )
+    from workflows.referral.standing import case_status
     from workflows.referral.state import CaseState, DecisionRecord
 
 EVENT_SOURCE = "/workflows/referral"
@@ -78,29 +78,7 @@ class ReferralWorkflow:
     @workflow.query
     def status(self) -> CaseStatus:
         """Current stage, due dates and the actions the stage allows."""
-        return CaseStatus(
-            reference=self._input.reference,
-            stage=self._state.stage,
-            area=self._state.area,
-            consent_policy=self._input.policy.consent_policy,
-            closure_reason=self._state.closure_reason,
-            due=self._state.due_dates(),
-            allowed_actions=rules.allowed_actions(self._context()),
-            plan_revision=len(self._state.plan),
-            decisions=len(self._state.decisions),
-            pending_transfer=self._pending_transfer(),
-            post_exit_reviews=rules.post_exit_review_windows(self._context()),
-        )
-
-    def _pending_transfer(self) -> PendingTransferView | None:
-        pending = self._state.pending_transfer
-        if pending is None:
-            return None
-        return PendingTransferView(
-            to_area=pending.to_area,
-            requested_at=pending.requested_at,
-            requested_role=pending.requested_role,
-        )
+        return case_status(self._context(), self._input.reference)
 
     @workflow.query
     def decisions(self) -> list[DecisionRecord]:
@@ -308,6 +286,7 @@ class ReferralWorkflow:
             state=self._state,
             now=workflow.now(),
             new_id=workflow.uuid4,
+            date_of_birth=self._input.date_of_birth,
         )
 
     async def _act(
