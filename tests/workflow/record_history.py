@@ -2,9 +2,10 @@
 
     .venv/bin/python -m tests.workflow.record_history tests/workflow/histories/NAME.json [JOURNEY]
 
-JOURNEY is `channel` (the default: adopted, supported, reviewed after exit, redacted) or
-`transfer` (police-led, moved to another area, closed, redacted). Run it before changing the
-workflow in a way that alters its commands; commit the file.
+JOURNEY is `channel` (the default: adopted, supported, reviewed after exit, redacted),
+`transfer` (police-led, moved to another area, closed, redacted) or `reassess` (police-led,
+new information, its due dates worked out mid-case, no further action, redacted). Run it
+before changing the workflow in a way that alters its commands; commit the file.
 Payloads are encrypted with the development key, and every value in them is synthetic.
 """
 
@@ -68,9 +69,27 @@ async def _transfer_journey(harness: Harness) -> str:
     return (await case.fetch_history()).to_json()
 
 
+async def _reassess_journey(harness: Harness) -> str:
+    case = await harness.start()
+    await case.execute_update(
+        ReferralWorkflow.record_gateway_assessment, b.gateway(GatewayOutcome.POLICE_LED)
+    )
+    await harness.advance(case, 10)
+    news = a.NewInformationInput(actor=OFFICER, summary="The school reports new contacts.")
+    await case.execute_update(ReferralWorkflow.add_information, news)
+    await harness.advance(case, 8)  # past the reassessment's reminder and due date
+    await case.execute_update(
+        ReferralWorkflow.record_gateway_assessment, b.gateway(GatewayOutcome.NO_FURTHER_ACTION)
+    )
+    await harness.advance(case, 7 * 366)
+    await case.result()
+    return (await case.fetch_history()).to_json()
+
+
 JOURNEYS: dict[str, Callable[[Harness], Awaitable[str]]] = {
     "channel": _journey,
     "transfer": _transfer_journey,
+    "reassess": _reassess_journey,
 }
 
 
