@@ -1,8 +1,9 @@
 """The decision timeline of a case, rebuilt from its workflow history alone.
 
 Each human step is an accepted update in the history: its input names the actor, their role
-and their reasons; its outcome gives the stage it led to; the `record_event` activities
-scheduled while it ran are the events it caused. Alarms show as system entries.
+and their reasons; its outcome gives the stage it led to; the events recorded by the
+`record_event` (or, since v4, `record_events`) activities scheduled while it ran are the events
+it caused. Alarms show as system entries.
 """
 
 from __future__ import annotations
@@ -143,9 +144,14 @@ class _Builder:
 
     def scheduled(self, event: HistoryEvent, at: datetime) -> None:
         attrs = event.activity_task_scheduled_event_attributes
-        if attrs.activity_type.name != "record_event":
-            return
-        envelope = (_value(attrs.input) or {}).get("envelope", {})
+        name = attrs.activity_type.name
+        if name == "record_event":
+            self.published((_value(attrs.input) or {}).get("envelope", {}), at)
+        elif name == "record_events":  # a step's events in one call, since v4
+            for envelope in (_value(attrs.input) or {}).get("envelopes", []):
+                self.published(envelope, at)
+
+    def published(self, envelope: dict[str, Any], at: datetime) -> None:
         event_type = envelope.get("type", "?")
         stage = (envelope.get("data") or {}).get("stage")
         if self.open_updates:

@@ -27,13 +27,18 @@ from tests.workflow import builders as b
 from tests.workflow.conftest import OFFICER, Harness
 from workflows.referral import actions as a
 from workflows.referral.activities import assessment_due
-from workflows.referral.models import RecordEventInput
+from workflows.referral.models import RecordEventInput, RecordEventsInput
 from workflows.referral.worker import SANDBOX
 from workflows.referral.workflows import ReferralWorkflow
 
 
 @activity.defn(name="record_event")
 async def _record_event(input: RecordEventInput) -> None:
+    """Events go nowhere while recording."""
+
+
+@activity.defn(name="record_events")
+async def _record_events(input: RecordEventsInput) -> None:
     """Events go nowhere while recording."""
 
 
@@ -102,7 +107,7 @@ async def main(journey: str = "channel") -> str:
             env.client,
             task_queue=harness.task_queue,
             workflows=[ReferralWorkflow],
-            activities=[_record_event, assessment_due],
+            activities=[_record_event, _record_events, assessment_due],
             workflow_runner=SANDBOX,
         ):
             return await JOURNEYS[journey](harness)
