@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from temporalio.api.enums.v1 import EventType
-from temporalio.api.history.v1 import HistoryEvent
+from temporalio.api.history.v1 import History, HistoryEvent
 
+from safeguard.audit.payloads import decoded_history
+from safeguard.audit.timeline import timeline
 from safeguard.codes import GatewayOutcome
 from tests.workflow import builders as b
 from tests.workflow.conftest import OFFICER, Handle, Harness
@@ -72,3 +74,22 @@ async def test_due_dates_are_worked_out_without_a_round_trip_through_the_server(
     assert activities_per_step(history) == [["record_events"]] * 3
     assert local_activity_markers(history) == 2  # at opening and at the reassessment
     assert reassessed.due["assessment_overdue"] > opened.due["assessment_overdue"]
+
+
+async def test_the_timeline_names_every_event_a_step_published_in_one_call(
+    harness: Harness,
+) -> None:
+    case = await harness.start()
+    await case.execute_update(
+        ReferralWorkflow.record_gateway_assessment, b.gateway(GatewayOutcome.NO_FURTHER_ACTION)
+    )
+    codec = harness.client.data_converter.payload_codec
+    assert codec is not None
+    history = await decoded_history(History(events=await _history(case)), codec)
+
+    entries = timeline([list(history.events)])
+    assert [(entry.kind, entry.events) for entry in entries] == [
+        ("opened", ["referral.submitted"]),
+        ("decision", ["assessment.recorded", "case.closed"]),
+    ]
+    assert (entries[1].stage_before, entries[1].stage_after) == ("GATEWAY_ASSESSMENT", "CLOSED")
