@@ -128,9 +128,10 @@ async def harness(
         harness.sink.append(input.envelope)
 
     @activity.defn(name="record_events")
-    async def record_events(input: RecordEventsInput) -> None:
+    async def record_events(input: RecordEventsInput) -> RecordEventsInput:
         harness.batches.append(len(input.envelopes))
         harness.sink.extend(input.envelopes)
+        return input
 
     async with Worker(
         temporal_client,

@@ -1,6 +1,8 @@
-"""A step costs one activity call whatever it publishes; due dates cost no server round trip."""
+"""A step costs one local activity whatever it publishes; due dates cost no round trip either."""
 
 from __future__ import annotations
+
+import json
 
 from temporalio.api.enums.v1 import EventType
 from temporalio.api.history.v1 import History, HistoryEvent
@@ -24,25 +26,22 @@ async def _history(case: Handle) -> list[HistoryEvent]:
     return list((await case.fetch_history()).events)
 
 
-def activities_per_step(events: list[HistoryEvent]) -> list[list[str]]:
-    """The activities each step scheduled, opening first (steps run one at a time here)."""
+def calls_per_step(events: list[HistoryEvent]) -> list[list[str]]:
+    """The activities each step ran, opening first: `local:` for a local activity (a marker in
+    the history), `server:` for one scheduled through the server (steps run one at a time)."""
     steps: list[list[str]] = [[]]
     for event in events:
         if event.event_type in _STEP_STARTS:
             steps.append([])
         if event.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
             name = event.activity_task_scheduled_event_attributes.activity_type.name
-            steps[-1].append(name)
+            steps[-1].append(f"server:{name}")
+        if event.event_type == EventType.EVENT_TYPE_MARKER_RECORDED:
+            marker = event.marker_recorded_event_attributes
+            if marker.marker_name == "core_local_activity":
+                data = json.loads(marker.details["data"].payloads[0].data)
+                steps[-1].append(f"local:{data['activity_type']}")
     return steps
-
-
-def local_activity_markers(events: list[HistoryEvent]) -> int:
-    return sum(
-        1
-        for event in events
-        if event.event_type == EventType.EVENT_TYPE_MARKER_RECORDED
-        and event.marker_recorded_event_attributes.marker_name == "core_local_activity"
-    )
 
 
 async def test_a_step_publishes_all_its_events_in_one_activity_call(harness: Harness) -> None:
@@ -52,7 +51,10 @@ async def test_a_step_publishes_all_its_events_in_one_activity_call(harness: Har
     )
 
     # Opening (its due dates and `referral.submitted`), then the outcome and the closure.
-    assert activities_per_step(await _history(case)) == [["record_events"], ["record_events"]]
+    assert calls_per_step(await _history(case)) == [
+        ["local:assessment_due", "local:record_events"],
+        ["local:record_events"],
+    ]
     assert harness.batches == [1, 2]
     assert harness.events(case) == ["referral.submitted", "assessment.recorded", "case.closed"]
     ids = [envelope.id for envelope in harness.sink]
@@ -70,9 +72,11 @@ async def test_due_dates_are_worked_out_without_a_round_trip_through_the_server(
     news = a.NewInformationInput(actor=OFFICER, summary="The school reports new contacts.")
     reassessed = await case.execute_update(ReferralWorkflow.add_information, news)
 
-    history = await _history(case)
-    assert activities_per_step(history) == [["record_events"]] * 3
-    assert local_activity_markers(history) == 2  # at opening and at the reassessment
+    assert calls_per_step(await _history(case)) == [
+        ["local:assessment_due", "local:record_events"],
+        ["local:record_events"],
+        ["local:assessment_due", "local:record_events"],
+    ]
     assert reassessed.due["assessment_overdue"] > opened.due["assessment_overdue"]
 
 

@@ -43,12 +43,14 @@ class ReferralActivities:
     # Since v4 a step's events come in one call (`record_event` stays for cases that replay
     # the older commands, and for their activity tasks still in flight).
     @activity.defn
-    async def record_events(self, input: RecordEventsInput) -> None:
+    async def record_events(self, input: RecordEventsInput) -> RecordEventsInput:
         """Write a step's events to the outbox in one transaction, in order; a retried
-        attempt finds them there and adds nothing."""
+        attempt finds them there and adds nothing. Returns them: run as a local activity,
+        its result is what the history keeps (its input is not)."""
         async with self._pool.acquire() as conn, conn.transaction():
             for envelope in input.envelopes:
                 await _record(conn, envelope)
+        return input
 
 
 async def _record(conn: Connection, envelope: EventEnvelope) -> None:

@@ -428,7 +428,7 @@ class ReferralWorkflow:
             event.envelope(event_id=workflow.uuid4(), source=EVENT_SOURCE, time=now)
             for event in events
         ]
-        await workflow.execute_activity_method(
+        await workflow.execute_local_activity_method(
             ReferralActivities.record_events,
             RecordEventsInput(envelopes=envelopes),
             start_to_close_timeout=_ACTIVITY_TIMEOUT,
