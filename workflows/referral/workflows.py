@@ -35,8 +35,8 @@ with workflow.unsafe.imports_passed_through():
 EVENT_SOURCE = "/workflows/referral"
 # Since v3 a transfer waits for the receiving area to accept it.
 TRANSFER_ACCEPTED_BY_RECEIVER = "transfer-accepted-by-receiver"
-# Since v4 a step publishes its events in one activity call and works out due dates in a local
-# activity; runs begun earlier keep one call per event and the due-date activity.
+# Since v4 a step publishes its events in one local activity and works out due dates in another;
+# runs begun earlier keep one activity per event and the due-date activity, through the server.
 LIGHT_STEPS = "light-steps"
 _ACTIVITY_TIMEOUT = timedelta(seconds=30)
 
@@ -421,8 +421,9 @@ class ReferralWorkflow:
         )
 
     async def _emit_all(self, events: list[DomainEvent]) -> None:
-        # One activity for the whole step: its input is the history's record of the events
-        # (the audit timeline reads it), and the outbox gets them in one transaction.
+        # One local activity for the whole step, in this workflow task: no round trip through
+        # the server. It returns the envelopes, which its marker keeps in the history (the
+        # audit timeline reads them there), and the outbox gets them in one transaction.
         now = workflow.now()
         envelopes = [
             event.envelope(event_id=workflow.uuid4(), source=EVENT_SOURCE, time=now)
