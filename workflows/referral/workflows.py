@@ -65,8 +65,10 @@ class ReferralWorkflow:
         """Open the case, then act on alarms until it is redacted."""
         if input.state is None:
             # Since v2 a new case is searchable before its due dates are worked out; cases
-            # started under v1 replay without this step (see tests/workflow/histories).
-            if workflow.patched("search-attributes-at-start"):
+            # started under v1 replay without this step (see tests/workflow/histories). Since
+            # v4 the whole opening is one workflow task (its calls are local), so one upsert
+            # at its end makes the case searchable as soon, with its first stage.
+            if not workflow.patched(LIGHT_STEPS) and workflow.patched("search-attributes-at-start"):
                 self._upsert_search_attributes()
             await self._open()
         else:
