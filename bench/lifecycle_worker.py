@@ -16,7 +16,7 @@ from lifecycle_bare import BareWorkflow  # noqa: E402
 from safeguard.settings import Settings  # noqa: E402
 from safeguard.temporal import data_converter_for  # noqa: E402
 from workflows.referral.activities import assessment_due  # noqa: E402
-from workflows.referral.models import RecordEventInput  # noqa: E402
+from workflows.referral.models import RecordEventInput, RecordEventsInput  # noqa: E402
 from workflows.referral.worker import SANDBOX  # noqa: E402
 from workflows.referral.workflows import ReferralWorkflow  # noqa: E402
 
@@ -24,6 +24,11 @@ from workflows.referral.workflows import ReferralWorkflow  # noqa: E402
 @activity.defn(name="record_event")
 async def record_event(input: RecordEventInput) -> None:
     """The outbox is measured by bench/events; here events are dropped."""
+
+
+@activity.defn(name="record_events")
+async def record_events(input: RecordEventsInput) -> None:
+    """A step's events, dropped likewise."""
 
 
 async def main(address: str, task_queue: str) -> None:
@@ -35,7 +40,7 @@ async def main(address: str, task_queue: str) -> None:
         client,
         task_queue=task_queue,
         workflows=[ReferralWorkflow, BareWorkflow],
-        activities=[record_event, assessment_due],
+        activities=[record_event, record_events, assessment_due],
         workflow_runner=SANDBOX,
         max_concurrent_workflow_tasks=200,
     )

@@ -1,8 +1,9 @@
 """The decision timeline of a case, rebuilt from its workflow history alone.
 
 Each human step is an accepted update in the history: its input names the actor, their role
-and their reasons; its outcome gives the stage it led to; the `record_event` activities
-scheduled while it ran are the events it caused. Alarms show as system entries.
+and their reasons; its outcome gives the stage it led to; the events recorded while it ran
+(by `record_event` activities, or since v4 the `record_events` local activity, whose result the
+history keeps) are the events it caused. Alarms show as system entries.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ FREE_TEXT = frozenset(
     }
 )
 _CONVERTER = PayloadConverter.default
+_LOCAL_ACTIVITY = "core_local_activity"  # the SDK's marker for a local activity's result
 # What the opened entry shows of the workflow's input: codes and the submitting organisation
 # (its client id and name), never the date of birth beside them.
 _OPENED = ("reference", "area", "sector", "concern_type", "agency")
@@ -143,9 +145,21 @@ class _Builder:
 
     def scheduled(self, event: HistoryEvent, at: datetime) -> None:
         attrs = event.activity_task_scheduled_event_attributes
-        if attrs.activity_type.name != "record_event":
+        if attrs.activity_type.name == "record_event":
+            self.published((_value(attrs.input) or {}).get("envelope", {}), at)
+
+    def marker(self, event: HistoryEvent, at: datetime) -> None:
+        # Since v4 a step's events go out in one local activity: the history keeps its result
+        # (the events it recorded), not its input.
+        attrs = event.marker_recorded_event_attributes
+        if attrs.marker_name != _LOCAL_ACTIVITY or "result" not in attrs.details:
             return
-        envelope = (_value(attrs.input) or {}).get("envelope", {})
+        if (_value(attrs.details["data"]) or {}).get("activity_type") != "record_events":
+            return
+        for envelope in (_value(attrs.details["result"]) or {}).get("envelopes", []):
+            self.published(envelope, at)
+
+    def published(self, envelope: dict[str, Any], at: datetime) -> None:
         event_type = envelope.get("type", "?")
         stage = (envelope.get("data") or {}).get("stage")
         if self.open_updates:
@@ -174,6 +188,7 @@ _HANDLERS = {
     EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED: _Builder.accepted,
     EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_COMPLETED: _Builder.completed,
     EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED: _Builder.scheduled,
+    EventType.EVENT_TYPE_MARKER_RECORDED: _Builder.marker,
 }
 
 

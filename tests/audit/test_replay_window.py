@@ -122,7 +122,7 @@ async def test_the_console_replays_a_window_in_processes_and_fails_on_a_differen
         audit.temporal,
         task_queue=queue,
         workflows=[ReferralWorkflowWithExtraTimer],
-        activities=[activities.record_event, assessment_due],
+        activities=[activities.record_event, activities.record_events, assessment_due],
         workflow_runner=SANDBOX,
     ):
         incompatible = [await start_case(audit.temporal, queue) for _ in range(2)]

@@ -147,18 +147,20 @@ async def test_intake_to_notification_is_one_trace_and_a_step_links_to_it(
     assert {
         "StartWorkflow:ReferralWorkflow",
         "RunWorkflow:ReferralWorkflow",
-        "StartActivity:record_event",
-        "RunActivity:record_event",
+        "StartActivity:record_events",
+        "RunActivity:record_events",
+        "record_event",
         "referral.events publish",
         "notifications process",
         "smtp send",
     } <= names
 
     submitted = {"event.type": "referral.submitted"}
-    activity = _one(case, "RunActivity:record_event", **submitted)
+    activity = _one(case, "record_event", **submitted)
     assert (
         activity.attributes is not None and activity.attributes["referral.reference"] == reference
     )
+    assert "RunActivity:record_events" in _ancestors(activity, case)
     assert "StartWorkflow:ReferralWorkflow" in _ancestors(activity, case)
     assert "POST /v1/referrals" in _ancestors(activity, case)
     publish = _one(case, "referral.events publish", **submitted)
@@ -187,7 +189,7 @@ async def test_intake_to_notification_is_one_trace_and_a_step_links_to_it(
     assert update.context.trace_id != post.context.trace_id
     assert [link.context.trace_id for link in update.links] == [post.context.trace_id]
     step = [s for s in finished if s.context.trace_id == update.context.trace_id]
-    recorded = _one(step, "RunActivity:record_event", **{"event.type": "case.closed"})
+    recorded = _one(step, "record_event", **{"event.type": "case.closed"})
     assert recorded.attributes is not None and recorded.attributes["case.stage"] == "CLOSED"
     [closed_mail] = await _sent(spans, "case_closed")
     assert closed_mail.context.trace_id == update.context.trace_id

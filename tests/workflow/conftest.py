@@ -20,7 +20,12 @@ from safeguard.policy import LifecyclePolicy
 from tests.helpers import assert_eventually
 from workflows.referral.actions import Actor
 from workflows.referral.activities import assessment_due
-from workflows.referral.models import CaseStatus, RecordEventInput, ReferralWorkflowInput
+from workflows.referral.models import (
+    CaseStatus,
+    RecordEventInput,
+    RecordEventsInput,
+    ReferralWorkflowInput,
+)
 from workflows.referral.worker import SANDBOX
 from workflows.referral.workflows import ReferralWorkflow
 
@@ -41,6 +46,8 @@ class Harness:
     env: WorkflowEnvironment
     task_queue: str
     sink: list[EventEnvelope] = field(default_factory=list)
+    # How many events each `record_events` call carried, in call order.
+    batches: list[int] = field(default_factory=list)
     handles: list[Handle] = field(default_factory=list)
     referral_ids: dict[str, str] = field(default_factory=dict)
 
@@ -120,11 +127,17 @@ async def harness(
     async def record_event(input: RecordEventInput) -> None:
         harness.sink.append(input.envelope)
 
+    @activity.defn(name="record_events")
+    async def record_events(input: RecordEventsInput) -> RecordEventsInput:
+        harness.batches.append(len(input.envelopes))
+        harness.sink.extend(input.envelopes)
+        return input
+
     async with Worker(
         temporal_client,
         task_queue=harness.task_queue,
         workflows=[ReferralWorkflow],
-        activities=[record_event, assessment_due],
+        activities=[record_event, record_events, assessment_due],
         workflow_runner=SANDBOX,
     ):
         yield harness

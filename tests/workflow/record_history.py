@@ -2,9 +2,10 @@
 
     .venv/bin/python -m tests.workflow.record_history tests/workflow/histories/NAME.json [JOURNEY]
 
-JOURNEY is `channel` (the default: adopted, supported, reviewed after exit, redacted) or
-`transfer` (police-led, moved to another area, closed, redacted). Run it before changing the
-workflow in a way that alters its commands; commit the file.
+JOURNEY is `channel` (the default: adopted, supported, reviewed after exit, redacted),
+`transfer` (police-led, moved to another area, closed, redacted) or `reassess` (police-led,
+new information, its due dates worked out mid-case, no further action, redacted). Run it
+before changing the workflow in a way that alters its commands; commit the file.
 Payloads are encrypted with the development key, and every value in them is synthetic.
 """
 
@@ -26,13 +27,18 @@ from tests.workflow import builders as b
 from tests.workflow.conftest import OFFICER, Harness
 from workflows.referral import actions as a
 from workflows.referral.activities import assessment_due
-from workflows.referral.models import RecordEventInput
+from workflows.referral.models import RecordEventInput, RecordEventsInput
 from workflows.referral.worker import SANDBOX
 from workflows.referral.workflows import ReferralWorkflow
 
 
 @activity.defn(name="record_event")
 async def _record_event(input: RecordEventInput) -> None:
+    """Events go nowhere while recording."""
+
+
+@activity.defn(name="record_events")
+async def _record_events(input: RecordEventsInput) -> None:
     """Events go nowhere while recording."""
 
 
@@ -68,9 +74,27 @@ async def _transfer_journey(harness: Harness) -> str:
     return (await case.fetch_history()).to_json()
 
 
+async def _reassess_journey(harness: Harness) -> str:
+    case = await harness.start()
+    await case.execute_update(
+        ReferralWorkflow.record_gateway_assessment, b.gateway(GatewayOutcome.POLICE_LED)
+    )
+    await harness.advance(case, 10)
+    news = a.NewInformationInput(actor=OFFICER, summary="The school reports new contacts.")
+    await case.execute_update(ReferralWorkflow.add_information, news)
+    await harness.advance(case, 8)  # past the reassessment's reminder and due date
+    await case.execute_update(
+        ReferralWorkflow.record_gateway_assessment, b.gateway(GatewayOutcome.NO_FURTHER_ACTION)
+    )
+    await harness.advance(case, 7 * 366)
+    await case.result()
+    return (await case.fetch_history()).to_json()
+
+
 JOURNEYS: dict[str, Callable[[Harness], Awaitable[str]]] = {
     "channel": _journey,
     "transfer": _transfer_journey,
+    "reassess": _reassess_journey,
 }
 
 
@@ -83,7 +107,7 @@ async def main(journey: str = "channel") -> str:
             env.client,
             task_queue=harness.task_queue,
             workflows=[ReferralWorkflow],
-            activities=[_record_event, assessment_due],
+            activities=[_record_event, _record_events, assessment_due],
             workflow_runner=SANDBOX,
         ):
             return await JOURNEYS[journey](harness)

@@ -31,7 +31,7 @@ from tests.helpers import assert_eventually
 from tests.workflow import builders as b
 from tests.workflow.conftest import MINOR_DOB, Harness
 from workflows.referral.activities import assessment_due
-from workflows.referral.models import RecordEventInput, ReferralWorkflowInput
+from workflows.referral.models import RecordEventInput, RecordEventsInput, ReferralWorkflowInput
 from workflows.referral.worker import SANDBOX
 from workflows.referral.workflows import ReferralWorkflow
 
@@ -66,11 +66,15 @@ async def worker(client: Client, task_queue: str) -> AsyncIterator[None]:
     async def record_event(input: RecordEventInput) -> None:
         return None
 
+    @activity.defn(name="record_events")
+    async def record_events(input: RecordEventsInput) -> None:
+        return None
+
     async with Worker(
         client,
         task_queue=task_queue,
         workflows=[ReferralWorkflow],
-        activities=[record_event, assessment_due],
+        activities=[record_event, record_events, assessment_due],
         workflow_runner=SANDBOX,
     ):
         yield

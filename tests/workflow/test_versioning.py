@@ -14,7 +14,11 @@ from safeguard.temporal import data_converter_for
 from tests.workflow.conftest import OFFICER, Harness
 from workflows.referral import actions as a
 from workflows.referral.worker import SANDBOX
-from workflows.referral.workflows import TRANSFER_ACCEPTED_BY_RECEIVER, ReferralWorkflow
+from workflows.referral.workflows import (
+    LIGHT_STEPS,
+    TRANSFER_ACCEPTED_BY_RECEIVER,
+    ReferralWorkflow,
+)
 
 # Histories recorded by `tests/workflow/record_history.py` before each command-changing release.
 HISTORIES = {
@@ -35,16 +39,25 @@ async def test_history_recorded_with_earlier_code_replays_on_current_code(name: 
     assert result.replay_failure is None
 
 
-async def test_new_cases_take_the_new_branch(harness: Harness) -> None:
+async def test_new_cases_take_the_new_branches(harness: Harness) -> None:
     case = await harness.start()
     history = await case.fetch_history()
-    markers = [
-        event
+    patches = [
+        event.SerializeToString()
         for event in history.events
         if event.event_type == EventType.EVENT_TYPE_MARKER_RECORDED
+        and event.marker_recorded_event_attributes.marker_name == "core_patch"
     ]
-    assert len(markers) == 1
-    assert b"search-attributes-at-start" in markers[0].SerializeToString()
+    # The opening is one workflow task since v4, so the earlier patch is no longer asked.
+    assert len(patches) == 1
+    assert LIGHT_STEPS.encode() in patches[0]
+    upserts = [
+        event
+        for event in history.events
+        if event.event_type == EventType.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES
+    ]
+    # One for the patch (the SDK notes it in TemporalChangeVersion), one for the stage.
+    assert len(upserts) == 2
 
 
 async def test_a_new_transfer_takes_the_branch_that_waits_for_acceptance(

@@ -8,14 +8,21 @@ from opentelemetry import trace
 from temporalio import activity
 
 from safeguard.audit.log.entries import Entry, append
-from safeguard.db.pool import Pool
+from safeguard.db.pool import Connection, Pool
 from safeguard.events.envelope import EventEnvelope
 from safeguard.events.topics import REFERRAL_EVENTS
 from safeguard.kafka.tracing import event_attributes
 from safeguard.outbox import enqueue
 from safeguard.projection import record_sequence
 from workflows.referral.calendar import add_working_days
-from workflows.referral.models import DueDateInput, DueDates, RecordEventInput
+from workflows.referral.models import (
+    DueDateInput,
+    DueDates,
+    RecordEventInput,
+    RecordEventsInput,
+)
+
+tracer = trace.get_tracer(__name__)
 
 
 class ReferralActivities:
@@ -35,6 +42,29 @@ class ReferralActivities:
                 await append(conn, _log_entry(input.envelope))
                 # With the outbox row, so a read model can tell when it is behind the case.
                 await record_sequence(conn, input.envelope)
+
+    # Since v4 a step's events come in one call (`record_event` stays for cases that replay
+    # the older commands, and for their activity tasks still in flight).
+    @activity.defn
+    async def record_events(self, input: RecordEventsInput) -> RecordEventsInput:
+        """Write a step's events to the outbox in one transaction, in order; a retried
+        attempt finds them there and adds nothing. Returns them: run as a local activity,
+        its result is what the history keeps (its input is not)."""
+        async with self._pool.acquire() as conn, conn.transaction():
+            for envelope in input.envelopes:
+                await _record(conn, envelope)
+        return input
+
+
+async def _record(conn: Connection, envelope: EventEnvelope) -> None:
+    """One event into the outbox and the audit log, unless an earlier attempt put it there."""
+    # A span per event, and the outbox row keeps its context: the event's consumers join the
+    # trace of the step (or alarm) that caused it, under the event they consume.
+    with tracer.start_as_current_span("record_event", attributes=event_attributes(envelope)):
+        if await enqueue(conn, envelope, topic=REFERRAL_EVENTS):
+            await append(conn, _log_entry(envelope))
+            # With the outbox row, so a read model can tell when it is behind the case.
+            await record_sequence(conn, envelope)
 
 
 def _log_entry(envelope: EventEnvelope) -> Entry:

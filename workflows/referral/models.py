@@ -46,6 +46,12 @@ class RecordEventInput(BaseModel):
     envelope: EventEnvelope
 
 
+class RecordEventsInput(BaseModel):
+    """The events of one step, in publishing order, to publish through the outbox at once."""
+
+    envelopes: list[EventEnvelope]
+
+
 class DueDateInput(BaseModel):
     """Working days after a moment, skipping weekends and bank holidays."""
 

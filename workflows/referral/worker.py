@@ -45,7 +45,7 @@ def build_worker(client: Client, pool: Pool, *, task_queue: str) -> Worker:
         client,
         task_queue=task_queue,
         workflows=[ReferralWorkflow],
-        activities=[activities.record_event, assessment_due],
+        activities=[activities.record_event, activities.record_events, assessment_due],
         workflow_runner=SANDBOX,
     )
 
