@@ -163,9 +163,3 @@ def instrument_libraries() -> None:
     AsyncPGInstrumentor(capture_parameters=False).instrument()  # type: ignore[no-untyped-call]
     HTTPXClientInstrumentor().instrument()
 
-
-def flush_spans() -> None:
-    """Export buffered spans now (a CLI command or test about to read them)."""
-    provider = trace.get_tracer_provider()
-    if isinstance(provider, TracerProvider):
-        provider.force_flush()

@@ -78,7 +78,7 @@ class Staff:
         return self.headers(Role.AUDITOR, "auditor-1", areas=())
 
     def guardian(self, reference: str) -> dict[str, str]:
-        """The consent portal's token for one case's person or guardian."""
+        """A token bound to one case, acting as its consent link's holder would."""
         return self.headers(Role.PERSON_OR_GUARDIAN, f"consent:{reference}", areas=())
 
 
