@@ -162,4 +162,3 @@ def instrument_libraries() -> None:
     # asyncpg spans carry the SQL text with its $n placeholders; parameters stay out.
     AsyncPGInstrumentor(capture_parameters=False).instrument()  # type: ignore[no-untyped-call]
     HTTPXClientInstrumentor().instrument()
-
