@@ -1,4 +1,9 @@
-"""The access log: every read of case data is recorded with its stated purpose."""
+"""The access log: every read of case data is recorded with its stated purpose.
+
+The purpose is free text and may name the person, so the audit log's entry of the read holds
+only a salted digest of it (`safeguard.audit.purposes`), and the text and salt, kept here, are
+erased with the case.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +13,7 @@ from uuid import UUID
 
 from fastapi import Header
 
+from safeguard.audit import purposes
 from safeguard.audit.log import entries
 from safeguard.audit.log.entries import Entry
 from safeguard.auth.service_identity import SERVICE_ROLE, ServicePrincipal
@@ -49,12 +55,17 @@ async def stated_purpose(
 
 # A read's two rows as CTEs (`logged`: its audit-log entry; `accessed`: the access-log row that
 # names it) to put in front of the statement that reads, so the read and its record are one
-# statement: one round trip, and they commit together or not at all. Parameters $1 to $10 are
-# `read_parameters(...)`; the reading statement numbers its own from $11.
+# statement: one round trip, and they commit together or not at all. Parameters $1 to $11 are
+# `read_parameters(...)`; the reading statement numbers its own after them.
+# A read of a case already erased keeps no purpose either: it is erased as it is written.
 READ_RECORD = (
     f"logged AS ({entries.INSERT}), accessed AS (INSERT INTO audit.access_log"  # noqa: S608 - fixed SQL
-    " (service, subject, role, referral_id, fields, purpose, log_entry_id)"
-    " SELECT $8, $4, $5, $6, $9, $10, id FROM logged)"
+    " (service, subject, role, referral_id, fields, purpose, purpose_salt, purpose_erased_at,"
+    " log_entry_id)"
+    " SELECT $8, $4, $5, $6, $9, CASE WHEN gone.at IS NULL THEN $10::text END,"
+    " CASE WHEN gone.at IS NULL THEN $11::bytea END, gone.at, logged.id FROM logged"
+    " LEFT JOIN (SELECT now() AS at FROM audit.cases"
+    " WHERE referral_id = $6 AND redacted_at IS NOT NULL) AS gone ON true)"
 )
 
 
@@ -109,15 +120,17 @@ def _parameters(
     purpose: str,
 ) -> tuple[Any, ...]:
     subject, role = reader
+    salt, digest = purposes.commit(purpose)
     entry = Entry(
         kind="read",
         action=f"{service}.read",
         actor=subject,
         role=role,
         referral_id=referral_id,
-        detail={"fields": list(fields), "purpose": purpose},
+        # Never the text: the tree cannot forget it (safeguard.audit.purposes).
+        detail={"fields": list(fields), purposes.DIGEST: digest},
     )
-    return (*entries.parameters(entry), service, list(fields), purpose)
+    return (*entries.parameters(entry), service, list(fields), purpose, salt)
 
 
 async def _record(conn: Connection, parameters: tuple[Any, ...]) -> None:

@@ -23,6 +23,7 @@ from urllib.parse import parse_qsl
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from safeguard.errors import FieldError, Problem, ProblemException, problem_json
+from safeguard.json_names import repeated_names
 
 # C0, DEL, C1 and unpaired surrogates; free text keeps tab, newline and carriage return.
 LINE = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
@@ -113,7 +114,8 @@ def _is_json(scope: Scope) -> bool:
 
 class ControlCharacterGuard:
     """Answer 422 for a control character in the path, query or headers before any route runs,
-    and for one in a JSON body as the route reads it."""
+    and for one in a JSON body, or a name given twice in one of its objects, as the route
+    reads it."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -140,7 +142,8 @@ def _checked(receive: Receive) -> Receive:
         if message["type"] == "http.request":
             parts.append(message.get("body", b""))
             if not message.get("more_body", False):
-                errors = body_errors(b"".join(parts))
+                body = b"".join(parts)
+                errors = body_errors(body) or repeated_names(body)
                 parts.clear()
                 if errors:
                     raise ProblemException(Problem(status=422, title=TITLE, errors=errors))

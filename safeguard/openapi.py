@@ -39,7 +39,8 @@ _FASTAPI_422 = "#/components/schemas/HTTPValidationError"
 _PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
 INVALID: Response = {
     "description": "A parameter or the body is invalid, or a string in the path, query, headers"
-    " or body holds a control character (each named in `errors`).",
+    " or body holds a control character, or an object in the body gives a name twice (each"
+    " named in `errors`).",
     "content": {PROBLEM_JSON: {"schema": _PROBLEM_REF}},
 }
 MALFORMED: Response = {

@@ -64,6 +64,7 @@ DOCUMENTED: dict[str, str] = {
     "Unknown officer": "The assignee is not a known Prevent officer of the task's area.",
     "Unknown payload key": "A payload names a key the codec does not hold.",
     "Referral redacted": "The referral's personal data has been erased.",
+    "Not failed": "Only a notification that failed for good can be sent again.",
     # The case and its workflow.
     "The case has moved on": "The case is no longer at a stage that allows this.",
     "Conflicts with the case as it stands": "The change conflicts with the case's state.",

@@ -162,10 +162,3 @@ def instrument_libraries() -> None:
     # asyncpg spans carry the SQL text with its $n placeholders; parameters stay out.
     AsyncPGInstrumentor(capture_parameters=False).instrument()  # type: ignore[no-untyped-call]
     HTTPXClientInstrumentor().instrument()
-
-
-def flush_spans() -> None:
-    """Export buffered spans now (a CLI command or test about to read them)."""
-    provider = trace.get_tracer_provider()
-    if isinstance(provider, TracerProvider):
-        provider.force_flush()

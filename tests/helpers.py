@@ -6,7 +6,9 @@ import asyncio
 import socket
 import time
 from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from typing import Any, TypeVar
+
+from workflows.referral.actions import PERSONAL_FIELDS
 
 T = TypeVar("T")
 
@@ -35,3 +37,19 @@ async def assert_eventually(
         if time.monotonic() > deadline:
             raise AssertionError(f"condition not met within {within}s; last value: {value!r}")
         await asyncio.sleep(interval)
+
+
+def personal_left(value: Any, path: str = "$") -> list[str]:
+    """Where `value` (plain JSON values) still holds a field the workflow's inputs declare
+    personal (`PERSONAL_FIELDS`), so an erasure test need not list them again."""
+    if isinstance(value, dict):
+        found = [f"{path}.{k}" for k, v in value.items() if k in PERSONAL_FIELDS and _held(v)]
+        return found + [p for k, v in value.items() for p in personal_left(v, f"{path}.{k}")]
+    if isinstance(value, list):
+        return [p for i, item in enumerate(value) for p in personal_left(item, f"{path}[{i}]")]
+    return []
+
+
+def _held(value: Any) -> bool:
+    """Whether a field holds anything (an empty mapping of reasons holds none)."""
+    return value not in (None, "", [], {})

@@ -93,14 +93,19 @@ def merged(history: list[TimelineEntry], actions: list[TimelineEntry]) -> list[T
 
 
 async def complete_timeline(
-    pool: Pool, history: CaseHistory, converter: DataConverter, *, police_only: bool
+    pool: Pool,
+    history: CaseHistory,
+    converter: DataConverter,
+    *,
+    police_only: bool,
+    personal: frozenset[str],
 ) -> list[TimelineEntry]:
     """The case's timeline from its workflow history (or erased record) and the audit log.
 
     The log's entries carry no police-only field (services write ids and codes only), so
     they need no filtering for a reader who may not see those fields.
     """
-    entries = await case_timeline(history, converter, police_only=police_only)
+    entries = await case_timeline(history, converter, police_only=police_only, personal=personal)
     if history.case is None:
         # The audit store has not yet heard of the case (its first event is on its way):
         # without its referral id there is no log to read, and the history stands alone.

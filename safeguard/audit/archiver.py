@@ -53,7 +53,11 @@ async def archive_case(conn: Connection, client: Client, case: AuditedCase) -> i
 
 
 async def erase_case(
-    conn: Connection, client: Client, settings: Settings, case: AuditedCase
+    conn: Connection,
+    client: Client,
+    settings: Settings,
+    case: AuditedCase,
+    personal: frozenset[str],
 ) -> None:
     """Keep the timeline without free text; drop the histories here and in Temporal."""
     latest = await archive.fetch_runs(client, case.workflow_id)
@@ -64,7 +68,9 @@ async def erase_case(
     runs = await archive.load_runs(conn, case.referral_id)
     codec = codec_for(settings)
     decoded = [list((await decoded_history(_proto(run), codec)).events) for run in runs]
-    kept = [entry.model_dump(mode="json") for entry in erased(timeline(decoded))]
+    kept = [
+        entry.model_dump(mode="json") for entry in erased(timeline(decoded, personal), personal)
+    ]
     async with conn.transaction():
         await conn.execute(
             "UPDATE audit.cases SET erased_timeline = $2 WHERE referral_id = $1",
@@ -104,7 +110,11 @@ async def _delete_from_temporal(client: Client, workflow_id: str, run_id: str) -
 class Archiver:
     """Works through cases whose closure or redaction is due, woken by NOTIFY or a poll."""
 
-    def __init__(self, *, pool: Pool, client: Client, settings: Settings) -> None:
+    def __init__(
+        self, *, pool: Pool, client: Client, settings: Settings, personal: frozenset[str]
+    ) -> None:
+        # The names of the free-text input fields (the workflow's `PERSONAL_FIELDS`).
+        self._personal = personal
         self._pool = pool
         self._client = client
         self._settings = settings
@@ -169,7 +179,7 @@ class Archiver:
     async def _handle(self, conn: Connection, case: AuditedCase) -> timedelta | None:
         try:
             if case.redacted_at is not None:
-                await erase_case(conn, self._client, self._settings, case)
+                await erase_case(conn, self._client, self._settings, case, self._personal)
             else:
                 await archive_case(conn, self._client, case)
         except StillRunningError:

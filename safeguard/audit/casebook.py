@@ -115,14 +115,14 @@ async def export(
 
 
 async def case_timeline(
-    history: CaseHistory, converter: DataConverter, *, police_only: bool
+    history: CaseHistory, converter: DataConverter, *, police_only: bool, personal: frozenset[str]
 ) -> list[TimelineEntry]:
     """Who decided what, when and why, from the history alone (or the erased timeline)."""
     if history.source == "erased" and history.case and history.case.erased_timeline:
         entries = [TimelineEntry.model_validate(e) for e in history.case.erased_timeline]
     else:
         runs = await decoded_runs(history, converter, police_only=True)
-        entries = timeline([list(proto.events) for proto in runs])
+        entries = timeline([list(proto.events) for proto in runs], personal)
     if police_only:
         return entries
     return [

@@ -9,6 +9,7 @@ from uuid import UUID
 
 from pydantic import BaseModel
 
+from safeguard.audit import purposes
 from safeguard.db.pool import Connection
 from safeguard.events.contracts import EVENT_TYPES
 from safeguard.events.envelope import EventEnvelope
@@ -57,6 +58,8 @@ async def handle_event(conn: Connection, envelope: EventEnvelope) -> None:
             UUID(envelope.subject),
             envelope.time,
         )
+        # The purposes readers stated may name the person: they go with the case's data.
+        await purposes.erase(conn, UUID(envelope.subject))
     else:
         return
     await conn.execute("SELECT pg_notify($1, '')", WAKE_CHANNEL)

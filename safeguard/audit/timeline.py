@@ -4,6 +4,10 @@ Each human step is an accepted update in the history: its input names the actor,
 and their reasons; its outcome gives the stage it led to; the events recorded while it ran
 (by `record_event` activities, or since v4 the `record_events` local activity, whose result the
 history keeps) are the events it caused. Alarms show as system entries.
+
+Which fields of an input hold free text the workflow's input models declare
+(`safeguard.personal`); this package cannot import them, so its callers pass the names in
+(`workflows.referral.actions.PERSONAL_FIELDS`).
 """
 
 from __future__ import annotations
@@ -16,20 +20,8 @@ from temporalio.api.enums.v1 import EventType
 from temporalio.api.history.v1 import HistoryEvent
 from temporalio.converter import PayloadConverter
 
-# Free-text fields of the update inputs: they may name people, so an erased case loses them.
-FREE_TEXT = frozenset(
-    {
-        "reasons",
-        "notes",
-        "summary",
-        "reason",
-        "best_interests_reason",
-        "database_checks",
-        "description",
-        "scope",
-        "consent_arrangements",
-    }
-)
+from safeguard.personal import without_personal
+
 _CONVERTER = PayloadConverter.default
 _LOCAL_ACTIVITY = "core_local_activity"  # the SDK's marker for a local activity's result
 # What the opened entry shows of the workflow's input: codes and the submitting organisation
@@ -62,29 +54,23 @@ def _value(payloads: Any) -> Any:
     return _CONVERTER.from_payloads(payloads.payloads)[0]
 
 
-def _split(content: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+def _split(
+    content: dict[str, Any], personal: frozenset[str]
+) -> tuple[dict[str, Any], dict[str, Any]]:
     """An update's top-level free text apart from the rest of its content."""
     reasons: dict[str, Any] = {}
     codes: dict[str, Any] = {}
     for key, value in content.items():
-        if key in FREE_TEXT:
+        if key in personal:
             reasons[key] = value
         else:
             codes[key] = value
     return reasons, codes
 
 
-def strip_free_text(value: Any) -> Any:
-    """`value` without any free-text field, however deeply nested."""
-    if isinstance(value, dict):
-        return {k: strip_free_text(v) for k, v in value.items() if k not in FREE_TEXT}
-    if isinstance(value, list):
-        return [strip_free_text(item) for item in value]
-    return value
-
-
 class _Builder:
-    def __init__(self) -> None:
+    def __init__(self, personal: frozenset[str]) -> None:
+        self.personal = personal
         self.entries: list[TimelineEntry] = []
         self.open_updates: dict[str, TimelineEntry] = {}
         self.stage: str | None = None
@@ -116,7 +102,7 @@ class _Builder:
         request = attrs.accepted_request
         content = _value(request.input.args) or {}
         actor = content.pop("actor", {}) or {}
-        reasons, codes = _split(content)
+        reasons, codes = _split(content, self.personal)
         entry = TimelineEntry(
             at=at,
             kind="decision",
@@ -192,18 +178,19 @@ _HANDLERS = {
 }
 
 
-def timeline(runs: list[list[HistoryEvent]]) -> list[TimelineEntry]:
-    """The timeline of a case from its runs' decoded history events, oldest run first."""
-    builder = _Builder()
+def timeline(runs: list[list[HistoryEvent]], personal: frozenset[str]) -> list[TimelineEntry]:
+    """The timeline of a case from its runs' decoded history events, oldest run first;
+    the input fields named in `personal` are its reasons."""
+    builder = _Builder(personal)
     for events in runs:
         for event in events:
             builder.add(event)
     return builder.entries
 
 
-def erased(entries: list[TimelineEntry]) -> list[TimelineEntry]:
+def erased(entries: list[TimelineEntry], personal: frozenset[str]) -> list[TimelineEntry]:
     """The timeline an erased case keeps: who, what, when and codes, without free text."""
     return [
-        entry.model_copy(update={"reasons": {}, "detail": strip_free_text(entry.detail)})
+        entry.model_copy(update={"reasons": {}, "detail": without_personal(entry.detail, personal)})
         for entry in entries
     ]

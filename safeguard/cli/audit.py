@@ -168,10 +168,12 @@ def replay_command(
 
 @audit_app.command("timeline")
 def timeline_command(
-    reference: str, token: Token, purpose: Purpose, source: Source = "auto"
+    ctx: typer.Context, reference: str, token: Token, purpose: Purpose, source: Source = "auto"
 ) -> None:
     """Print who did what, when and with which reasons: the workflow history and the steps
     the services logged, in time order (`[log]` marks the audit log's)."""
+
+    personal = wiring(ctx).personal
 
     async def go() -> bool:
         async with _session(token, temporal=True) as s:
@@ -182,6 +184,7 @@ def timeline_command(
                 history,
                 data_converter_for(s.settings),
                 police_only=sees_police_only(s.auditor),
+                personal=personal,
             )
         for e in entries:
             who = f"{e.actor_id} ({e.actor_role})" if e.actor_id else (e.actor_role or "-")

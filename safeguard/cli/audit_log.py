@@ -116,5 +116,14 @@ def reads_command(
     for read in _run(go):
         typer.echo(
             f"{read.at:%Y-%m-%d %H:%M:%S%z}  {read.subject} ({read.role}) via {read.service}:"
-            f" {', '.join(read.fields)} \u2014 {read.purpose}"
+            f" {', '.join(read.fields)} \u2014 {_why(read)}"
         )
+
+
+def _why(read: CaseRead) -> str:
+    """The stated purpose, or why it is not shown, and whether the log vouches for it."""
+    if read.purpose is None:
+        return f"(purpose erased with the case, {read.purpose_erased_at:%Y-%m-%d})"
+    if read.purpose_matches_log is False:
+        return f"{read.purpose} [DOES NOT MATCH the audit log's digest]"
+    return read.purpose

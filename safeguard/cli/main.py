@@ -8,6 +8,7 @@ from safeguard.cli import audit_log
 from safeguard.cli.agencies import agencies_app
 from safeguard.cli.audit import audit_app
 from safeguard.cli.keys import keys_app
+from safeguard.cli.notifications import notifications_app
 from safeguard.cli.ops import events_app, migrate_command
 from safeguard.cli.run import run_command
 from safeguard.cli.stack import stack_app
@@ -22,6 +23,7 @@ app.add_typer(events_app, name="events")
 app.add_typer(agencies_app, name="agencies")
 app.add_typer(tokens_app, name="tokens")
 app.add_typer(keys_app, name="keys")
+app.add_typer(notifications_app, name="notifications")
 app.command("migrate")(migrate_command)
 app.command("run")(run_command)
 audit_app.command("verify")(audit_log.verify_command)

@@ -20,6 +20,8 @@ class Wiring:
 
     replaying: Replaying
     replaying_in_bulk: BulkReplaying
+    # The names of the workflow inputs' free-text fields (`safeguard.personal`).
+    personal: frozenset[str]
 
 
 def wiring(ctx: typer.Context) -> Wiring:

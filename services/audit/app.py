@@ -19,6 +19,7 @@ from safeguard.settings import Settings, get_settings
 from safeguard.web import Lifespan, build_app
 from services.audit.routes import router
 from services.audit.routes_log import router as log_router
+from workflows.referral.actions import PERSONAL_FIELDS
 
 
 def _with_background(settings: Settings, base: Lifespan) -> Lifespan:
@@ -27,7 +28,12 @@ def _with_background(settings: Settings, base: Lifespan) -> Lifespan:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with base(app):
-            archiver = Archiver(pool=app.state.pool, client=app.state.temporal, settings=settings)
+            archiver = Archiver(
+                pool=app.state.pool,
+                client=app.state.temporal,
+                settings=settings,
+                personal=PERSONAL_FIELDS,
+            )
             sequencer = sequencer_for(app.state.pool, settings)
             async with running(archiver.run(), sequencer.run()):
                 yield

@@ -26,6 +26,7 @@ from safeguard.errors import documented_problem as problem
 from safeguard.police_only import POLICE_ONLY_FIELDS, sees_police_only
 from safeguard.temporal import data_converter_for
 from safeguard.web import PoolDep, SettingsDep, TemporalDep
+from workflows.referral.actions import PERSONAL_FIELDS
 from workflows.referral.replay import replaying
 from workflows.referral.replay_bulk import replaying_in_bulk
 
@@ -173,7 +174,9 @@ async def case_timeline(
     response.headers["x-history-source"] = history.source
     if history.missing_runs:
         response.headers["x-history-missing-runs"] = ",".join(history.missing_runs)
-    return await complete_timeline(pool, history, data_converter_for(settings), police_only=police)
+    return await complete_timeline(
+        pool, history, data_converter_for(settings), police_only=police, personal=PERSONAL_FIELDS
+    )
 
 
 @router.get("/replays")

@@ -20,6 +20,11 @@ Reader = Annotated[
 ]
 
 
+# Only operators send failed notifications again: the fix (a directory entry, a partner's
+# endpoint) is theirs, and a resend reads nothing of a case.
+Operator = Annotated[StaffPrincipal, Depends(require_roles(Role.OPERATOR))]
+
+
 def visible_areas(principal: StaffPrincipal) -> tuple[str, ...] | None:
     """The areas whose cases' notifications the caller sees; None means every area.
 

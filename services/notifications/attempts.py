@@ -66,11 +66,13 @@ async def claim_due(
         "  WHERE id IN (SELECT id FROM notifications.notifications"
         "    WHERE status IN ('pending', 'retrying') AND next_attempt_at <= now()"
         "    ORDER BY next_attempt_at LIMIT $1 FOR UPDATE SKIP LOCKED)"
-        "  RETURNING id, referral_id, recipient, template, params, attempts, channel),"
+        "  RETURNING id, referral_id, recipient, template, params, attempts, channel,"
+        "   attempts_before_resend),"
         " logged AS ("
         "  INSERT INTO notifications.delivery_attempts (notification_id, attempt, channel, at)"
         "  SELECT id, attempts, channel, NULL FROM claimed)"
-        " SELECT id, referral_id, recipient, template, params, attempts FROM claimed",
+        " SELECT id, referral_id, recipient, template, params, attempts, attempts_before_resend"
+        " FROM claimed",
         limit,
         lease,
         holder,

@@ -168,9 +168,10 @@ class Dispatcher:
         return sender
 
     async def _failed(self, claimed: Claimed, channel: str, error: DeliveryError) -> None:
-        final = error.permanent or claimed.attempts >= self._settings.max_attempts
+        tries = claimed.attempts - claimed.attempts_before_resend
+        final = error.permanent or tries >= self._settings.max_attempts
         delay = min(
-            self._settings.retry_base_seconds * 2 ** (claimed.attempts - 1),
+            self._settings.retry_base_seconds * 2 ** (tries - 1),
             self._settings.retry_max_seconds,
         )
         await self.leases.finish(

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Annotated, Literal
 from uuid import UUID
 
-from pydantic import AnyHttpUrl, BaseModel, EmailStr, Field, UrlConstraints
+from pydantic import AnyHttpUrl, BaseModel, ConfigDict, EmailStr, Field, UrlConstraints
 
 Status = Literal["pending", "sending", "retrying", "delivered", "failed"]
 Channel = Literal["email", "webhook"]
@@ -70,6 +70,21 @@ class NotificationDetail(NotificationRead):
     attempts_log: list[AttemptRead]
 
 
+class ResendFilter(BaseModel):
+    """Which failed notifications to send again; none given: every failed one the caller sees."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    referral_id: UUID | None = None
+    template: str | None = Field(default=None, max_length=100)
+
+
+class Resent(BaseModel):
+    """The notifications queued again, each to be sent on its next attempt."""
+
+    ids: list[UUID]
+
+
 class Claimed(BaseModel):
     """A notification a dispatcher took to send."""
 
@@ -79,6 +94,8 @@ class Claimed(BaseModel):
     template: str
     params: dict[str, str]
     attempts: int
+    # Where the latest resend found the attempts: retries are counted from there.
+    attempts_before_resend: int = 0
 
 
 @dataclass(frozen=True)

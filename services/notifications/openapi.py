@@ -16,6 +16,14 @@ LIST_RESPONSES: Responses = {
     404: problem("No case with that `reference` in the caller's areas."),
 }
 
+RESEND_RESPONSES: Responses = {
+    404: problem("No such notification in the caller's areas."),
+    409: problem(
+        "The notification has not failed for good (`Not failed`): it is pending,"
+        " being sent, retrying or delivered."
+    ),
+}
+
 DETAIL_RESPONSES: Responses = {
     404: problem("No such notification in the caller's areas."),
 }

@@ -101,6 +101,6 @@ def _envelope(contact: ConsentContact | None) -> Destination:
 def _prefer_webhook(found: list[Destination], missing: str) -> Destination:
     """A partner's system over a mailbox: it is the record the partner works from."""
     if not found:
-        # Permanent until an operator adds the entry; then the notification can be retried.
+        # Permanent until an operator adds the entry and sends it again (resend.py).
         raise DeliveryError(missing, permanent=True)
     return next((d for d in found if d.channel == "webhook"), found[0])

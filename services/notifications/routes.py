@@ -13,8 +13,8 @@ from safeguard.auth.service_identity import Permission
 from safeguard.errors import ProblemError
 from safeguard.fieldcrypt.setup import KeyringDep
 from safeguard.web import PoolDep
-from services.notifications import directory, reads
-from services.notifications.access import Reader
+from services.notifications import directory, reads, resend
+from services.notifications.access import Operator, Reader
 from services.notifications.models import (
     Channel,
     DirectoryEntryRead,
@@ -24,10 +24,12 @@ from services.notifications.models import (
     NotificationDetail,
     NotificationRead,
     Reference,
+    ResendFilter,
+    Resent,
     Status,
     WebhookEntryWrite,
 )
-from services.notifications.openapi import DETAIL_RESPONSES, LIST_RESPONSES
+from services.notifications.openapi import DETAIL_RESPONSES, LIST_RESPONSES, RESEND_RESPONSES
 from services.notifications.reads import LogQuery
 
 router = APIRouter(prefix="/v1/notifications", tags=["notifications"])
@@ -69,6 +71,23 @@ async def get_notification(
     return await reads.read_entry(
         pool, principal=principal, purpose=purpose, notification_id=notification_id
     )
+
+
+@router.post("/resend", status_code=202)
+async def resend_failed(body: ResendFilter, principal: Operator, pool: PoolDep) -> Resent:
+    """Send again every notification that failed for good and matches the filters (`{}`: all
+    of them), once the cause is fixed; each is retried afresh and its attempts logged."""
+    ids = await resend.resend_failed(
+        pool, principal=principal, referral_id=body.referral_id, template=body.template
+    )
+    return Resent(ids=ids)
+
+
+@router.post("/{notification_id}/resend", status_code=202, responses=RESEND_RESPONSES)
+async def resend_notification(notification_id: UUID, principal: Operator, pool: PoolDep) -> Resent:
+    """Send again one notification that failed for good, once the cause is fixed."""
+    await resend.resend_one(pool, principal=principal, notification_id=notification_id)
+    return Resent(ids=[notification_id])
 
 
 # Its 401, 403 and 503 are the router's `SERVICE_TOKEN_PROBLEMS`: no token is a 401.

@@ -15,8 +15,10 @@ from workflows.referral.actions import Actor
 
 SERVICE = "panel"
 
-# A person or guardian acts through the consent portal, whose token names the one case it is
-# for: subject `consent:<reference>` (the portal issues it with the consent request).
+# A person or guardian acts through a consent link (consent_links.py), as a principal bound to
+# the one case: subject `consent:<reference>`. A bearer token with that subject and role is
+# accepted too, but nothing in the system issues one to the public; tests and operators'
+# tooling mint one to act as the link's holder would.
 CONSENT_SUBJECT_PREFIX = "consent:"
 
 # The chair acts; panel members and auditors read; auditors and operators never write.

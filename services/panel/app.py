@@ -43,8 +43,9 @@ assessments, consent, decisions, support plans and reviews, and intervention pro
   `auditor` reads and never writes; `intervention_provider` sees and updates only the plan
   items assigned to their `provider_id` (the token's claim, which is also their entry's `id` in
   the approved-provider register); `prevent_officer` may ask for and record consent;
-  `person_or_guardian` (a consent-portal token, subject `consent:<reference>`) may answer or
-  withdraw consent on that case; `operator` sees `/v1/metrics` only.
+  `person_or_guardian` (a token with subject `consent:<reference>`, which the system issues
+  to nobody: people answer by consent link, below) may answer or withdraw consent on that
+  case; `operator` sees `/v1/metrics` only.
 * **Consent links** (`/public/v1/consent-links/{token}/...`) take no credential: the link is
   one. Its holder gives the case's reference and the person's date of birth with every call;
   a link answers once, answering ends when it expires, and wrong details lock it after a few

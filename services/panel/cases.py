@@ -179,7 +179,8 @@ async def record_consent(
     reference: str,
     body: ConsentAnswerCreate,
 ) -> CaseStatus:
-    """Consent given (with its scope) or refused: the portal's, the consent link's and staff's."""
+    """Consent given (with its scope) or refused: through a consent link, a
+    `consent:<reference>` token or by staff."""
     return await act(
         pool,
         temporal,

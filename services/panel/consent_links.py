@@ -350,7 +350,7 @@ def _matches(details: LinkDetails, referral: StoredReferral) -> bool:
 
 
 def _holder(reference: str) -> StaffPrincipal:
-    """The link's holder acts as the consent portal's token would: bound to this case."""
+    """The link's holder, bound to this case as a `consent:<reference>` principal."""
     return StaffPrincipal(
         subject=f"{CONSENT_SUBJECT_PREFIX}{reference}", role=Role.PERSON_OR_GUARDIAN
     )

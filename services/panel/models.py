@@ -19,13 +19,16 @@ from safeguard.codes import (
     SignpostService,
     Stage,
 )
+from safeguard.personal import NotPersonal
 from services.panel.factors import FACTORS, Dimension, Rating
 from workflows.referral.actions import ExitReasonInput, Ident, Intervention, Notes
 from workflows.referral.chronology import ChronologyEntry
 from workflows.referral.models import CaseStatus
 
-Name = Annotated[str, Field(min_length=1, max_length=200)]
-Agency = Annotated[str, Field(min_length=1, max_length=100)]
+Name = Annotated[str, Field(min_length=1, max_length=200), NotPersonal("a panel's name")]
+Agency = Annotated[
+    str, Field(min_length=1, max_length=100), NotPersonal("an agency's name, not a person's")
+]
 Reference = Annotated[str, Field(pattern=r"^PRV-\d{4}-\d{6}$")]
 
 

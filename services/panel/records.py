@@ -12,6 +12,15 @@ import asyncpg
 from safeguard.db.pool import Connection
 from safeguard.fieldcrypt.envelope import DataKey
 from safeguard.fieldcrypt.keyring import Keyring, destroy_data_key
+from safeguard.personal import personal_fields
+from services.panel.models import (
+    AssessmentCreate,
+    ConflictIn,
+    ContactCreate,
+    FactorIn,
+    InformationReplyCreate,
+    InformationRequestCreate,
+)
 from services.panel.sealing import SERVICE, opened, opened_detail, place, readers, writer
 from workflows.referral.transitions import scrub
 
@@ -555,18 +564,45 @@ async def contacts(conn: Connection, keyring: Keyring, item_ids: Sequence[UUID])
 # --- erasure --------------------------------------------------------------------------------
 
 
+# Each table holding a case's free text, which rows are the case's, and the input models whose
+# fields it stores: the columns erased are those the models declare personal.
+_ERASED = (
+    (
+        "information_requests",
+        "referral_id = $1",
+        (InformationRequestCreate, InformationReplyCreate),
+    ),
+    ("vulnerability_assessments", "referral_id = $1", (AssessmentCreate,)),
+    (
+        "factor_ratings",
+        "assessment_id IN (SELECT id FROM panel.vulnerability_assessments WHERE referral_id = $1)",
+        (FactorIn,),
+    ),
+    ("item_contacts", "referral_id = $1", (ContactCreate,)),
+    ("conflicts", "referral_id = $1", (ConflictIn,)),
+)
+
+
+def personal_columns() -> list[tuple[str, str, list[str]]]:
+    """Each table (schema-qualified), the condition that picks a case's rows (`$1`, its id),
+    and the columns the models declare personal."""
+    return [
+        (f"panel.{table}", where, sorted({n for m in models for n in personal_fields(m)}))
+        for table, where, models in _ERASED
+    ]
+
+
+def erasing_statements() -> list[str]:
+    """The statements that empty the personal columns of a case's rows (`$1`, its id)."""
+    return [
+        f"UPDATE {table} SET {', '.join(f'{c} = NULL' for c in columns)} WHERE {where}"  # noqa: S608 - names from our models
+        for table, where, columns in personal_columns()
+    ]
+
+
 async def erase_case(conn: Connection, referral_id: UUID) -> None:
     """Retention ended: drop the free text of the case's records; ids, codes and dates stay."""
-    statements = (
-        "UPDATE panel.information_requests SET question = NULL, reply = NULL"
-        " WHERE referral_id = $1",
-        "UPDATE panel.vulnerability_assessments SET summary = NULL WHERE referral_id = $1",
-        "UPDATE panel.factor_ratings SET notes = NULL WHERE assessment_id IN"
-        " (SELECT id FROM panel.vulnerability_assessments WHERE referral_id = $1)",
-        "UPDATE panel.item_contacts SET notes = NULL WHERE referral_id = $1",
-        "UPDATE panel.conflicts SET description = NULL WHERE referral_id = $1",
-    )
-    for statement in statements:
+    for statement in erasing_statements():
         await conn.execute(statement, referral_id)
     # Steps keep their codes, numbers and dates, as the workflow's own scrubbed decisions do.
     rows = await conn.fetch(

@@ -66,7 +66,7 @@ ReferralsDep = Annotated[ReferralClient, Depends(_referrals)]
 CONSENT_ANSWERED: dict[int | str, dict[str, Any]] = {
     200: {
         "description": "Staff (chair, officer): the case's status after the step. A person or"
-        ' guardian (consent-portal token): `{"acknowledged": true}` and nothing else.'
+        ' guardian (a `consent:<reference>` token): `{"acknowledged": true}` and nothing else.'
     }
 }
 

@@ -12,6 +12,7 @@ from safeguard.audit.archiver import Archiver
 from safeguard.db.pool import create_pool
 from safeguard.settings import Settings
 from tests.helpers import free_port
+from workflows.referral.actions import PERSONAL_FIELDS
 
 
 async def test_a_failing_sweep_is_tried_again_at_the_next_poll(
@@ -20,7 +21,7 @@ async def test_a_failing_sweep_is_tried_again_at_the_next_poll(
     # Nothing listens on this port: every call the sweep makes fails.
     unreachable = await Client.connect(f"127.0.0.1:{free_port()}", lazy=True)
     pool = await create_pool(settings)
-    archiver = Archiver(pool=pool, client=unreachable, settings=settings)
+    archiver = Archiver(pool=pool, client=unreachable, settings=settings, personal=PERSONAL_FIELDS)
     caplog.set_level(logging.WARNING, logger="safeguard.audit.archiver")
     try:
         running = asyncio.create_task(archiver.run(poll_seconds=1.0))

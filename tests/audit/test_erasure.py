@@ -9,7 +9,7 @@ from typing import Any
 from temporalio.service import RPCError
 
 from tests.audit.conftest import Audit
-from tests.helpers import assert_eventually
+from tests.helpers import assert_eventually, personal_left
 
 
 async def _erased(audit: Audit, reference: str) -> Any:
@@ -37,11 +37,14 @@ async def test_a_redacted_case_keeps_only_its_codes(audit: Audit) -> None:
         "NO_FURTHER_ACTION",
     )
     assert kept[-1]["events"] == ["case.redacted"]
+    assert not personal_left(kept)
 
     timeline = await audit.http.get(
         f"{audit.url}/v1/cases/{reference}/timeline", headers=audit.headers()
     )
     assert [entry["action"] for entry in timeline.json()] == [e["action"] for e in kept]
+    assert not personal_left(timeline.json())
+    assert all(not entry["reasons"] for entry in timeline.json())
     replay = await audit.http.get(
         f"{audit.url}/v1/cases/{reference}/replay", headers=audit.headers()
     )

@@ -17,7 +17,8 @@ from tests.panel.driver import all_factors, plan
 
 
 async def _consent(j: Journey, reference: str) -> None:
-    """The chair asks the guardian, who consents through the consent portal."""
+    """The chair asks the guardian, who consents with a token bound to the case (as a consent
+    link's holder does)."""
     await j.panel.request_consent(reference)
     consent = await j.panel.give_consent(reference, headers=j.staff.guardian(reference))
     assert consent == {"acknowledged": True}  # they read nothing of the case

@@ -59,9 +59,9 @@ class Staff:
         """The area's Channel chair."""
         return self.headers(Role.CHANNEL_CHAIR, CHAIR, areas=areas)
 
-    def member(self, subject: str = "school-9") -> dict[str, str]:
-        """A panel member (agency as seated)."""
-        return self.headers(Role.PANEL_MEMBER, subject, areas=(), agency=MEMBERS.get(subject))
+    def member(self, subject: str = "school-9", areas: tuple[str, ...] = ()) -> dict[str, str]:
+        """A panel member (agency as seated); a member sees by agenda whatever areas are given."""
+        return self.headers(Role.PANEL_MEMBER, subject, areas=areas, agency=MEMBERS.get(subject))
 
     def provider(self, provider_id: str) -> dict[str, str]:
         """An intervention provider's caseworker."""
@@ -78,7 +78,7 @@ class Staff:
         return self.headers(Role.AUDITOR, "auditor-1", areas=())
 
     def guardian(self, reference: str) -> dict[str, str]:
-        """The consent portal's token for one case's person or guardian."""
+        """A token bound to one case, acting as its consent link's holder would."""
         return self.headers(Role.PERSON_OR_GUARDIAN, f"consent:{reference}", areas=())
 
 

@@ -7,7 +7,7 @@ import json
 from safeguard.codes import Role
 from tests.helpers import assert_eventually
 from tests.panel.conftest import GATEWAY, Pipeline
-from tests.panel.driver import OTHER_AREA, plan
+from tests.panel.driver import AREA, OTHER_AREA, plan
 
 
 async def _in_panel(system: Pipeline) -> str:
@@ -26,11 +26,17 @@ async def test_panel_members_see_only_cases_on_their_panels_agendas(system: Pipe
     listed, unlisted = await _in_panel(system), await _in_panel(system)
     meeting = await d.meeting(listed)
     member, outsider = system.staff.member("school-9"), system.staff.member("outsider-1")
+    # A token naming the cases' area changes nothing: members see by agenda, never by area.
+    with_area = system.staff.member("school-9", areas=(AREA,))
 
-    assert (await d.call("GET", f"/v1/cases/{listed}", headers=member)).status_code == 200
-    assert (await d.call("GET", f"/v1/cases/{unlisted}", headers=member)).status_code == 404
-    queue = await d.ok("GET", "/v1/queue", headers=member)
-    assert [item["reference"] for item in queue["items"]] == [listed]
+    for token in (member, with_area):
+        assert (await d.call("GET", f"/v1/cases/{listed}", headers=token)).status_code == 200
+        assert (await d.call("GET", f"/v1/cases/{unlisted}", headers=token)).status_code == 404
+        queue = await d.ok("GET", "/v1/queue", headers=token)
+        assert [item["reference"] for item in queue["items"]] == [listed]
+    for token in (outsider, system.staff.member("outsider-1", areas=(AREA,))):
+        answer = await d.call("GET", f"/v1/cases/{unlisted}", headers=token)
+        assert answer.status_code == 404
     chair_queue = await d.ok("GET", "/v1/queue", params={"kind": "panel"})
     assert {item["reference"] for item in chair_queue["items"]} == {listed, unlisted}
 

@@ -8,6 +8,8 @@ from datetime import UTC, datetime
 from safeguard.codes import Stage
 from safeguard.events.contracts import CaseRedacted
 from services.panel.events import handle_event
+from services.panel.records import personal_columns
+from tests.helpers import personal_left
 from tests.panel.conftest import Pipeline
 from tests.panel.driver import all_factors
 
@@ -33,6 +35,16 @@ async def test_redaction_erases_free_text_and_keeps_the_trail(system: Pipeline) 
     envelope = redacted.envelope(event_id=uuid.uuid4(), source="/tests", time=datetime.now(UTC))
     async with system.pool.acquire() as conn, conn.transaction():
         await handle_event(conn, envelope)
+
+    # Every column the panel's input models declare personal is empty, whichever table.
+    case = row["referral_id"]
+    for table, where, columns in personal_columns():
+        query = f"SELECT {', '.join(columns)} FROM {table} WHERE {where}"  # noqa: S608 - ours
+        for erased in await system.rows(query, case):
+            assert set(erased.values()) == {None}, (table, erased)
+    steps = "SELECT detail, detail_sealed FROM panel.case_actions WHERE referral_id = $1"
+    for step in await system.rows(steps, case):
+        assert not personal_left(step["detail"]) and step["detail_sealed"] is None
 
     kept = []
     for query in (

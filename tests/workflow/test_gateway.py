@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from safeguard.codes import ClosureReason, GatewayOutcome, Stage
+from tests.helpers import personal_left
 from tests.workflow import builders as b
 from tests.workflow.conftest import OFFICER, Harness
 from workflows.referral import actions as a
@@ -66,6 +67,9 @@ async def test_retention_expiry_redacts_and_keeps_the_audit_trail(harness: Harne
         "deconfliction": "no_live_interest",
         "signposted_to": None,
     }
+    status = await harness.status(case)
+    assert not personal_left([d.model_dump(mode="json") for d in decisions])
+    assert not personal_left(status.model_dump(mode="json"))
 
 
 async def test_overdue_assessment_reminds_then_escalates(harness: Harness) -> None:

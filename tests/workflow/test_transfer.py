@@ -11,7 +11,7 @@ from temporalio.exceptions import ApplicationError
 
 from safeguard.codes import GatewayOutcome, Role, Stage
 from safeguard.temporal import CASE_AREA
-from tests.helpers import assert_eventually
+from tests.helpers import assert_eventually, personal_left
 from tests.workflow import builders as b
 from tests.workflow.conftest import Handle, Harness
 from workflows.referral import actions as a
@@ -215,3 +215,4 @@ async def test_the_reasons_given_for_a_transfer_are_erased_with_the_case(
     ]
     assert decisions[0].detail == {"to_area": RECEIVING}
     assert decisions[1].detail == {}
+    assert not personal_left([d.model_dump(mode="json") for d in decisions])

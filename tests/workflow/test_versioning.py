@@ -12,6 +12,7 @@ from temporalio.worker import Replayer
 from safeguard.settings import Settings
 from safeguard.temporal import data_converter_for
 from tests.workflow.conftest import OFFICER, Harness
+from tests.workflow.record_history import JOURNEYS
 from workflows.referral import actions as a
 from workflows.referral.worker import SANDBOX
 from workflows.referral.workflows import (
@@ -37,6 +38,12 @@ async def test_history_recorded_with_earlier_code_replays_on_current_code(name: 
     )
     result = await replayer.replay_workflow(history, raise_on_replay_failure=False)
     assert result.replay_failure is None
+
+
+def test_every_main_path_has_a_recorded_history() -> None:
+    # A path with no recording could change its commands and break its running cases unseen.
+    recorded = {name.rsplit("_v", 1)[0] for name in HISTORIES}
+    assert set(JOURNEYS) <= recorded
 
 
 async def test_new_cases_take_the_new_branches(harness: Harness) -> None:

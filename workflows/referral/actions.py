@@ -24,8 +24,10 @@ from safeguard.codes import (
     Role,
     SignpostService,
 )
+from safeguard.personal import PERSONAL, NotPersonal, personal_names
 
-Notes = Annotated[str, Field(min_length=1, max_length=5000)]
+# Free text: it may name people, so it is erased with the case (safeguard.personal).
+Notes = Annotated[str, Field(min_length=1, max_length=5000), PERSONAL]
 Ident = Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9._:@-]+$")]
 Reference = Annotated[str, Field(pattern=r"^PRV-\d{4}-\d{6}$")]
 
@@ -141,7 +143,9 @@ class Attendee(Strict):
     """A panel attendee and the agency they represent."""
 
     id: Ident
-    agency: Annotated[str, Field(min_length=1, max_length=100)]
+    agency: Annotated[
+        str, Field(min_length=1, max_length=100), NotPersonal("the agency's name, not a person's")
+    ]
 
 
 class Conflict(Strict):
@@ -249,3 +253,19 @@ class SetAreaInput(ActionInput):
     """Place a case that has no area yet (triage) in an area; not a transfer."""
 
     area: Ident
+
+
+def every_input() -> list[type[BaseModel]]:
+    """Every update input, however deeply derived from `ActionInput`."""
+    found: list[type[BaseModel]] = []
+    waiting: list[type[BaseModel]] = [ActionInput]
+    while waiting:
+        model = waiting.pop()
+        found.append(model)
+        waiting += model.__subclasses__()
+    return found
+
+
+# The names of the free-text fields of every input, nested ones included: what the case's
+# decisions, the panel's step records and the audit timeline drop when the case is erased.
+PERSONAL_FIELDS = personal_names(*every_input())

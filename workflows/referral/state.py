@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import Annotated, Any
 from uuid import UUID
 
 from pydantic import AwareDatetime, BaseModel, Field
 
 from safeguard.codes import ClosureReason, ConsentMethod, ConsentRoute, Role, Stage
+from safeguard.personal import PERSONAL
 from workflows.referral.actions import Intervention
 
 
@@ -73,7 +74,8 @@ class PendingTransfer(BaseModel):
     """A transfer asked for and not yet answered: the case stays in its area until then."""
 
     to_area: str
-    reason: str
+    # Free text, as in the request (a closed case has no pending transfer left to erase).
+    reason: Annotated[str, PERSONAL]
     requested_by: str
     requested_role: Role
     requested_at: AwareDatetime

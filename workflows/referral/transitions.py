@@ -23,6 +23,7 @@ from safeguard.codes import (
     Stage,
 )
 from safeguard.events import contracts as ev
+from safeguard.personal import without_personal
 from safeguard.policy import LifecyclePolicy
 from workflows.referral import actions as a
 from workflows.referral import rules
@@ -628,26 +629,8 @@ _ALARMS: dict[AlarmKind, Callable[[Case, Alarm], None]] = {
     AlarmKind.RETENTION_EXPIRY: _retention_expiry,
 }
 
-# Free text may name people; after retention only codes, numbers and dates remain.
-FREE_TEXT = frozenset(
-    {
-        "reasons",
-        "notes",
-        "summary",
-        "reason",  # a transfer's, and its decline's or withdrawal's
-        "database_checks",
-        "scope",
-        "best_interests_reason",
-        "description",
-        "consent_arrangements",
-    }
-)
-
 
 def scrub(value: Any) -> Any:
-    """Drop free-text fields, recursively."""
-    if isinstance(value, dict):
-        return {key: scrub(item) for key, item in value.items() if key not in FREE_TEXT}
-    if isinstance(value, list):
-        return [scrub(item) for item in value]
-    return value
+    """Drop the fields the inputs declare personal, recursively: after retention only codes,
+    numbers and dates remain."""
+    return without_personal(value, a.PERSONAL_FIELDS)
