@@ -18,6 +18,7 @@ from odf.table import Table as Sheet
 from odf.table import TableCell, TableColumn, TableRow
 from odf.text import P
 
+from safeguard.statistics.release import note_texts
 from safeguard.statistics.tables import Release, Shorthand, Table
 
 MEDIA_TYPE = "application/vnd.oasis.opendocument.spreadsheet"
@@ -88,11 +89,7 @@ def _contents(release: Release) -> Layout:
 
 def _notes(release: Release) -> Layout:
     rows: list[list[Value]] = [["Note number", "Note text"]]
-    below = (release.suppressed_below or 1) - 1
-    ages = release.extra.get("age_groups", "")
-    rows += [
-        [f"note {n}", text.format(below=below, ages=ages)] for n, text in release.notes.items()
-    ]
+    rows += [[f"note {n}", text] for n, text in note_texts(release).items()]
     return ("Notes", ["Notes", "This worksheet contains one table."], rows, 2)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 _PERIOD = re.compile(r"^(?P<start>\d{4})-(?P<end>\d{2})(?:-Q(?P<quarter>[1-4]))?$")
 
@@ -70,3 +71,21 @@ def period_of(day: dt.date) -> Period:
     """The financial quarter a day falls in."""
     year = day.year if day.month >= 4 else day.year - 1
     return Period(year, (day.month - 4) % 12 // 3 + 1)
+
+
+# Periods are of days in England and Wales: a referral at 00:30 on 1 April (BST) is in the
+# new financial year, though it is still 31 March in UTC.
+LOCAL = ZoneInfo("Europe/London")
+
+
+def local_day(at: dt.datetime) -> dt.date:
+    """The day in England and Wales at an instant."""
+    return at.astimezone(LOCAL).date()
+
+
+def bounds(period: Period) -> tuple[dt.datetime, dt.datetime]:
+    """The instants the period starts and ends at (local midnights)."""
+    return (
+        dt.datetime.combine(period.start, dt.time(), LOCAL),
+        dt.datetime.combine(period.end, dt.time(), LOCAL),
+    )

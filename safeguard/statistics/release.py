@@ -163,3 +163,15 @@ def _identities(atoms: _Atoms, dims: list[Dimension]) -> tuple[tuple[Atoms, Atom
         for outcomes in sums
         for a, b in itertools.combinations(dims, 2)
     )
+
+
+def note_texts(release: Release) -> dict[int, str]:
+    """The notes as the reader sees them, with the release's threshold and age groups in."""
+    below = release.suppressed_below
+    texts = {
+        n: text.format(below=(below or 1) - 1, ages=release.extra.get("age_groups", ""))
+        for n, text in release.notes.items()
+    }
+    if below is None:
+        texts[2] = "No number in these tables is suppressed."
+    return texts
