@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -152,7 +151,7 @@ async def set_demographics(conn: Connection, facts: Sequence[Demographics]) -> N
         " demographics = $4, updated_at = now() WHERE referral_id = $1"
         " AND demographics = 'pending'",
         [
-            (f.referral_id, json.dumps(f.age_groups), f.gender, "erased" if f.erased else "known")
+            (f.referral_id, f.age_groups, f.gender, "erased" if f.erased else "known")
             for f in facts
         ],
     )
