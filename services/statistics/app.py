@@ -43,11 +43,12 @@ def _with_facts(settings: Settings, base: Lifespan) -> Lifespan:
     return lifespan
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
-    """Build the app; tests pass their own settings."""
+def create_app(settings: Settings | None = None, *, consume: bool = True) -> FastAPI:
+    """Build the app; tests pass their own settings, and `consume=False` for the API alone
+    (no consumer, no filler)."""
     settings = settings or get_settings()
     subscription = Subscription(CONSUMER, [REFERRAL_EVENTS], handle_event)
-    base = service_lifespan(settings, subscriptions=(subscription,), staff=True)
+    base = service_lifespan(settings, subscriptions=(subscription,) if consume else (), staff=True)
     return build_app(
         title="Safeguard statistics",
         description="The figures of the Home Office release (referrals by sector, type of"
@@ -55,6 +56,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         " or quarter, nationally or for an area, police force area or region, as JSON, ODS and"
         " CSV. Aggregates only: small counts suppressed outside the national tables.",
         settings=settings,
-        lifespan=_with_facts(settings, base),
+        lifespan=_with_facts(settings, base) if consume else base,
         routers=[router],
     )

@@ -40,8 +40,9 @@ PeriodPath = Annotated[
     ),
 ]
 RELEASE_PROBLEMS: dict[int | str, dict[str, Any]] = {
-    404: problem("No such period (2024-26), or no area, force or region has that code."),
-    422: problem("A parameter is invalid, e.g. a level other than national without a code."),
+    404: problem(
+        "No such period (2024-26), no area, force or region with that code, or no such age scheme."
+    ),
 }
 
 
@@ -56,14 +57,15 @@ class Wanted:
 
 def wanted(
     period: PeriodPath,
-    level: Annotated[Level, Query(description="What the tables cover.")] = Level.NATIONAL,
-    code: Annotated[
-        str | None,
+    scope: Annotated[
+        str,
         Query(
-            pattern=r"^[A-Za-z0-9]{1,12}$",
-            description="The ONS code of the area, police force area or region (not for national).",
+            pattern=r"^(national|(area|force|region):[A-Z0-9]{1,12})$",
+            description="What the tables cover: `national` (England and Wales), or an area,"
+            " police force area or region by its ONS code: `area:E08000003`,"
+            " `force:E23000005`, `region:E12000002`.",
         ),
-    ] = None,
+    ] = "national",
     age_groups: Annotated[
         str,
         Query(
@@ -77,15 +79,14 @@ def wanted(
         found = parse_period(period)
     except BadPeriodError as error:
         raise ProblemError(404, "Unknown period", str(error)) from None
-    if (level is Level.NATIONAL) != (code is None):
-        raise ProblemError(422, "Invalid scope", "Give a code for an area, force or region only.")
+    level, _, code = scope.partition(":")
     try:
-        scope = shipped_areas().scope(level, code)
+        where = shipped_areas().scope(Level(level), code or None)
     except UnknownScopeError as error:
         raise ProblemError(404, "Unknown area", str(error)) from None
     if age_groups not in AGE_SCHEMES:
-        raise ProblemError(422, "Unknown age groups", f"Age schemes: {', '.join(AGE_SCHEMES)}.")
-    return Wanted(found, scope, AGE_SCHEMES[age_groups])
+        raise ProblemError(404, "Unknown age groups", f"Age schemes: {', '.join(AGE_SCHEMES)}.")
+    return Wanted(found, where, AGE_SCHEMES[age_groups])
 
 
 WantedDep = Annotated[Wanted, Depends(wanted)]

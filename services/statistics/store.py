@@ -150,10 +150,7 @@ async def set_demographics(conn: Connection, facts: Sequence[Demographics]) -> N
         "UPDATE statistics.referrals SET age_groups = $2::jsonb, gender = $3,"
         " demographics = $4, updated_at = now() WHERE referral_id = $1"
         " AND demographics = 'pending'",
-        [
-            (f.referral_id, f.age_groups, f.gender, "erased" if f.erased else "known")
-            for f in facts
-        ],
+        [(f.referral_id, f.age_groups, f.gender, "erased" if f.erased else "known") for f in facts],
     )
 
 

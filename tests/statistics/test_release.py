@@ -336,7 +336,7 @@ async def test_an_area_s_tables_suppress_small_counts(statistics: Statistics) ->
     await _run_script(statistics)
     answer = await statistics.http.get(
         f"{statistics.url}/v1/releases/2024-25",
-        params={"level": "area", "code": MANCHESTER},
+        params={"scope": f"area:{MANCHESTER}"},
         headers=statistics.headers(Role.CHANNEL_CHAIR, (MANCHESTER,)),
     )
     assert answer.status_code == 200, answer.text
@@ -388,7 +388,7 @@ async def test_the_csv_download_has_one_line_per_number(statistics: Statistics) 
     await _run_script(statistics)
     answer = await statistics.http.get(
         f"{statistics.url}/v1/releases/2024-25-Q1/release.csv",
-        params={"level": "force", "code": "E23000005"},
+        params={"scope": "force:E23000005"},
         headers=statistics.headers(Role.OPERATOR),
     )
     assert answer.status_code == 200
@@ -426,9 +426,9 @@ async def test_unknown_periods_and_areas_are_problems(statistics: Statistics) ->
     for path, params, status in (
         ("/v1/releases/2024-26", {}, 404),
         ("/v1/releases/2024", {}, 422),
-        ("/v1/releases/2024-25", {"level": "area", "code": "E99999999"}, 404),
-        ("/v1/releases/2024-25", {"level": "area"}, 422),
-        ("/v1/releases/2024-25", {"age_groups": "nineteen"}, 422),
+        ("/v1/releases/2024-25", {"scope": "area:E99999999"}, 404),
+        ("/v1/releases/2024-25", {"scope": "area"}, 422),
+        ("/v1/releases/2024-25", {"age_groups": "nineteen"}, 404),
     ):
         answer = await statistics.http.get(
             f"{statistics.url}{path}", params=params, headers=headers
