@@ -112,6 +112,26 @@ async def record_service_read(
     await _record(conn, _parameters(service, reader, referral_id, fields, purpose))
 
 
+async def record_service_reads(
+    conn: Connection,
+    *,
+    service: str,
+    caller: ServicePrincipal,
+    referral_ids: Sequence[UUID],
+    fields: Sequence[str],
+    purpose: str,
+) -> None:
+    """`record_service_read` for each of many referrals read in one answer, pipelined."""
+    reader = (caller.client_id, SERVICE_ROLE)
+    await conn.executemany(
+        f"WITH {READ_RECORD} SELECT",
+        [
+            _parameters(service, reader, referral_id, fields, purpose)
+            for referral_id in referral_ids
+        ],
+    )
+
+
 def _parameters(
     service: str,
     reader: tuple[str, str],

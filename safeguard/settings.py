@@ -58,6 +58,7 @@ class ServicePorts(BaseModel):
     notifications: int = 8004
     audit: int = 8005
     codec: int = 8006
+    statistics: int = 8007
     web: int = 8000
 
 
@@ -179,6 +180,20 @@ class ServiceAuthSettings(BaseModel):
     timeout_seconds: float = 5.0
 
 
+class StatisticsSettings(BaseModel):
+    """The statistics service (`SAFEGUARD_STATISTICS__*`): disclosure control and how it asks
+    intake (`intake_internal_url`) for the age and gender of new referrals."""
+
+    # Counts from 1 to this less one are suppressed as [c] (with the cells that would reveal
+    # them) in the tables of an area, police force area or region.
+    suppression_threshold: int = Field(5, ge=1, le=1000)
+    # The national tables too (the Home Office publishes its national tables unsuppressed).
+    suppress_national: bool = False
+    # Referrals asked about per call to intake, and how often to look for new ones.
+    facts_batch: int = Field(500, ge=1, le=500)
+    facts_poll_seconds: float = Field(2.0, gt=0)
+
+
 class WebSettings(BaseModel):
     """The staff web front end (`SAFEGUARD_WEB__*`): its OpenID Connect client and sessions."""
 
@@ -256,6 +271,7 @@ class Settings(BaseSettings):
     panel: PanelSettings = Field(default_factory=PanelSettings)
     telemetry: TelemetrySettings = Field(default_factory=TelemetrySettings)
     web: WebSettings = Field(default_factory=WebSettings)
+    statistics: StatisticsSettings = Field(default_factory=StatisticsSettings)
     # Personal fields at rest: the key provider and the blind-index key.
     fields: FieldSettings = Field(default_factory=FieldSettings)
     # HMAC key of the hash chain the audit log replaced: its imported rows are checked with it,

@@ -10,6 +10,7 @@ where a test holds them equal) and what development tokens carry.
 | `svc-assessment` | `referral-forms.read` |
 | `svc-panel` | `referral-forms.read` |
 | `svc-notifications` | `contacts.read`, `consent-links.issue` |
+| `svc-statistics` | `referral-facts.read` |
 | `svc-admin` (operators' tooling) | `directory.manage` |
 
 A token names its client in `client_id` (RFC 9068; Keycloak's service accounts) or `azp`
@@ -36,6 +37,8 @@ class Permission(StrEnum):
     CONTACTS_READ = "contacts.read"
     CONSENT_LINKS_ISSUE = "consent-links.issue"
     DIRECTORY_MANAGE = "directory.manage"
+    # The coarse facts the statistics count by (age at referral, gender code), never the form.
+    REFERRAL_FACTS_READ = "referral-facts.read"
 
 
 class ServiceClient(StrEnum):
@@ -44,6 +47,7 @@ class ServiceClient(StrEnum):
     ASSESSMENT = "svc-assessment"
     PANEL = "svc-panel"
     NOTIFICATIONS = "svc-notifications"
+    STATISTICS = "svc-statistics"
     ADMIN = "svc-admin"
 
 
@@ -53,6 +57,7 @@ GRANTS: Mapping[ServiceClient, frozenset[Permission]] = {
     ServiceClient.NOTIFICATIONS: frozenset(
         {Permission.CONTACTS_READ, Permission.CONSENT_LINKS_ISSUE}
     ),
+    ServiceClient.STATISTICS: frozenset({Permission.REFERRAL_FACTS_READ}),
     ServiceClient.ADMIN: frozenset({Permission.DIRECTORY_MANAGE}),
 }
 # The role of a service in the access log and the audit log (staff have `Role` values).

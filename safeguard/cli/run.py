@@ -22,7 +22,16 @@ from safeguard.stack import Stack, StackError
 from safeguard.stack.keycloak import ADMIN_USERNAME, DEV_ADMIN_PASSWORD
 from safeguard.stack.keycloak_realm import DEV_PASSWORD, REALM, development_users
 
-SERVICES = ("intake", "assessment", "panel", "notifications", "audit", "codec", "web")
+SERVICES = (
+    "intake",
+    "assessment",
+    "panel",
+    "notifications",
+    "audit",
+    "codec",
+    "statistics",
+    "web",
+)
 # Where each service's people start: the APIs document themselves, the web front end is a site.
 _START_PAGE = {"web": "/"}
 

@@ -17,6 +17,7 @@ from safeguard.web import build_app
 from services.intake import store
 from services.intake.body_limit import BodyLimit
 from services.intake.events import CONSUMER, handle_event
+from services.intake.facts import facts_router
 from services.intake.internal_routes import internal_router
 from services.intake.reseal import seal_legacy_forms
 from services.intake.routes import router
@@ -86,7 +87,7 @@ def create_app(
         description=DESCRIPTION,
         settings=settings,
         lifespan=_lifespan(settings, temporal, timing),
-        routers=[router, internal_router],
+        routers=[router, internal_router, facts_router],
     )
     app.add_middleware(BodyLimit, max_bytes=MAX_BODY_BYTES)
     return app

@@ -21,7 +21,7 @@ from safeguard.fieldcrypt.blind_index import BlindIndex
 from safeguard.fieldcrypt.setup import FieldCrypto
 from services.intake import start_wakeup, store
 from services.intake.fields import age_on
-from services.intake.form import PUBLIC_SECTORS, ReferralCreate
+from services.intake.form import PUBLIC_SECTORS, Gender, ReferralCreate
 from services.intake.linking import person_key
 from services.intake.models import PartnerStatus, ReferralAccepted, ReferralStatus
 from services.intake.sealed import seal_form
@@ -115,6 +115,7 @@ def _new_referral(caller: Caller, form: ReferralCreate, index: BlindIndex) -> Ne
         concern_type=form.concern.type.value,
         area=form.area or caller.area or UNASSIGNED_AREA,
         age_at_referral=age_on(person.date_of_birth, received_at.date()),
+        gender=(person.gender or Gender.NOT_KNOWN).value,
         person_key=person_key(
             index,
             given_names=person.given_names,

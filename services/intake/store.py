@@ -30,6 +30,8 @@ class NewReferral:
     concern_type: str
     area: str
     age_at_referral: int
+    # The form's gender code (not_known when not given), for the statistics.
+    gender: str
     # The blind index of the person (services/intake/linking.py), and the sealed form.
     person_key: bytes
     form_sealed: bytes
@@ -127,8 +129,8 @@ async def insert_referral(
     await conn.execute(
         "WITH inserted AS (INSERT INTO intake.referrals (id, reference, client_id, received_at,"
         " sector, concern_type, area, age_at_referral, person_key, form_sealed, workflow_id,"
-        " next_start_at)"
-        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $4) RETURNING id)"
+        " next_start_at, gender)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $4, $14) RETURNING id)"
         " SELECT pg_notify($12, $13) FROM inserted",
         referral.referral_id,
         referral.reference,
@@ -143,6 +145,7 @@ async def insert_referral(
         referral.workflow_id,
         start_wakeup.CHANNEL,
         announcement,
+        referral.gender,
     )
     if linked:
         await conn.execute(
@@ -280,7 +283,7 @@ async def redact(conn: Connection, *, referral_id: UUID, at: datetime) -> None:
     """
     await conn.execute(
         "UPDATE intake.referrals SET form = NULL, form_sealed = NULL, person_key = NULL,"
-        " age_at_referral = NULL,"
+        " age_at_referral = NULL, gender = NULL,"
         " redacted_at = coalesce(redacted_at, $2), closed_at = coalesce(closed_at, $2)"
         " WHERE id = $1",
         referral_id,

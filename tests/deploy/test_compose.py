@@ -317,5 +317,10 @@ async def test_each_calling_service_has_client_credentials_of_its_own(tmp_path: 
         assert settings.service_auth.client_id == client.value
         async with service_tokens(settings, client) as tokens:
             assert isinstance(tokens, ClientCredentials)
-    assert set(secrets_of) == {"svc-assessment", "svc-panel", "svc-notifications"}
+    assert set(secrets_of) == {
+        "svc-assessment",
+        "svc-panel",
+        "svc-notifications",
+        "svc-statistics",
+    }
     assert len(set(secrets_of.values())) == len(secrets_of), "one secret per client"

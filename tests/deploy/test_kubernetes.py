@@ -416,5 +416,10 @@ async def test_each_calling_service_has_client_credentials_of_its_own(
         assert settings.service_auth.client_id == client.value
         async with service_tokens(settings, client) as tokens:
             assert isinstance(tokens, ClientCredentials)
-    assert set(secret_keys) == {"svc-assessment", "svc-panel", "svc-notifications"}
+    assert set(secret_keys) == {
+        "svc-assessment",
+        "svc-panel",
+        "svc-notifications",
+        "svc-statistics",
+    }
     assert len(set(secret_keys.values())) == len(secret_keys), "one secret per client"

@@ -23,16 +23,18 @@ from services.codec.app import create_app as codec_app
 from services.intake.app import create_app as intake_app
 from services.notifications.app import create_app as notifications_app
 from services.panel.app import create_app as panel_app
+from services.statistics.app import create_app as statistics_app
 from tests.intake.clients import register_client
 
 AREA = "E08000003"
-SERVICES = ("assessment", "audit", "codec", "intake", "notifications", "panel")
+SERVICES = ("assessment", "audit", "codec", "intake", "notifications", "panel", "statistics")
 ROLES = {
     "assessment": Role.PREVENT_OFFICER,
     "panel": Role.CHANNEL_CHAIR,
     "audit": Role.AUDITOR,
     "notifications": Role.OPERATOR,
     "codec": Role.AUDITOR,
+    "statistics": Role.OPERATOR,
 }
 
 
@@ -48,6 +50,7 @@ def build(service: str, settings: Settings, temporal: Client) -> FastAPI:
         ),
         "codec": lambda: codec_app(settings),
         "intake": lambda: intake_app(settings, temporal=temporal),
+        "statistics": lambda: statistics_app(settings, consume=False),
     }
     return factories[service]()
 

@@ -20,6 +20,7 @@ from services.codec.app import create_app as codec_app
 from services.intake.app import create_app as intake_app
 from services.notifications.app import create_app as notifications_app
 from services.panel.app import create_app as panel_app
+from services.statistics.app import create_app as statistics_app
 from tests.openapi.apps import SERVICES
 
 PROBLEM = "application/problem+json"
@@ -35,6 +36,7 @@ def _openapi(service: str) -> dict[str, Any]:
         "notifications": lambda: notifications_app(settings),
         "codec": lambda: codec_app(settings),
         "intake": lambda: intake_app(settings),
+        "statistics": lambda: statistics_app(settings, consume=False),
     }
     document: dict[str, Any] = factories[service]().openapi()
     return document

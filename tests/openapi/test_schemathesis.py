@@ -29,6 +29,7 @@ from services.codec.app import create_app as codec_app
 from services.intake.app import create_app as intake_app
 from services.notifications.app import create_app as notifications_app
 from services.panel.app import create_app as panel_app
+from services.statistics.app import create_app as statistics_app
 from tests.openapi.schemathesis import run_schemathesis
 from tests.servers import serve
 
@@ -42,10 +43,12 @@ SERVICES: dict[str, tuple[Factory, Role]] = {
     "audit": (lambda s, t: audit_app(s, temporal=t), Role.AUDITOR),
     "notifications": (lambda s, t: notifications_app(s), Role.OPERATOR),
     "codec": (lambda s, t: codec_app(s), Role.AUDITOR),
+    "statistics": (lambda s, t: statistics_app(s, consume=False), Role.OPERATOR),
 }
 ASKS_INTAKE = frozenset({"assessment", "panel"})
-# Audit and the codec create nothing a later call could use: no links, so no stateful phase.
-STATELESS = frozenset({"audit", "codec"})
+# Audit, the codec and the statistics create nothing a later call could use: no links, so no
+# stateful phase.
+STATELESS = frozenset({"audit", "codec", "statistics"})
 # Routes for other services, not staff: each run again with the client that holds their
 # permission (a staff token only ever sees their 401).
 SERVICE_ROUTES: dict[str, tuple[str, ServiceClient, str]] = {

@@ -1,0 +1,1 @@
+"""The statistics service: the release's read model, tables and downloads (aggregates only)."""
