@@ -13,6 +13,7 @@ from safeguard.codes import GatewayOutcome
 from tests.workflow import builders as b
 from tests.workflow.conftest import OFFICER, Handle, Harness
 from workflows.referral import actions as a
+from workflows.referral.actions import PERSONAL_FIELDS
 from workflows.referral.workflows import ReferralWorkflow
 
 # Where a new step begins in the history: a human step (an update) or an alarm (a timer).
@@ -91,7 +92,7 @@ async def test_the_timeline_names_every_event_a_step_published_in_one_call(
     assert codec is not None
     history = await decoded_history(History(events=await _history(case)), codec)
 
-    entries = timeline([list(history.events)])
+    entries = timeline([list(history.events)], PERSONAL_FIELDS)
     assert [(entry.kind, entry.events) for entry in entries] == [
         ("opened", ["referral.submitted"]),
         ("decision", ["assessment.recorded", "case.closed"]),
