@@ -11,7 +11,7 @@ import pytest
 ROOT = Path(__file__).parent.parent
 BENCH = ROOT / "bench"
 sys.path.insert(0, str(BENCH))
-from all import BENCHES, table  # noqa: E402
+from all import BENCHES, PYTHON_FILE, table  # noqa: E402
 from summary import SUMMARY, Figure, figure, read  # noqa: E402
 
 SCRIPTS = sorted(
@@ -60,5 +60,5 @@ def test_the_table_gives_each_figure_beside_its_baseline() -> None:
 @pytest.mark.parametrize("name", sorted(set(SCRIPTS) - {"all"}))
 def test_each_bench_hands_its_headline_figures_to_the_summary(name: str) -> None:
     # A bench that printed its figures but never noted one would leave bench/all's table blank.
-    source = (BENCH / f"{name}.py").read_text()
+    source = (BENCH / PYTHON_FILE.get(name, f"{name}.py")).read_text()
     assert "from summary import figure" in source and "figure(" in source
