@@ -49,7 +49,7 @@ async def list_notifications(
     status: Status | None = None,
     template: Annotated[str | None, Query(max_length=100)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> list[NotificationRead]:
     """The delivery log of the caller's areas, filtered by case, status or template."""
     query = LogQuery(
