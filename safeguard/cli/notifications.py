@@ -21,13 +21,14 @@ notifications_app = typer.Typer(
 )
 
 Token = Annotated[
-    str, typer.Option(envvar="SAFEGUARD_OPERATOR_TOKEN", help="An operator's staff token.")
+    str | None,
+    typer.Option(envvar="SAFEGUARD_OPERATOR_TOKEN", help="An operator's staff token."),
 ]
 
 
 @notifications_app.command("resend")
 def resend_command(
-    token: Token,
+    token: Token = None,
     ids: Annotated[list[UUID] | None, typer.Argument(help="Notifications to send again.")] = None,
     all_failed: Annotated[
         bool, typer.Option("--all", help="Every failed notification (with the filters below).")
@@ -40,6 +41,11 @@ def resend_command(
     ] = None,
 ) -> None:
     """Queue failed notifications again; prints each id queued."""
+    if not token:
+        typer.echo(
+            "error: give an operator's token (--token or SAFEGUARD_OPERATOR_TOKEN)", err=True
+        )
+        raise typer.Exit(2)
     if bool(ids) == all_failed:
         typer.echo("error: name the notifications to send again, or give --all", err=True)
         raise typer.Exit(2)
