@@ -109,7 +109,16 @@ async def _waiting(handle: WorkflowHandle[Any, Any]) -> bool:
     status = await handle.query(ReferralWorkflow.status)
     described = (await handle.describe()).raw_description
     events = (await handle.fetch_history()).events
-    completed = [e for e in events if e.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED]
+    # Activities (a case opened before v4) or local activities' markers (since v4).
+    completed = [
+        e
+        for e in events
+        if e.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED
+        or (
+            e.event_type == EventType.EVENT_TYPE_MARKER_RECORDED
+            and e.marker_recorded_event_attributes.marker_name == "core_local_activity"
+        )
+    ]
     return (
         status.stage is Stage.GATEWAY_ASSESSMENT
         and len(completed) >= 2  # the due dates, then the opening event published
