@@ -227,10 +227,11 @@ async def cases_by_ids(conn: Connection, referral_ids: Sequence[UUID]) -> list[a
 
 
 async def case_events(conn: Connection, referral_id: UUID) -> list[EventEnvelope]:
-    """A case's lifecycle events in time order."""
+    """A case's lifecycle events in time order; one step's events, which share its time, in
+    the order the workflow published them (their `sequence`)."""
     rows = await conn.fetch(
         "SELECT event_id, type, time, source, schema_version, data FROM assessment.case_events"
-        " WHERE referral_id = $1 ORDER BY time, event_id",
+        " WHERE referral_id = $1 ORDER BY time, (data->>'sequence')::int, event_id",
         referral_id,
     )
     return [

@@ -204,10 +204,11 @@ async def metrics(conn: Connection, *, areas: Sequence[str] | None) -> dict[str,
 
 
 async def case_events(conn: Connection, referral_id: UUID) -> list[EventEnvelope]:
-    """A case's lifecycle events in time order."""
+    """A case's lifecycle events in time order; one step's events, which share its time, in
+    the order the workflow published them (their `sequence`)."""
     rows = await conn.fetch(
         "SELECT event_id, type, time, source, schema_version, data FROM panel.case_events"
-        " WHERE referral_id = $1 ORDER BY time, event_id",
+        " WHERE referral_id = $1 ORDER BY time, (data->>'sequence')::int, event_id",
         referral_id,
     )
     return [
