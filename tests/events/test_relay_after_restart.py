@@ -54,5 +54,10 @@ async def test_the_relay_takes_its_lock_again_and_stops_cleanly_after_a_restart(
             # Every connection given back: a relay that held one would make this wait.
             await asyncio.wait_for(pool.close(), 20)
     listener = [r.message for r in caplog.records if r.name == "safeguard.db.listening"]
-    assert listener[0] == "outbox relay: lost its database connection (ConnectionRefusedError)"
+    # Which error says so first depends on whether the connection broke before the server
+    # stopped accepting (seen both ways in the suite): the session ended, or it was refused.
+    assert listener[0] in {
+        f"outbox relay: lost its database connection ({error})"
+        for error in ("ConnectionRefusedError", "ConnectionDoesNotExistError")
+    }
     assert listener[-1] == "outbox relay: listening on the database again"
