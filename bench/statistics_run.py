@@ -26,7 +26,6 @@ import math
 import os
 import random
 import shutil
-import socket
 import sys
 import tempfile
 import time
@@ -38,6 +37,7 @@ import httpx
 from pydantic import SecretStr
 
 sys.path.insert(0, str(Path(__file__).parent.parent))
+from inbox import free_ports  # noqa: E402
 from summary import figure  # noqa: E402
 
 from safeguard.auth.staff import StaffPrincipal, development_signing_key, mint, public_key_set  # noqa: E402
@@ -71,20 +71,6 @@ OUTCOMES = {
     "panel_not_adopted": GatewayOutcome.REFERRED_TO_CHANNEL,
     "panel_adopted": GatewayOutcome.REFERRED_TO_CHANNEL,
 }
-
-
-def free_ports(count: int) -> list[int]:
-    """Free loopback ports below the ephemeral range."""
-    ports: set[int] = set()
-    while len(ports) < count:
-        port = random.randint(20000, 32000)
-        with socket.socket() as sock:
-            try:
-                sock.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-        ports.add(port)
-    return sorted(ports)
 
 
 def lifecycle(

@@ -1,18 +1,22 @@
-"""Every dependency of the assessment API is a coroutine: FastAPI runs a plain `def` in a
-worker thread, a thread hop per request (three on each inbox page) for work that needs none."""
+"""Every dependency of the intake and assessment APIs is a coroutine: FastAPI runs a plain `def`
+in a worker thread, a thread hop per request for work that needs none (the pool, the field keys;
+three on each inbox page)."""
 
 from __future__ import annotations
 
 import inspect
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
+import pytest
+from fastapi import FastAPI
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 from starlette.routing import BaseRoute
 
 from safeguard.settings import Settings
-from services.assessment.app import create_app
+from services.assessment.app import create_app as assessment_app
+from services.intake.app import create_app as intake_app
 
 
 def _routes(routes: list[BaseRoute]) -> Iterator[APIRoute]:
@@ -31,7 +35,8 @@ def _calls(dependant: Dependant) -> Iterator[Any]:
         yield from _calls(dependency)
 
 
-def test_no_dependency_runs_in_a_worker_thread() -> None:
+@pytest.mark.parametrize("create_app", [intake_app, assessment_app], ids=["intake", "assessment"])
+def test_no_dependency_runs_in_a_worker_thread(create_app: Callable[[Settings], FastAPI]) -> None:
     app = create_app(Settings(environment="test"))
     threaded = {
         f"{call.__module__}.{call.__qualname__}"
