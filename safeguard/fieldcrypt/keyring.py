@@ -75,6 +75,18 @@ class Keyring:
         self._remember(new.owner, new.wrapped, data_key)
         return data_key
 
+    @staticmethod
+    def prepared_key(new: NewDataKey) -> DataKey:
+        """A prepared key to seal with before it is stored, for a caller that stores the
+        wrapped key in a statement of its own (intake's one-round-trip accept); it tells the
+        keyring with `stored` once that statement has committed."""
+        return DataKey(new.owner, new.key)
+
+    def stored(self, new: NewDataKey) -> None:
+        """A prepared key its caller stored: kept in the cache, as `store` would."""
+        if new.wrapped is not None and new.key is not None:
+            self._remember(new.owner, new.wrapped, DataKey(new.owner, new.key))
+
     async def key(self, conn: Connection, owner: UUID) -> DataKey:
         """The case's key; `MissingKeyError`, or `KeyDestroyedError` once erased."""
         if not self.encrypt:

@@ -8,9 +8,8 @@ from fastapi import APIRouter, Body, Depends, Header, Response
 from fastapi.openapi.models import Example
 
 from safeguard.fieldcrypt.setup import FieldsDep
-from safeguard.web import PoolDep
 from services.intake import service
-from services.intake.deps import ReaderDep, SubmitterDep, require_json
+from services.intake.deps import ConnectionDep, ReaderDep, SubmitterDep, require_json
 from services.intake.form import ReferralCreate
 from services.intake.models import ReferralAccepted, ReferralStatus
 from services.intake.openapi import (
@@ -56,13 +55,13 @@ async def submit_referral(
     caller: SubmitterDep,
     form: Annotated[ReferralCreate, Body(openapi_examples=FORM_EXAMPLES)],
     response: Response,
-    pool: PoolDep,
+    conn: ConnectionDep,
     fields: FieldsDep,
     idempotency_key: IdempotencyKey = None,
 ) -> ReferralAccepted:
     """Submit a referral on the national referral form; the answer carries its reference."""
     submission = await service.submit_referral(
-        pool, caller=caller, form=form, idempotency_key=idempotency_key, fields=fields
+        conn, caller=caller, form=form, idempotency_key=idempotency_key, fields=fields
     )
     response.headers["Location"] = submission.accepted.status_url
     if submission.replayed:
@@ -71,6 +70,8 @@ async def submit_referral(
 
 
 @router.get("/{reference}", responses=STATUS_RESPONSES)
-async def get_referral_status(reference: str, caller: ReaderDep, pool: PoolDep) -> ReferralStatus:
+async def get_referral_status(
+    reference: str, caller: ReaderDep, conn: ConnectionDep
+) -> ReferralStatus:
     """The minimal status of one of your referrals: received, being assessed or closed."""
-    return await service.referral_status(pool, caller=caller, reference=reference)
+    return await service.referral_status(conn, caller=caller, reference=reference)

@@ -15,7 +15,7 @@ from fastapi.exceptions import RequestValidationError
 from safeguard.auth.agencies import AgencyKind
 from safeguard.auth.credentials import Caller
 from safeguard.codes import UNASSIGNED_AREA
-from safeguard.db.pool import Connection, Pool
+from safeguard.db.pool import Connection
 from safeguard.errors import ProblemError
 from safeguard.fieldcrypt.blind_index import BlindIndex
 from safeguard.fieldcrypt.setup import FieldCrypto
@@ -26,7 +26,6 @@ from services.intake.linking import person_key
 from services.intake.models import PartnerStatus, ReferralAccepted, ReferralStatus
 from services.intake.sealed import seal_form
 from services.intake.store import NewReferral
-from workflows.referral.workflows import workflow_id_for
 
 REFERENCE = re.compile(r"PRV-\d{4}-\d{6,9}")
 
@@ -46,7 +45,7 @@ def request_hash(form: ReferralCreate) -> bytes:
 
 
 async def submit_referral(
-    pool: Pool,
+    conn: Connection,
     *,
     caller: Caller,
     form: ReferralCreate,
@@ -65,28 +64,22 @@ async def submit_referral(
     # Without a key, the body is the key: a retried POST still never makes a second case.
     key = idempotency_key if idempotency_key is not None else f"body:{body_hash.hex()}"
     referral = _new_referral(caller, form, fields.blind_index)
-    # Wrapped before the transaction, so no row lock waits on the key service.
-    data_key = await fields.keyring.prepare(referral.referral_id)
-    async with pool.acquire() as conn, conn.transaction():
-        claimed = await store.claim_idempotency_key(
-            conn,
-            client_id=caller.client_id,
-            key=key,
-            request_hash=body_hash,
-            referral_id=referral.referral_id,
-        )
-        if not claimed:
-            earlier = await store.earlier_answer(conn, client_id=caller.client_id, key=key)
-            return Submission(_replay(earlier, body_hash), replayed=True)
-        sealed = seal_form(await fields.keyring.store(conn, data_key), form.model_dump(mode="json"))
-        referral = dataclasses.replace(referral, form_sealed=sealed)
-        linked = await store.earlier_referrals(conn, person_key=referral.person_key)
-        # Issued last: the year's counter row stays locked until the commit, so concurrent
-        # referrals queue on it only for the insert and the commit.
-        referral = await _issue_reference(conn, referral)
-        wake = start_wakeup.announcement(referral.referral_id)
-        await store.insert_referral(conn, referral=referral, linked=linked, announcement=wake)
-    return Submission(_accepted(referral.reference), replayed=False)
+    # Made and wrapped before the transaction, so no row lock waits on the key service.
+    new_key = await fields.keyring.prepare(referral.referral_id)
+    sealed = seal_form(fields.keyring.prepared_key(new_key), form.model_dump(mode="json"))
+    outcome = await store.accept(
+        conn,
+        referral=dataclasses.replace(referral, form_sealed=sealed),
+        idempotency_key=key,
+        request_hash=body_hash,
+        data_key=new_key,
+        announcement=start_wakeup.announcement(referral.referral_id),
+    )
+    if outcome.replayed:
+        return Submission(_replay(outcome, body_hash), replayed=True)
+    fields.keyring.stored(new_key)
+    assert outcome.reference is not None  # noqa: S101 - a new referral always has one
+    return Submission(_accepted(outcome.reference), replayed=False)
 
 
 def _check_sector(caller: Caller, form: ReferralCreate) -> None:
@@ -123,22 +116,14 @@ def _new_referral(caller: Caller, form: ReferralCreate, index: BlindIndex) -> Ne
             date_of_birth=person.date_of_birth,
         ),
         form_sealed=b"",
-        workflow_id="",
     )
 
 
-async def _issue_reference(conn: Connection, referral: NewReferral) -> NewReferral:
-    reference = await store.next_reference(conn, year=referral.received_at.year)
-    return dataclasses.replace(
-        referral, reference=reference, workflow_id=workflow_id_for(reference)
-    )
-
-
-def _replay(earlier: store.EarlierAnswer | None, body_hash: bytes) -> ReferralAccepted:
-    if earlier is None:
+def _replay(earlier: store.Accepted, body_hash: bytes) -> ReferralAccepted:
+    if earlier.reference is None:
         # The referral was erased between our conflict and our read: vanishingly rare.
         raise ProblemError(409, "Idempotency key in use", "Retry the request.")
-    if earlier.request_hash != body_hash:
+    if earlier.earlier_hash != body_hash:
         raise ProblemError(
             422,
             "Idempotency key reused",
@@ -155,12 +140,11 @@ def _unknown(reference: str) -> ProblemError:
     return ProblemError(404, "Unknown referral", "No referral of yours has that reference.")
 
 
-async def referral_status(pool: Pool, *, caller: Caller, reference: str) -> ReferralStatus:
+async def referral_status(conn: Connection, *, caller: Caller, reference: str) -> ReferralStatus:
     """The minimal status of one of the caller's own referrals."""
     if not REFERENCE.fullmatch(reference):
         raise _unknown(reference[:40])
-    async with pool.acquire() as conn:
-        row = await store.status_row(conn, reference=reference, client_id=caller.client_id)
+    row = await store.status_row(conn, reference=reference, client_id=caller.client_id)
     # Another client's referral is "unknown" too: its existence is not the caller's business.
     if row is None:
         raise _unknown(reference)

@@ -10,9 +10,11 @@ from uuid import UUID
 import asyncpg
 
 from safeguard.db.pool import Connection
-from safeguard.fieldcrypt.keyring import destroy_data_key
+from safeguard.fieldcrypt.keyring import NewDataKey, destroy_data_key
+from safeguard.fieldcrypt.keys import wrapped_version
 from services.intake import start_wakeup
 from workflows.referral.models import SubmittingAgency
+from workflows.referral.workflows import WORKFLOW_ID_PREFIX
 
 # The service's name in the keyring: its data keys are intake's own.
 SERVICE = "intake"
@@ -35,15 +37,6 @@ class NewReferral:
     # The blind index of the person (services/intake/linking.py), and the sealed form.
     person_key: bytes
     form_sealed: bytes
-    workflow_id: str
-
-
-@dataclass(frozen=True)
-class EarlierAnswer:
-    """The referral an Idempotency-Key already produced, and the body that produced it."""
-
-    request_hash: bytes
-    reference: str
 
 
 @dataclass(frozen=True)
@@ -62,98 +55,57 @@ class PendingStart:
     agency: SubmittingAgency | None
 
 
-async def next_reference(conn: Connection, *, year: int) -> str:
-    """Issue the next `PRV-<year>-<serial>` reference inside the caller's transaction."""
-    serial = await conn.fetchval(
-        "INSERT INTO intake.reference_counters (year, last_serial) VALUES ($1, 1)"
-        " ON CONFLICT (year) DO UPDATE SET last_serial = intake.reference_counters.last_serial + 1"
-        " RETURNING last_serial",
-        year,
-    )
-    return f"PRV-{year}-{serial:06d}"
+@dataclass(frozen=True)
+class Accepted:
+    """What `accept` did: stored a new referral, or found the key's earlier one."""
+
+    reference: str | None
+    replayed: bool
+    earlier_hash: bytes | None
 
 
-async def claim_idempotency_key(
-    conn: Connection, *, client_id: str, key: str, request_hash: bytes, referral_id: UUID
-) -> bool:
-    """Claim the key for a new referral; False if it was already used.
+async def accept(
+    conn: Connection,
+    *,
+    referral: NewReferral,
+    idempotency_key: str,
+    request_hash: bytes,
+    data_key: NewDataKey,
+    announcement: str,
+) -> Accepted:
+    """Store a referral in one round trip (migration 0034's `intake.accept_referral`).
 
-    A concurrent claim of the same key blocks on the primary key until the first
-    transaction ends, then sees its row: so concurrent duplicates make one referral.
+    In its own transaction: claim the key (or answer with the referral it already made), keep
+    the case's data key, link the person's earlier referrals (serialised per person, so two
+    referrals of one person at the same moment still link), issue the reference, store the
+    referral with its workflow's start due at once, and wake the starters with
+    `announcement` on commit. A concurrent claim of the same key waits on the first and then
+    finds its answer, so concurrent duplicates make one referral.
     """
-    claimed = await conn.fetchval(
-        "INSERT INTO intake.idempotency_keys (client_id, key, request_hash, referral_id)"
-        " VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING RETURNING true",
-        client_id,
-        key,
-        request_hash,
-        referral_id,
-    )
-    return bool(claimed)
-
-
-async def earlier_answer(conn: Connection, *, client_id: str, key: str) -> EarlierAnswer | None:
-    """The referral a used key produced, and the hash of the body that produced it."""
     row = await conn.fetchrow(
-        "SELECT i.request_hash, r.reference FROM intake.idempotency_keys i"
-        " JOIN intake.referrals r ON r.id = i.referral_id WHERE i.client_id = $1 AND i.key = $2",
-        client_id,
-        key,
-    )
-    if row is None:
-        return None
-    return EarlierAnswer(request_hash=row["request_hash"], reference=row["reference"])
-
-
-async def earlier_referrals(conn: Connection, *, person_key: bytes) -> list[UUID]:
-    """Referrals of the same person, oldest first; serialised per person for this transaction.
-
-    The lock makes a second referral of the same person, arriving at the same moment, wait
-    until the first is committed and so see it.
-    """
-    await conn.execute(
-        "SELECT pg_advisory_xact_lock($1)", int.from_bytes(person_key[:8], "big", signed=True)
-    )
-    rows = await conn.fetch(
-        "SELECT id FROM intake.referrals WHERE person_key = $1 ORDER BY received_at, id",
-        person_key,
-    )
-    return [row["id"] for row in rows]
-
-
-async def insert_referral(
-    conn: Connection, *, referral: NewReferral, linked: list[UUID], announcement: str
-) -> None:
-    """Store a referral and its links, its workflow's start due at once, and wake the starters
-    with `announcement` when the transaction commits (in the same round trip as the insert)."""
-    await conn.execute(
-        "WITH inserted AS (INSERT INTO intake.referrals (id, reference, client_id, received_at,"
-        " sector, concern_type, area, age_at_referral, person_key, form_sealed, workflow_id,"
-        " next_start_at, gender)"
-        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $4, $14) RETURNING id)"
-        " SELECT pg_notify($12, $13) FROM inserted",
+        "SELECT o_reference, o_replayed, o_earlier_hash FROM intake.accept_referral("
+        "$1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)",
         referral.referral_id,
-        referral.reference,
         referral.client_id,
+        idempotency_key,
+        request_hash,
         referral.received_at,
         referral.sector,
         referral.concern_type,
         referral.area,
         referral.age_at_referral,
+        referral.gender,
         referral.person_key,
         referral.form_sealed,
-        referral.workflow_id,
+        WORKFLOW_ID_PREFIX,
+        SERVICE,
+        data_key.wrapped,
+        None if data_key.wrapped is None else wrapped_version(data_key.wrapped),
         start_wakeup.CHANNEL,
         announcement,
-        referral.gender,
     )
-    if linked:
-        await conn.execute(
-            "INSERT INTO intake.referral_links (referral_id, linked_referral_id)"
-            " SELECT $1, unnest($2::uuid[])",
-            referral.referral_id,
-            linked,
-        )
+    assert row is not None  # noqa: S101 - the function always returns its one row
+    return Accepted(row["o_reference"], row["o_replayed"], row["o_earlier_hash"])
 
 
 async def mark_started(conn: Connection, *, referral_ids: list[UUID]) -> None:

@@ -89,3 +89,20 @@ async def test_area_falls_back_to_the_agency(intake: Intake, temporal_client: Cl
     answer = await intake.http.post("/v1/referrals", json=form, headers=agency_b)
     await intake.started(answer.json()["reference"])
     assert (await _input_of(temporal_client, answer.json()["reference"])).area == "E08000025"
+
+
+async def test_the_millionth_referral_of_a_year_keeps_every_digit(
+    intake: Intake, temporal_client: Client
+) -> None:
+    """References are made in SQL (migration 0034): past six digits the serial grows rather
+    than being cut to six, and the workflow's id still follows the reference."""
+    year = dt.datetime.now(dt.UTC).year
+    async with intake.pool.acquire() as conn:
+        await conn.execute(
+            "INSERT INTO intake.reference_counters (year, last_serial) VALUES ($1, 999999)"
+            " ON CONFLICT (year) DO UPDATE SET last_serial = 999999",
+            year,
+        )
+    reference = await _submit(intake, intake.agency_a)
+    assert reference == f"PRV-{year}-1000000"
+    assert (await _input_of(temporal_client, reference)).reference == reference

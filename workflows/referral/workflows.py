@@ -43,9 +43,13 @@ _ACTIVITY_TIMEOUT = timedelta(seconds=30)
 ActionT = TypeVar("ActionT", bound=a.ActionInput)
 
 
+# Intake's accepting transaction names the workflow in SQL (store.accept) with this prefix.
+WORKFLOW_ID_PREFIX = "referral-"
+
+
 def workflow_id_for(reference: str) -> str:
     """The workflow id of a referral: derived from its reference, so a case has one workflow."""
-    return f"referral-{reference}"
+    return f"{WORKFLOW_ID_PREFIX}{reference}"
 
 
 @workflow.defn
