@@ -1,6 +1,7 @@
-"""Every dependency of the intake and assessment APIs is a coroutine: FastAPI runs a plain `def`
-in a worker thread, a thread hop per request for work that needs none (the pool, the field keys;
-three on each inbox page)."""
+"""Every dependency of the intake and assessment APIs is a coroutine (or an async generator, which
+FastAPI enters as a context manager on the event loop): FastAPI runs a plain `def` in a worker
+thread, a thread hop per request for work that needs none (the pool, the field keys; three on
+each inbox page)."""
 
 from __future__ import annotations
 
@@ -42,6 +43,6 @@ def test_no_dependency_runs_in_a_worker_thread(create_app: Callable[[Settings], 
         f"{call.__module__}.{call.__qualname__}"
         for route in _routes(list(app.routes))
         for call in _calls(route.dependant)
-        if not inspect.iscoroutinefunction(call)
+        if not (inspect.iscoroutinefunction(call) or inspect.isasyncgenfunction(call))
     }
     assert threaded == set()
