@@ -16,7 +16,7 @@ from safeguard.calendar import add_working_days, working_days_between
 from safeguard.statistics.areas import Scope
 from safeguard.statistics.periods import Period, local_day, period_of
 from safeguard.statistics.quantiles import quantile
-from safeguard.statistics.tables import Cell, Release, Row, Shorthand, Table
+from safeguard.statistics.tables import Cell, Release, Row, Table
 
 TASKS = {
     "gateway_assessment": "Gateway assessments",
@@ -285,64 +285,3 @@ def _buckets(period: Period) -> dict[str, str]:
 
 def _bucket(day: dt.date, period: Period) -> str:
     return f"Q{period_of(day).quarter}" if period.quarter is None else f"{day:%Y-%m}"
-
-
-@dataclass(frozen=True)
-class Share:
-    """A published share: `part` of `whole` of one row of a table, as a percentage."""
-
-    table: str
-    row: str
-    label: str
-    percent: float | None
-    shorthand: Shorthand | None
-
-
-SHARES: tuple[tuple[str, str, str, str], ...] = (
-    ("Dash_1", "Within the target", "Total", "Gateway assessments within the target"),
-    ("Dash_4", "On time", "Total", "Reviews on time"),
-    ("Dash_5", "", "Referrals", "Re-referral rate"),
-)
-
-
-def shares(release: Release) -> list[Share]:
-    """Each row's share, from the published (protected) cells: never from a suppressed one."""
-    found: list[Share] = []
-    for code, part, whole, label in SHARES:
-        table = next(t for t in release.tables if t.code == code)
-        if code == "Dash_5":
-            found.append(
-                _share(
-                    table,
-                    "Total",
-                    label,
-                    table.value("Re-referral", whole),
-                    table.value("Total", whole),
-                )
-            )
-            continue
-        for row in table.rows:
-            found.append(
-                _share(
-                    table,
-                    row.label,
-                    label,
-                    table.value(row.label, part),
-                    table.value(row.label, whole),
-                )
-            )
-    return found
-
-
-def _share(
-    table: Table,
-    row: str,
-    label: str,
-    part: int | Shorthand | None,
-    whole: int | Shorthand | None,
-) -> Share:
-    if isinstance(part, Shorthand) or isinstance(whole, Shorthand):
-        return Share(table.code, row, label, None, Shorthand.SUPPRESSED)
-    if not whole:
-        return Share(table.code, row, label, None, Shorthand.NOT_AVAILABLE)
-    return Share(table.code, row, label, round(100 * (part or 0) / whole, 1), None)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
-from safeguard.statistics.dashboard import WORKING_DAYS_ROW, Dashboard, shares
+from safeguard.statistics.dashboard import WORKING_DAYS_ROW, Dashboard
 from safeguard.statistics.release import note_texts
+from safeguard.statistics.shares import shares
 from safeguard.statistics.tables import Shorthand
 from services.statistics.models import CellRead, NoteRead, TableRead, tables_read
 
