@@ -53,6 +53,8 @@ async def _submitted(
         area=event.area,
         sector=event.sector,
         concern_type=event.concern_type,
+        assessment_due_at=event.assessment_due_at,
+        re_referral=bool(event.linked_referral_ids),
     )
 
 

@@ -79,12 +79,7 @@ async def _cancel(
 
 
 async def _submitted(conn: Connection, event: ev.ReferralSubmitted, env: EventEnvelope) -> None:
-    await store.set_gateway_facts(
-        conn,
-        referral_id=event.referral_id,
-        due_at=event.assessment_due_at,
-        re_referral=bool(event.linked_referral_ids),
-    )
+    # Its due date and re-referral flag go in with the fact row (events.py).
     if event.assessment_due_at is not None:
         await _open(conn, event, env, K.GATEWAY_ASSESSMENT, event.assessment_due_at)
 
@@ -97,8 +92,7 @@ async def _reassessing(conn: Connection, event: ev.ReassessmentStarted, env: Eve
 async def _assessed(
     conn: Connection, event: ev.GatewayAssessmentRecorded, env: EventEnvelope
 ) -> None:
-    await store.set_first_assessed(conn, referral_id=event.referral_id, at=env.time)
-    await _finish(conn, event, env, *ASSESSMENTS)
+    await _finish(conn, event, env, *ASSESSMENTS)  # the first assessment's time: events.py
 
 
 async def _police_review_due(

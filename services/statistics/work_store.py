@@ -88,56 +88,32 @@ async def cancel_tasks(
 async def enter_stage(conn: Connection, *, referral_id: UUID, stage: str, at: datetime) -> None:
     """The case is in `stage` from `at`: the stage it was in ends then, unless it is the same
     stage or began later (an older event replayed after a newer one). One step's events share
-    its time: the last of them says where the step left the case."""
-    current = await conn.fetchrow(
-        "SELECT stage, entered_at FROM statistics.stages"
-        " WHERE referral_id = $1 AND left_at IS NULL",
-        referral_id,
-    )
-    if current is not None and (current["stage"] == stage or current["entered_at"] > at):
-        return
-    if current is not None and current["entered_at"] == at:
-        await conn.execute(
-            "UPDATE statistics.stages SET stage = $3 WHERE referral_id = $1 AND entered_at = $2",
-            referral_id,
-            at,
-            stage,
-        )
-        return
-    if current is not None:
-        await conn.execute(
-            "UPDATE statistics.stages SET left_at = $3 WHERE referral_id = $1 AND entered_at = $2",
-            referral_id,
-            current["entered_at"],
-            at,
-        )
-    await conn.execute(
-        "INSERT INTO statistics.stages (referral_id, entered_at, stage) VALUES ($1, $2, $3)"
-        " ON CONFLICT DO NOTHING",
-        referral_id,
-        at,
-        stage,
-    )
+    its time: the last of them says where the step left the case. One statement, as it runs
+    for every event."""
+    await conn.execute(_ENTER_STAGE, referral_id, stage, at)
 
 
-async def set_gateway_facts(
-    conn: Connection, *, referral_id: UUID, due_at: datetime | None, re_referral: bool
-) -> None:
-    """When the gateway assessment is due, and whether the referral is a re-referral."""
-    await conn.execute(
-        "UPDATE statistics.referrals SET assessment_due_at = $2, re_referral = $3,"
-        " updated_at = now() WHERE referral_id = $1",
-        referral_id,
-        due_at,
-        re_referral,
-    )
-
-
-async def set_first_assessed(conn: Connection, *, referral_id: UUID, at: datetime) -> None:
-    """The first gateway assessment recorded (a reassessment does not move it)."""
-    await conn.execute(
-        "UPDATE statistics.referrals SET first_assessed_at = least(first_assessed_at, $2),"
-        " updated_at = now() WHERE referral_id = $1",
-        referral_id,
-        at,
-    )
+# `current`: the open visit. `ended`: it ends at $3 if it is another stage begun earlier.
+# `renamed`: another stage begun at the same instant takes the new stage. A new visit opens
+# when there was none or one ended (the unique index allows one open visit per referral, and
+# `ended` has closed the old one before the insert reads it).
+_ENTER_STAGE = """
+WITH current AS (
+    SELECT entered_at, stage FROM statistics.stages WHERE referral_id = $1 AND left_at IS NULL
+), ended AS (
+    UPDATE statistics.stages s SET left_at = $3 FROM current c
+    WHERE s.referral_id = $1 AND s.entered_at = c.entered_at
+      AND c.stage <> $2 AND c.entered_at < $3
+    RETURNING s.entered_at
+), renamed AS (
+    UPDATE statistics.stages s SET stage = $2 FROM current c
+    WHERE s.referral_id = $1 AND s.entered_at = c.entered_at
+      AND c.stage <> $2 AND c.entered_at = $3
+    RETURNING s.entered_at
+)
+INSERT INTO statistics.stages (referral_id, entered_at, stage)
+SELECT $1, $3, $2
+WHERE (NOT EXISTS (SELECT FROM current) OR EXISTS (SELECT FROM ended))
+  AND NOT EXISTS (SELECT FROM renamed)
+ON CONFLICT DO NOTHING
+"""
