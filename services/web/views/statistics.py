@@ -31,13 +31,12 @@ SECTION = "statistics"
 DOWNLOADS = {"ods": "OpenDocument spreadsheet (ODS)", "csv": "CSV"}
 # Dashboard tables whose rows carry a share, and the share's column heading.
 SHARE_COLUMNS = {"Dash_1": "Within the target (%)", "Dash_4": "On time (%)"}
-REFUSED = ApiProblem(403, "Forbidden", "Your role does not give you access to the statistics.")
 
 
 def _allowed(role: str) -> None:
     """Refused before any call: the page shows nothing of the figures to other roles."""
     if role not in AGGREGATE_ROLES:
-        raise REFUSED
+        raise ApiProblem(403, "Forbidden", "Your role does not give you access to the statistics.")
 
 
 async def _filters(api: StatisticsClient, period: str, scope: str, action: str) -> dict[str, Any]:
