@@ -127,9 +127,9 @@ def _bars(values: Sequence[int | None], y: int, scale: float, stacked: bool) -> 
         if stacked:
             x += width
         else:
-            parts.append(_text(width + 6, top + 14, str(value)))
+            parts.append(_text(width + 6, top + 14, f"{value:,}"))
     if stacked:
-        parts.append(_text(x + 6, y + 14, str(sum(v or 0 for v in values))))
+        parts.append(_text(x + 6, y + 14, f"{sum(v or 0 for v in values):,}"))
     return parts
 
 

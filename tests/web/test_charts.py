@@ -53,10 +53,12 @@ def test_a_chart_is_an_image_named_by_its_title_and_description() -> None:
 
 
 def test_bars_are_in_proportion_and_the_total_row_is_not_drawn() -> None:
-    chart = chart_for(_table(["Number of referrals"], [("Education", [30]), ("Police", [15])]))
+    chart = chart_for(_table(["Number of referrals"], [("Education", [3000]), ("Police", [1500])]))
     assert chart.categories == ("Education", "Police")
-    widths = _bars(_parse(render_svg(chart)))
-    assert widths == [PLOT, PLOT / 2]
+    svg = _parse(render_svg(chart))
+    assert _bars(svg) == [PLOT, PLOT / 2]
+    # Numbers as the tables print them.
+    assert [t.text for t in svg.iter(f"{SVG}text")][1::2] == ["3,000", "1,500"]
 
 
 def test_stacked_bars_add_up_and_a_suppressed_row_has_no_bar() -> None:
