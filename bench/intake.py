@@ -153,9 +153,10 @@ def raw_call(client: Client, settings: Settings, run: str) -> Callable[[int], Aw
 
 
 async def start_intake(
-    settings: Settings, port: int, logs: Path, *, encrypt: bool = True
+    settings: Settings, port: int, logs: Path, *, encrypt: bool = True, workers: int = 1
 ) -> asyncio.subprocess.Process:
-    """The intake service in its own process, as `safeguard run` starts it."""
+    """The intake service in its own process, as `safeguard run` starts it (one worker) or as
+    compose and Kubernetes do (`--workers 2`)."""
     env = os.environ | {
         "SAFEGUARD_DATABASE_URL": settings.database_dsn(),
         "SAFEGUARD_FIELDS__ENCRYPT": str(encrypt).lower(),
@@ -176,6 +177,8 @@ async def start_intake(
         "--no-access-log",
         "--log-level",
         "warning",
+        "--workers",
+        str(workers),
     ]
     with logs.open("wb") as out:
         process = await asyncio.create_subprocess_exec(*argv, env=env, stdout=out, stderr=out)
@@ -336,7 +339,7 @@ async def plain_database(settings: Settings) -> Settings:
 
 
 async def start_targets(
-    settings: Settings, encryption: str, ports: list[int], root: Path
+    settings: Settings, encryption: str, ports: list[int], root: Path, workers: int
 ) -> tuple[list[Target], list[asyncio.subprocess.Process]]:
     """The intake processes `--encryption` asks for, each with a partner key."""
     modes = {"both": [True, False], "on": [True], "off": [False]}[encryption]
@@ -346,13 +349,15 @@ async def start_targets(
         own = settings if encrypt else await plain_database(settings)
         token = await register_bench_client(own)
         processes.append(
-            await start_intake(own, port, root / f"intake-{label}.log", encrypt=encrypt)
+            await start_intake(
+                own, port, root / f"intake-{label}.log", encrypt=encrypt, workers=workers
+            )
         )
         targets.append(Target(label, f"http://127.0.0.1:{port}", token, own.database_dsn()))
     return targets, processes
 
 
-async def main(levels: list[int], seconds: float, encryption: str) -> None:
+async def main(levels: list[int], seconds: float, encryption: str, workers: int) -> None:
     root = Path(tempfile.mkdtemp(prefix="safeguard-bench-intake-"))
     pg, kafka, controller, temporal, ui, intake_port, plain_port = free_ports(7)
     ports = StackPorts(
@@ -370,10 +375,11 @@ async def main(levels: list[int], seconds: float, encryption: str) -> None:
         await migrate(settings.database_dsn())
         await create_topics(settings)
         targets, processes = await start_targets(
-            settings, encryption, [intake_port, plain_port], root
+            settings, encryption, [intake_port, plain_port], root, workers
         )
         print(
-            f"stack and intake up in {time.perf_counter() - started:.1f} s;"
+            f"stack and intake ({workers} worker process{'es' * (workers > 1)}) up in"
+            f" {time.perf_counter() - started:.1f} s;"
             f" {seconds:.0f} s per measurement; ratio = API ref/s / raw wf/s;"
             " on/off = encrypted ref/s / plain ref/s\n"
         )
@@ -396,6 +402,12 @@ if __name__ == "__main__":
         default="both",
         help="personal-field encryption: both (side by side, same run), on or off",
     )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="intake's uvicorn worker processes: 1 as `safeguard run`, 2 as compose and Kubernetes",
+    )
     options = parser.parse_args()
     levels = [int(n) for n in options.levels.split(",")]
-    asyncio.run(main(levels, options.seconds, options.encryption))
+    asyncio.run(main(levels, options.seconds, options.encryption, options.workers))
