@@ -9,7 +9,9 @@ over the area table's areas, it prints, from one run:
   `COPY` of the same fact rows into a table of the same shape (the floor of writing them);
 * p50/p99 of the full annual release for England and Wales (`GET .../release.ods`: the SQL,
   the tables, the spreadsheet) and of one area's tables (`GET ...?scope=area:...`, with
-  disclosure control), each beside the bare SQL aggregate the tables are made from.
+  disclosure control), each beside the bare SQL aggregate the tables are made from;
+* p50/p99 of one area's dashboard (`GET /v1/dashboard?scope=area:...`: the Prevent lead's
+  figures, protected), beside its bare SQL queries.
 
 Age group and gender are set straight in the fact rows (intake is not run): the filler's calls
 to intake are not part of these figures.
@@ -55,7 +57,7 @@ from safeguard.stack import Stack  # noqa: E402
 from safeguard.statistics.areas import Level, shipped_areas  # noqa: E402
 from safeguard.statistics.categories import AGE_SCHEMES  # noqa: E402
 from safeguard.statistics.periods import bounds, parse_period  # noqa: E402
-from services.statistics import store  # noqa: E402
+from services.statistics import dashboard_store, store  # noqa: E402
 from services.statistics.app import create_app  # noqa: E402
 from services.statistics.events import CONSUMER, handle_event  # noqa: E402
 from tests.servers import serve  # noqa: E402
@@ -85,6 +87,8 @@ def lifecycle(
                 stage=Stage.GATEWAY_ASSESSMENT,
                 sector=profile.sector,
                 concern_type=profile.concern_type,
+                # Five working days, roughly: the dashboard's target.
+                assessment_due_at=at + dt.timedelta(days=7),
             ),
             at,
         ),
@@ -206,7 +210,8 @@ def quantiles(times: list[float]) -> tuple[float, float]:
 
 
 async def latencies(settings: Settings, pool: Pool, key: dict[str, object], rounds: int) -> None:
-    """The release through the API beside the bare aggregate, nationally and for one area."""
+    """The release through the API beside the bare aggregate, nationally and for one area, and
+    one area's dashboard beside its bare queries."""
     principal = StaffPrincipal(subject="operator-1", role=Role.OPERATOR)
     token = mint(
         key, principal=principal, issuer="safeguard-dev", audience="safeguard", ttl_seconds=3600
@@ -234,9 +239,26 @@ async def latencies(settings: Settings, pool: Pool, key: dict[str, object], roun
             async with pool.acquire() as conn:
                 await store.counts(conn, start=start, end=end, areas=areas, scheme="recent")
 
+        async def dashboard() -> None:
+            answer = await http.get(
+                "/v1/dashboard", params={"period": YEAR, "scope": f"area:{AREA}"}, headers=headers
+            )
+            answer.raise_for_status()
+
+        async def bare_dashboard() -> None:
+            now = dt.datetime.now(dt.UTC)
+            async with pool.acquire() as conn:
+                await dashboard_store.gateway(conn, start=start, end=end, areas=[AREA])
+                await dashboard_store.open_tasks(conn, now=now, areas=[AREA])
+                await dashboard_store.consents(conn, start=start, end=end, areas=[AREA])
+                await dashboard_store.reviews(conn, start=start, end=end, areas=[AREA])
+                await dashboard_store.referrals(conn, start=start, end=end, areas=[AREA])
+                await dashboard_store.stage_days(conn, start=start, end=end, areas=[AREA])
+
         rows = [
             ("annual release, England and Wales (ODS)", national, lambda: bare(None)),
             (f"one area's tables ({area.name}, JSON)", one_area, lambda: bare([AREA])),
+            (f"one area's dashboard ({area.name}, JSON)", dashboard, bare_dashboard),
         ]
         for label, ours, baseline in rows:
             mine, floor = (
@@ -247,7 +269,8 @@ async def latencies(settings: Settings, pool: Pool, key: dict[str, object], roun
                 f"  {label:<44} p50 {mine[0]:8.1f} ms  p99 {mine[1]:8.1f} ms"
                 f"   (bare aggregate p50 {floor[0]:6.1f} ms  p99 {floor[1]:6.1f} ms)"
             )
-            short = "annual release" if "England" in label else "one area's tables"
+            short = label.split(" (")[0].removeprefix("one area's ")
+            short = "annual release" if "England" in label else f"one area's {short}"
             figure(f"{short} p50", mine[0], unit="ms", baseline=floor[0], better="lower")
             figure(f"{short} p99", mine[1], unit="ms", baseline=floor[1], better="lower")
 

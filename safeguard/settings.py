@@ -213,6 +213,7 @@ class WebSettings(BaseModel):
     assessment_url: str | None = None
     panel_url: str | None = None
     audit_url: str | None = None
+    statistics_url: str | None = None
     api_timeout_seconds: float = 10.0
 
 

@@ -3,7 +3,8 @@
 Idempotent and order-safe: each outcome date keeps the first time it happened, the gateway
 outcome the latest assessment's, and any event of a referral creates its row, so a replay of
 the topic (or events of one referral arriving out of order) rebuilds the same rows. Age and
-gender are not in the events: `facts.FactsFiller` asks intake for them.
+gender are not in the events: `facts.FactsFiller` asks intake for them. The dashboard's
+tasks and stages are projected by `work_events`.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from safeguard.events import contracts as ev
 from safeguard.events.envelope import EventEnvelope
 from safeguard.statistics.periods import local_day, period_of
 from services.statistics import store
+from services.statistics.work_events import project_work
 
 CONSUMER = "statistics"
 
@@ -30,12 +32,14 @@ async def handle_event(conn: Connection, envelope: EventEnvelope) -> None:
     except ev.UnknownEventType:
         return  # A newer producer's event this version does not count.
     project = _PROJECTIONS.get(type(event))
-    if project is None:
+    if project is None and not event.moves_case:
         return
     await store.ensure_row(
         conn, referral_id=event.referral_id, reference=event.reference, area=event.area
     )
-    await project(conn, event, envelope)
+    if project is not None:
+        await project(conn, event, envelope)
+    await project_work(conn, event, envelope)
 
 
 async def _submitted(
@@ -49,6 +53,8 @@ async def _submitted(
         area=event.area,
         sector=event.sector,
         concern_type=event.concern_type,
+        assessment_due_at=event.assessment_due_at,
+        re_referral=bool(event.linked_referral_ids),
     )
 
 

@@ -88,28 +88,33 @@ def release_read(release: Release) -> ReleaseRead:
         suppressed_below=release.suppressed_below,
         age_groups=release.extra.get("age_groups", ""),
         notes=[NoteRead(number=n, text=text) for n, text in note_texts(release).items()],
-        tables=[
-            TableRead(
-                code=t.code,
-                title=t.title,
-                row_heading=t.row_heading,
-                columns=list(t.columns),
-                notes=list(t.notes),
-                rows=[
-                    RowRead(
-                        label=r.label,
-                        total=r.total,
-                        cells=[
-                            CellRead(value=None if c.shorthand else c.value, shorthand=c.shorthand)
-                            for c in r.cells
-                        ],
-                    )
-                    for r in t.rows
-                ],
-            )
-            for t in release.tables
-        ],
+        tables=tables_read(release),
     )
+
+
+def tables_read(release: Release) -> list[TableRead]:
+    """The JSON of the tables of a release (or of the dashboard's count tables)."""
+    return [
+        TableRead(
+            code=t.code,
+            title=t.title,
+            row_heading=t.row_heading,
+            columns=list(t.columns),
+            notes=list(t.notes),
+            rows=[
+                RowRead(
+                    label=r.label,
+                    total=r.total,
+                    cells=[
+                        CellRead(value=None if c.shorthand else c.value, shorthand=c.shorthand)
+                        for c in r.cells
+                    ],
+                )
+                for r in t.rows
+            ],
+        )
+        for t in release.tables
+    ]
 
 
 def age_schemes() -> list[AgeSchemeRead]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -15,9 +16,11 @@ from safeguard.statistics import csv_out, ods
 from safeguard.statistics.access import AGGREGATE_ROLES
 from safeguard.statistics.areas import Level, Scope, UnknownScopeError, shipped_areas
 from safeguard.statistics.categories import AGE_SCHEMES, RECENT_AGES, AgeScheme
-from safeguard.statistics.periods import BadPeriodError, Period, parse_period
+from safeguard.statistics.periods import BadPeriodError, Period, local_day, parse_period, period_of
 from safeguard.statistics.tables import Release
 from safeguard.web import PoolDep, SettingsDep
+from services.statistics.dashboard import dashboard_for
+from services.statistics.dashboard_models import DashboardRead, dashboard_read
 from services.statistics.models import (
     AgeSchemeRead,
     AreaRead,
@@ -55,17 +58,35 @@ class Wanted:
     ages: AgeScheme
 
 
+ScopeQuery = Annotated[
+    str,
+    Query(
+        pattern=r"^(national|(area|force|region):[A-Z0-9]{1,12})$",
+        description="What the tables cover: `national` (England and Wales), or an area,"
+        " police force area or region by its ONS code: `area:E08000003`,"
+        " `force:E23000005`, `region:E12000002`.",
+    ),
+]
+
+
+def _period(period: str) -> Period:
+    try:
+        return parse_period(period)
+    except BadPeriodError as error:
+        raise ProblemError(404, "Unknown period", str(error)) from None
+
+
+def _scope(scope: str) -> Scope:
+    level, _, code = scope.partition(":")
+    try:
+        return shipped_areas().scope(Level(level), code or None)
+    except UnknownScopeError as error:
+        raise ProblemError(404, "Unknown area", str(error)) from None
+
+
 def wanted(
     period: PeriodPath,
-    scope: Annotated[
-        str,
-        Query(
-            pattern=r"^(national|(area|force|region):[A-Z0-9]{1,12})$",
-            description="What the tables cover: `national` (England and Wales), or an area,"
-            " police force area or region by its ONS code: `area:E08000003`,"
-            " `force:E23000005`, `region:E12000002`.",
-        ),
-    ] = "national",
+    scope: ScopeQuery = "national",
     age_groups: Annotated[
         str,
         Query(
@@ -75,15 +96,7 @@ def wanted(
     ] = RECENT_AGES.code,
 ) -> Wanted:
     """The period, scope and age scheme of a request; problems for what names nothing."""
-    try:
-        found = parse_period(period)
-    except BadPeriodError as error:
-        raise ProblemError(404, "Unknown period", str(error)) from None
-    level, _, code = scope.partition(":")
-    try:
-        where = shipped_areas().scope(Level(level), code or None)
-    except UnknownScopeError as error:
-        raise ProblemError(404, "Unknown area", str(error)) from None
+    found, where = _period(period), _scope(scope)
     if age_groups not in AGE_SCHEMES:
         raise ProblemError(404, "Unknown age groups", f"Age schemes: {', '.join(AGE_SCHEMES)}.")
     return Wanted(found, where, AGE_SCHEMES[age_groups])
@@ -162,3 +175,36 @@ async def get_areas(reader: Reader) -> list[AreaRead]:
 async def get_age_schemes(reader: Reader) -> list[AgeSchemeRead]:
     """The age groups a release can be made with."""
     return age_schemes()
+
+
+@router.get(
+    "/dashboard",
+    responses={
+        404: problem("No such period (2024-26), or no area, force or region with that code.")
+    },
+)
+async def get_dashboard(
+    reader: Reader,
+    pool: PoolDep,
+    settings: SettingsDep,
+    scope: ScopeQuery = "national",
+    period: Annotated[
+        str | None,
+        Query(
+            pattern=r"^\d{4}-\d{2}(-Q[1-4])?$",
+            description="A financial year (2024-25) or quarter (2024-25-Q1); unset: the"
+            " current financial year.",
+        ),
+    ] = None,
+) -> DashboardRead:
+    """The Prevent lead's figures: gateway assessments within the working-day target (by
+    quarter or month), work overdue now, consent outcomes, reviews on time, re-referrals, and
+    time in each stage (median and 90th percentile); small numbers suppressed as the
+    release's are."""
+    now = dt.datetime.now(dt.UTC)
+    chosen = _period(period) if period else period_of(local_day(now))
+    year = Period(chosen.year) if period is None else chosen
+    where = _scope(scope)
+    async with pool.acquire() as conn:
+        found = await dashboard_for(conn, period=year, scope=where, settings=settings, now=now)
+    return dashboard_read(found, made_at=now.strftime("%d %B %Y %H:%M UTC"))

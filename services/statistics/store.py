@@ -52,17 +52,23 @@ async def set_received(
     area: str,
     sector: str,
     concern_type: str,
+    assessment_due_at: datetime | None = None,
+    re_referral: bool = False,
 ) -> None:
-    """What the referral was, as submitted."""
+    """What the referral was, as submitted: with, for the dashboard, when its gateway
+    assessment is due and whether it is a re-referral (one statement: it runs per event)."""
     await conn.execute(
         "UPDATE statistics.referrals SET received_at = $2, quarter = $3, area = $4, sector = $5,"
-        " concern_type = $6, updated_at = now() WHERE referral_id = $1",
+        " concern_type = $6, assessment_due_at = $7, re_referral = $8, updated_at = now()"
+        " WHERE referral_id = $1",
         referral_id,
         received_at,
         quarter,
         area,
         sector,
         concern_type,
+        assessment_due_at,
+        re_referral,
     )
 
 
@@ -80,11 +86,14 @@ async def place(conn: Connection, *, referral_id: UUID, area: str) -> None:
 async def set_gateway_outcome(
     conn: Connection, *, referral_id: UUID, outcome: str, at: datetime
 ) -> None:
-    """The gateway's outcome, unless a later assessment's is already recorded."""
+    """The gateway's outcome, unless a later assessment's is already recorded; and the first
+    assessment's time (a reassessment does not move it)."""
     await conn.execute(
-        "UPDATE statistics.referrals SET gateway_outcome = $2, gateway_outcome_at = $3,"
-        " updated_at = now() WHERE referral_id = $1"
-        " AND (gateway_outcome_at IS NULL OR gateway_outcome_at <= $3)",
+        "UPDATE statistics.referrals SET first_assessed_at = least(first_assessed_at, $3),"
+        " gateway_outcome = CASE WHEN gateway_outcome_at IS NULL OR gateway_outcome_at <= $3"
+        " THEN $2 ELSE gateway_outcome END,"
+        " gateway_outcome_at = greatest(gateway_outcome_at, $3), updated_at = now()"
+        " WHERE referral_id = $1",
         referral_id,
         outcome,
         at,

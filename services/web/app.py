@@ -43,6 +43,7 @@ from services.web.views import (
     member,
     provider,
     sign_in,
+    statistics,
     tasks,
     transfers,
     triage,
@@ -120,6 +121,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         provider,
         member,
         audit_pages,
+        statistics,
     ):
         app.include_router(module.router)
     app.include_router(chair_casework.router)

@@ -42,6 +42,7 @@ def web_config(settings: Settings) -> WebConfig:
             "assessment": web.assessment_url or f"{local}:{ports.assessment}",
             "panel": web.panel_url or f"{local}:{ports.panel}",
             "audit": web.audit_url or f"{local}:{ports.audit}",
+            "statistics": web.statistics_url or f"{local}:{ports.statistics}",
             "intake": settings.intake_internal_base(),
         },
     )

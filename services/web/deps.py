@@ -10,6 +10,7 @@ from services.web.auth import UserDep
 from services.web.clients.assessment import AssessmentClient
 from services.web.clients.audit import AuditClient
 from services.web.clients.panel import PanelClient
+from services.web.clients.statistics import StatisticsClient
 
 
 def assessment_client(request: Request, user: UserDep) -> AssessmentClient:
@@ -37,6 +38,15 @@ def panel_client(request: Request, user: UserDep) -> PanelClient:
 
 
 PanelDep = Annotated[PanelClient, Depends(panel_client)]
+
+
+def statistics_client(request: Request, user: UserDep) -> StatisticsClient:
+    """The statistics API, as the signed-in person."""
+    state = request.app.state
+    return StatisticsClient(state.http, state.api_urls["statistics"], user.access_token)
+
+
+StatisticsDep = Annotated[StatisticsClient, Depends(statistics_client)]
 
 # Why a page reads a case: sent as X-Purpose, so the access log says why.
 PURPOSES = {

@@ -13,15 +13,23 @@ class Link(NamedTuple):
     section: str
 
 
+STATISTICS = Link("/statistics", "Statistics", "statistics")
 NAVIGATION: dict[str, tuple[Link, ...]] = {
     "prevent_officer": (
         Link("/tasks", "My tasks", "tasks"),
         Link("/triage", "Triage", "triage"),
+        STATISTICS,
     ),
     "intervention_provider": (Link("/provider/items", "My interventions", "provider"),),
     "panel_member": (Link("/member/cases", "Panel cases", "member"),),
-    "auditor": (Link("/audit", "Audit", "audit"),),
-    "channel_chair": (Link("/chair", "Dashboard", "chair"), Link("/panels", "Panels", "panels")),
+    "auditor": (Link("/audit", "Audit", "audit"), STATISTICS),
+    "channel_chair": (
+        Link("/chair", "Dashboard", "chair"),
+        Link("/panels", "Panels", "panels"),
+        STATISTICS,
+    ),
+    # Operators see aggregates only: the statistics are their one page here.
+    "operator": (STATISTICS,),
 }
 
 

@@ -29,6 +29,7 @@ from services.intake.starter import StartTiming
 from services.notifications.app import create_app as notifications_app
 from services.notifications.sink import SmtpSink
 from services.panel.app import create_app as panel_app
+from services.statistics.app import create_app as statistics_app
 from services.web.app import create_app as web_app
 from tests.helpers import free_port
 from tests.intake.clients import case_started, register_client
@@ -67,6 +68,8 @@ class Site:
     settings: Settings
     # Mail the notifications service sent, when the site runs it (`mailed_site`).
     mail: SmtpSink | None = None
+    # The statistics API (without its consumer: tests put the fact rows in place).
+    statistics: str = ""
 
     async def refer(
         self, *, area: str | None = "E08000003", form: dict[str, Any] | None = None
@@ -116,12 +119,14 @@ async def running_site(
         )
         panel = await stack.enter_async_context(serve(panel_app(internal, temporal=temporal)))
         audit = await stack.enter_async_context(serve(audit_app(internal, temporal=temporal)))
+        statistics = await stack.enter_async_context(serve(statistics_app(internal, consume=False)))
         web_settings = WebSettings(
             oidc_issuer=issuer,
             public_url=f"http://127.0.0.1:{web_port}",
             assessment_url=assessment,
             panel_url=panel,
             audit_url=audit,
+            statistics_url=statistics,
         )
         url = await stack.enter_async_context(
             serve(web_app(internal.model_copy(update={"web": web_settings})), port=web_port)
@@ -135,7 +140,18 @@ async def running_site(
             None: await register_client(pool, "helpline", area=None),
         }
         yield Site(
-            url, intake, assessment, panel, audit, http, pool, temporal, partners, configured, sink
+            url,
+            intake,
+            assessment,
+            panel,
+            audit,
+            http,
+            pool,
+            temporal,
+            partners,
+            configured,
+            sink,
+            statistics,
         )
     await pool.close()
 

@@ -9,7 +9,7 @@ import datetime as dt
 
 import pytest
 
-from workflows.referral.calendar import add_working_days, is_working_day
+from safeguard.calendar import add_working_days, is_working_day, working_days_between
 
 NINE_AM = dt.time(9, tzinfo=dt.UTC)
 
@@ -49,3 +49,22 @@ def test_wales_keeps_englands_holidays_and_not_scotlands() -> None:
     assert is_working_day(monday, subdivision="WLS")
     assert not is_working_day(monday, subdivision="SCT")
     assert not is_working_day(dt.date(2023, 5, 8), subdivision="WLS")  # the coronation
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "days"),
+    [
+        ("2025-06-13", "2025-06-16", 1),  # Friday to Monday
+        ("2025-06-11", "2025-06-18", 5),
+        ("2025-04-16", "2025-04-22", 2),  # over Easter
+        ("2025-06-16", "2025-06-16", 0),
+        ("2025-06-18", "2025-06-16", 0),  # before the start: none
+    ],
+)
+def test_working_days_between_counts_what_add_working_days_steps_through(
+    start: str, end: str, days: int
+) -> None:
+    first, last = dt.date.fromisoformat(start), dt.date.fromisoformat(end)
+    assert working_days_between(first, last, subdivision="ENG") == days
+    if days:
+        assert add_working_days(_at(start), days, subdivision="ENG").date() == last

@@ -8,13 +8,13 @@ from opentelemetry import trace
 from temporalio import activity
 
 from safeguard.audit.log.entries import Entry, append
+from safeguard.calendar import add_working_days
 from safeguard.db.pool import Connection, Pool
 from safeguard.events.envelope import EventEnvelope
 from safeguard.events.topics import REFERRAL_EVENTS
 from safeguard.kafka.tracing import event_attributes
 from safeguard.outbox import enqueue
 from safeguard.projection import record_sequence
-from workflows.referral.calendar import add_working_days
 from workflows.referral.models import (
     DueDateInput,
     DueDates,

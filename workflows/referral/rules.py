@@ -12,6 +12,7 @@ from typing import Any
 
 from temporalio.exceptions import ApplicationError
 
+from safeguard.calendar import add_months
 from safeguard.codes import (
     UNASSIGNED_AREA,
     ConsentPolicy,
@@ -23,7 +24,6 @@ from safeguard.codes import (
 )
 from safeguard.policy import LifecyclePolicy
 from workflows.referral import actions as a
-from workflows.referral.calendar import add_months
 from workflows.referral.models import PostExitReviewWindow
 from workflows.referral.state import CaseState
 

@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from safeguard.calendar import add_months
 from safeguard.codes import (
     ClosureReason,
     ConsentDecision,
@@ -27,7 +28,6 @@ from safeguard.personal import without_personal
 from safeguard.policy import LifecyclePolicy
 from workflows.referral import actions as a
 from workflows.referral import rules
-from workflows.referral.calendar import add_months
 from workflows.referral.rules import pending_post_exit_reviews
 from workflows.referral.standing import case_status, standing
 from workflows.referral.state import (

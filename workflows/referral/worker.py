@@ -28,7 +28,6 @@ SANDBOX = SandboxedWorkflowRunner(
         "safeguard",
         "workflows.referral.actions",
         "workflows.referral.activities",
-        "workflows.referral.calendar",
         "workflows.referral.models",
         "workflows.referral.rules",
         "workflows.referral.standing",

@@ -39,3 +39,15 @@ def add_months(moment: dt.datetime, months: int) -> dt.datetime:
         except ValueError:
             continue
     return moment.replace(year=year, month=month, day=min(moment.day, 28))
+
+
+def working_days_between(start: dt.date, end: dt.date, *, subdivision: str) -> int:
+    """Working days after `start` up to and including `end` (0 when `end` is not later): the
+    count `add_working_days` steps through, so a task due `n` working days after `start` and
+    done on that day took `n`."""
+    days = 0
+    day = start + dt.timedelta(days=1)
+    while day <= end:
+        days += is_working_day(day, subdivision=subdivision)
+        day += dt.timedelta(days=1)
+    return days
