@@ -1,0 +1,53 @@
+"""A file's type from its content (magic bytes), never from its name or declared type."""
+
+from __future__ import annotations
+
+import puremagic
+
+# How much of the file's start decides its type.
+HEAD_BYTES = 8192
+
+# The types a case may hold: documents, images and plain text. Archives, executables, scripts,
+# HTML and anything puremagic cannot name are refused.
+ALLOWED: dict[str, str] = {
+    "application/pdf": "PDF",
+    "image/png": "PNG image",
+    "image/jpeg": "JPEG image",
+    "text/plain": "plain text",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": "Word document",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "Excel spreadsheet",
+    "application/vnd.oasis.opendocument.text": "OpenDocument text",
+    "application/vnd.oasis.opendocument.spreadsheet": "OpenDocument spreadsheet",
+}
+
+# Executable formats refused by their first bytes, whatever else a head might also match.
+_EXECUTABLE_MAGIC = (b"MZ", b"\x7fELF", b"#!", b"\xca\xfe\xba\xbe", b"\xcf\xfa\xed\xfe")
+_TEXT_CONTROLS = frozenset(range(32)) - {9, 10, 12, 13}
+
+
+def detect(head: bytes) -> str | None:
+    """The allowed media type the file's first bytes show, or None if they show no allowed one."""
+    if not head or head.startswith(_EXECUTABLE_MAGIC):
+        return None
+    try:
+        matches = puremagic.magic_string(head)
+    except puremagic.PureError:
+        matches = []
+    if matches:
+        best = max(match.confidence for match in matches)
+        for match in matches:
+            if match.confidence == best and match.mime_type in ALLOWED:
+                return str(match.mime_type)
+        return None
+    return "text/plain" if _is_text(head) else None
+
+
+def _is_text(head: bytes) -> bool:
+    """UTF-8 without control characters; a multi-byte character cut at the end is allowed."""
+    if _TEXT_CONTROLS & set(head):
+        return False
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as error:
+        return error.start >= len(head) - 3 and error.reason == "unexpected end of data"
+    return True
