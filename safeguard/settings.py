@@ -351,6 +351,11 @@ class Settings(BaseSettings):
         """The configured Kafka bootstrap servers, or the embedded broker."""
         return self.kafka_bootstrap_servers or f"127.0.0.1:{self.stack.kafka}"
 
+    def clamd_address(self) -> str:
+        """host:port of the virus scanner: the configured one, or the embedded stack's clamd."""
+        scanner = self.attachments
+        return f"{scanner.clamd_host or '127.0.0.1'}:{scanner.clamd_port or self.stack.clamd}"
+
     def intake_internal_base(self) -> str:
         """The intake service's internal API base URL (the local one by default)."""
         return self.intake_internal_url or f"http://127.0.0.1:{self.services.intake}"

@@ -148,9 +148,14 @@ def _missing(error: ClientError) -> bool:
 
 
 def object_store(
-    settings: AttachmentSettings, data_dir: Path
+    settings: AttachmentSettings, data_dir: Path, *, production: bool = False
 ) -> AbstractAsyncContextManager[ObjectStore]:
-    """The configured store, open for as long as the service runs."""
+    """The configured store, open for as long as the service runs. Production keeps files in a
+    local directory only if one is named (shared storage): the data dir is a pod's scratch."""
+    if production and settings.store == "local" and settings.local_dir is None:
+        raise ValueError(
+            "set SAFEGUARD_ATTACHMENTS__STORE=s3 (or __LOCAL_DIR on shared storage) in production"
+        )
     return _opened(settings, data_dir)
 
 

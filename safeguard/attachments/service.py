@@ -285,10 +285,11 @@ def _read(row: asyncpg.Record, key: DataKey, base_url: str) -> AttachmentRead:
 def limits_for(settings: Settings) -> Limits:
     """The upload limits and scanner address from settings (the stack's clamd by default)."""
     config = settings.attachments
+    host, _, port = settings.clamd_address().rpartition(":")
     return Limits(
         max_bytes=config.max_bytes,
-        clamd_host=config.clamd_host or "127.0.0.1",
-        clamd_port=config.clamd_port or settings.stack.clamd,
+        clamd_host=host,
+        clamd_port=int(port),
         scan_timeout=config.scan_timeout_seconds,
         spool_dir=config.spool_dir,
     )
@@ -302,7 +303,11 @@ async def attachments_for(settings: Settings) -> AsyncIterator[Attachments]:
             service_keyring(settings, service=KEYRING_SERVICE)
         )
         objects = await stack.enter_async_context(
-            object_store(settings.attachments, settings.data_dir)
+            object_store(
+                settings.attachments,
+                settings.data_dir,
+                production=settings.environment == "production",
+            )
         )
         yield Attachments(keyring=keyring, objects=objects, limits=limits_for(settings))
 

@@ -88,3 +88,10 @@ async def test_the_s3_store(s3_endpoint: str, tmp_path: Path) -> None:
 def test_object_keys_name_nothing_but_a_random_id() -> None:
     attachment_id = uuid.uuid4()
     assert object_key(attachment_id) == f"attachments/{attachment_id}"
+
+
+def test_production_keeps_no_files_in_a_pods_scratch_directory(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="STORE=s3"):
+        object_store(AttachmentSettings(), tmp_path, production=True)
+    named = AttachmentSettings(local_dir=tmp_path / "shared")
+    assert object_store(named, tmp_path, production=True) is not None
