@@ -118,7 +118,8 @@ DOCUMENTED: dict[str, str] = {
     "Scanner unavailable": "The virus scanner cannot be reached, so no file is accepted; retry"
     " after `Retry-After` seconds.",
     "Upload not multipart": "A file upload must be `multipart/form-data` with a `file` part.",
-    "Malformed upload": "The upload form has no `file` part, more than one, or an over-long field.",
+    "Malformed upload": "The upload form has no `file` part, more than one, a field it does not"
+    " take, or an over-long field.",
     "Unknown attachment": "No attachment with that id on the case that the caller may see.",
     "Unknown attachments": "Information names attachments that are not the caller's own uploads"
     " to this referral.",

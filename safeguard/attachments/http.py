@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from safeguard.attachments.kinds import ALLOWED
@@ -9,13 +10,14 @@ from safeguard.attachments.models import DocumentType
 from safeguard.errors import documented_problem
 
 # The body is read as a stream (never whole), so FastAPI does not parse it: this documents it.
-UPLOAD_BODY: dict[str, Any] = {
+_UPLOAD_BODY: dict[str, Any] = {
     "requestBody": {
         "required": True,
         "content": {
             "multipart/form-data": {
                 "schema": {
                     "type": "object",
+                    "additionalProperties": False,
                     "required": ["file", "document_type", "title"],
                     "properties": {
                         "file": {
@@ -41,8 +43,21 @@ UPLOAD_BODY: dict[str, Any] = {
     }
 }
 
+
+def upload_body(*, police_only: bool) -> dict[str, Any]:
+    """The upload form's OpenAPI; `police_only` where the caller may mark a document so."""
+    body = copy.deepcopy(_UPLOAD_BODY)
+    if not police_only:
+        schema = body["requestBody"]["content"]["multipart/form-data"]["schema"]
+        del schema["properties"]["police_only"]
+    return body
+
+
 UPLOAD_RESPONSES: dict[int | str, dict[str, Any]] = {
-    400: documented_problem("The form has no `file` part, more than one, or an over-long field."),
+    400: documented_problem(
+        "The form has no `file` part, more than one, a field it does not take, or an over-long"
+        " field (`Malformed upload`)."
+    ),
     413: documented_problem("The file is over the size limit (`Attachment too large`)."),
     415: documented_problem(
         "The body is not `multipart/form-data`, or the file's content is not of an accepted"

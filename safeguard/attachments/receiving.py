@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 from uuid import UUID
 
+from python_multipart.exceptions import FormParserError
 from python_multipart.multipart import MultipartParser, parse_options_header
 
 from safeguard.attachments import kinds
@@ -33,6 +34,8 @@ if TYPE_CHECKING:
 FORM_OVERHEAD = 64 * 1024
 FIELD_MAX = 1024
 FILE_FIELD = "file"
+# The form's other fields; any other name is refused, as unknown JSON members are.
+FORM_FIELDS = frozenset({"document_type", "title", "police_only"})
 
 
 @dataclass(frozen=True)
@@ -287,11 +290,13 @@ async def _read_form(
         received += len(chunk)
         if received > limits.max_bytes + FORM_OVERHEAD:
             raise too_large(limits)
-        parser.write(chunk)
+        _parse(parser, chunk)
         events, collected.events = collected.events, []
         for kind, payload in events:
             if kind == "part":
                 current, value = payload, bytearray()
+                if current.name not in FORM_FIELDS | {FILE_FIELD}:
+                    raise _form_error(f"The form has a field it does not take: `{current.name}`.")
                 if current.name == FILE_FIELD:
                     if file_name is not None:
                         raise _form_error("Send one file per upload.")
@@ -307,10 +312,21 @@ async def _read_form(
                 if current.name != FILE_FIELD:
                     fields[current.name] = value.decode("utf-8", errors="replace")
                 current = None
-    parser.finalize()
+    _parse(parser, None)
     if file_name is None:
         raise _form_error("The form has no `file` part.")
     return file_name
+
+
+def _parse(parser: MultipartParser, chunk: bytes | None) -> None:
+    """Feed the parser (None: the body ended); a body that is no multipart form is a 400."""
+    try:
+        if chunk is None:
+            parser.finalize()
+        else:
+            parser.write(chunk)
+    except FormParserError:
+        raise _form_error("The body is not a well-formed multipart form.") from None
 
 
 def _form_error(detail: str) -> ProblemError:

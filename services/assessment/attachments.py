@@ -14,7 +14,7 @@ import asyncpg
 from fastapi import APIRouter, Depends, Request, Response
 
 from safeguard.access_log import record_read, stated_purpose
-from safeguard.attachments.http import DOWNLOAD_RESPONSES, UPLOAD_BODY, UPLOAD_RESPONSES
+from safeguard.attachments.http import DOWNLOAD_RESPONSES, UPLOAD_RESPONSES, upload_body
 from safeguard.attachments.models import AttachmentRead
 from safeguard.attachments.service import AttachmentsDep, Uploader, Viewer
 from safeguard.auth.staff import StaffPrincipal
@@ -47,7 +47,9 @@ def _base(reference: str) -> str:
     return f"/v1/cases/{reference}/attachments"
 
 
-@router.post("", status_code=201, openapi_extra=UPLOAD_BODY, responses=UPLOAD_RESPONSES)
+@router.post(
+    "", status_code=201, openapi_extra=upload_body(police_only=True), responses=UPLOAD_RESPONSES
+)
 async def attach(
     reference: str,
     request: Request,

@@ -13,7 +13,7 @@ from uuid import UUID
 from fastapi import APIRouter, Body, Depends, Request, Response
 
 from safeguard.access_log import record_reader_read
-from safeguard.attachments.http import DOWNLOAD_RESPONSES, UPLOAD_BODY, UPLOAD_RESPONSES
+from safeguard.attachments.http import DOWNLOAD_RESPONSES, UPLOAD_RESPONSES, upload_body
 from safeguard.attachments.models import AttachmentRead
 from safeguard.attachments.service import AttachmentsDep, Uploader, Viewer
 from safeguard.auth.credentials import Caller
@@ -43,7 +43,7 @@ def _own(caller: Caller) -> Viewer:
 @router.post(
     "/attachments",
     status_code=201,
-    openapi_extra=UPLOAD_BODY,
+    openapi_extra=upload_body(police_only=False),
     responses=UPLOAD_RESPONSES | PARTNER_READ_RESPONSES,
 )
 async def attach(

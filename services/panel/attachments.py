@@ -17,7 +17,7 @@ import asyncpg
 from fastapi import APIRouter, Depends, Request, Response
 
 from safeguard.access_log import record_read, stated_purpose
-from safeguard.attachments.http import DOWNLOAD_RESPONSES, UPLOAD_BODY, UPLOAD_RESPONSES
+from safeguard.attachments.http import DOWNLOAD_RESPONSES, UPLOAD_RESPONSES, upload_body
 from safeguard.attachments.models import AttachmentRead
 from safeguard.attachments.service import AttachmentsDep, Uploader, Viewer
 from safeguard.auth.staff import StaffPrincipal
@@ -84,7 +84,10 @@ def _base(reference: str) -> str:
 
 
 @router.post(
-    "", status_code=201, openapi_extra=UPLOAD_BODY, responses=UPLOAD_RESPONSES | CASE_ENDED
+    "",
+    status_code=201,
+    openapi_extra=upload_body(police_only=False),
+    responses=UPLOAD_RESPONSES | CASE_ENDED,
 )
 async def attach(
     reference: str,

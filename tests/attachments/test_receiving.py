@@ -157,3 +157,24 @@ def test_office_documents_are_told_from_other_zip_archives() -> None:
     assert detect(docx) == "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
     assert detect(_zip("mimetype", b"application/epub+zip", stored=True)) is None
     assert detect(_zip("payload.exe", executable())) is None
+
+
+async def test_a_body_that_is_no_multipart_form_is_a_400(clamd: Stack) -> None:
+    limits = Limits(
+        max_bytes=1024, clamd_host="127.0.0.1", clamd_port=clamd.clamd_port(), scan_timeout=10.0
+    )
+
+    async def broken() -> AsyncIterator[bytes]:
+        yield f"--{BOUNDARY}\r\nNone--{BOUNDARY}--\r\n".encode()
+
+    with pytest.raises(ProblemError) as refused:
+        await receive(
+            broken(),
+            content_type=f"multipart/form-data; boundary={BOUNDARY}",
+            content_length=None,
+            limits=limits,
+            key=_key(),
+            attachment_id=uuid.uuid4(),
+        )
+    assert refused.value.problem.status == 400
+    assert refused.value.problem.title == "Malformed upload"
