@@ -169,7 +169,7 @@ class Attachments:
 
     async def download(
         self,
-        pool: Pool,
+        conn: Connection,
         *,
         referral_id: UUID,
         attachment_id: UUID,
@@ -179,7 +179,7 @@ class Attachments:
         purpose: str,
     ) -> StreamingResponse:
         """The file as a download; the read is logged before any byte leaves."""
-        async with pool.acquire() as conn, conn.transaction():
+        async with conn.transaction():
             row = await store.one(
                 conn,
                 referral_id=referral_id,

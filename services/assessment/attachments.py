@@ -109,12 +109,13 @@ async def download_attachment(
 ) -> Response:
     """One document, as a download (the read is logged before it is sent)."""
     case = await _case(pool, principal, reference)
-    return await attachments.download(
-        pool,
-        referral_id=case["referral_id"],
-        attachment_id=attachment_id,
-        viewer=_viewer(principal),
-        reader=(principal.subject, principal.role.value),
-        service=SERVICE,
-        purpose=purpose,
-    )
+    async with pool.acquire() as conn:
+        return await attachments.download(
+            conn,
+            referral_id=case["referral_id"],
+            attachment_id=attachment_id,
+            viewer=_viewer(principal),
+            reader=(principal.subject, principal.role.value),
+            service=SERVICE,
+            purpose=purpose,
+        )

@@ -20,7 +20,7 @@ from safeguard.auth.credentials import Caller
 from safeguard.fieldcrypt.setup import FieldsDep
 from safeguard.web import PoolDep
 from services.intake import information
-from services.intake.deps import ReaderDep, SubmitterDep, require_json
+from services.intake.deps import ConnectionDep, ReaderDep, SubmitterDep, UploaderDep, require_json
 from services.intake.models import InformationAccepted, InformationCreate
 from services.intake.openapi import INFORMATION_RESPONSES, PARTNER_READ_RESPONSES
 from services.intake.routes import IdempotencyKey
@@ -49,7 +49,7 @@ def _own(caller: Caller) -> Viewer:
 async def attach(
     reference: str,
     request: Request,
-    caller: SubmitterDep,
+    caller: UploaderDep,
     pool: PoolDep,
     attachments: AttachmentsDep,
 ) -> AttachmentRead:
@@ -70,10 +70,10 @@ async def attach(
 
 @router.get("/attachments", responses=PARTNER_READ_RESPONSES)
 async def list_attachments(
-    reference: str, caller: ReaderDep, pool: PoolDep, attachments: AttachmentsDep
+    reference: str, caller: ReaderDep, conn: ConnectionDep, attachments: AttachmentsDep
 ) -> list[AttachmentRead]:
     """The documents you attached to your referral."""
-    async with pool.acquire() as conn, conn.transaction():
+    async with conn.transaction():
         referral = await information.own_referral_or_404(conn, caller=caller, reference=reference)
         listed = await attachments.listing(
             conn, referral_id=referral["id"], viewer=_own(caller), base_url=_base(reference)
@@ -99,14 +99,13 @@ async def download_attachment(
     reference: str,
     attachment_id: UUID,
     caller: ReaderDep,
-    pool: PoolDep,
+    conn: ConnectionDep,
     attachments: AttachmentsDep,
 ) -> Response:
     """One document you attached, as a download."""
-    async with pool.acquire() as conn:
-        referral = await information.own_referral_or_404(conn, caller=caller, reference=reference)
+    referral = await information.own_referral_or_404(conn, caller=caller, reference=reference)
     return await attachments.download(
-        pool,
+        conn,
         referral_id=referral["id"],
         attachment_id=attachment_id,
         viewer=_own(caller),
@@ -126,7 +125,7 @@ async def send_information(
     reference: str,
     body: Annotated[InformationCreate, Body()],
     caller: SubmitterDep,
-    pool: PoolDep,
+    conn: ConnectionDep,
     fields: FieldsDep,
     response: Response,
     idempotency_key: IdempotencyKey = None,
@@ -134,7 +133,7 @@ async def send_information(
     """New information about your referral, with documents you uploaded for it: the case's
     officers are told and may reassess. Idempotent as submissions are."""
     sent = await information.send_information(
-        pool,
+        conn,
         caller=caller,
         reference=reference,
         body=body,

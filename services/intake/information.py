@@ -21,7 +21,7 @@ import asyncpg
 from safeguard.attachments import store as attachment_store
 from safeguard.auth.credentials import Caller
 from safeguard.codes import Stage
-from safeguard.db.pool import Connection, Pool
+from safeguard.db.pool import Connection
 from safeguard.errors import ProblemError
 from safeguard.events.contracts import InformationReceived
 from safeguard.events.topics import REFERRAL_EVENTS
@@ -83,7 +83,7 @@ def request_hash(body: InformationCreate) -> bytes:
 
 
 async def send_information(
-    pool: Pool,
+    conn: Connection,
     *,
     caller: Caller,
     reference: str,
@@ -91,11 +91,12 @@ async def send_information(
     idempotency_key: str | None,
     keyring: Keyring,
 ) -> Sent:
-    """Store the information once per key and tell the case, in one transaction."""
+    """Store the information once per key and tell the case, in one transaction (on the
+    request's own connection)."""
     body_hash = request_hash(body)
     key = idempotency_key if idempotency_key is not None else f"body:{body_hash.hex()}"
     information_id = uuid.uuid4()
-    async with pool.acquire() as conn, conn.transaction():
+    async with conn.transaction():
         referral = await store.own_referral(conn, reference=reference, client_id=caller.client_id)
         if referral is None:
             raise unknown_referral()
