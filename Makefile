@@ -10,7 +10,7 @@ WEB := services/web
 GOVUK := $(WEB)/node_modules/govuk-frontend/dist/govuk
 ASSETS := $(WEB)/static/govuk/.copied
 
-.PHONY: run test lint bootstrap browser clean
+.PHONY: run test lint bootstrap browser scanner clean
 
 run: bootstrap
 	$(BIN)/safeguard run
@@ -23,7 +23,7 @@ lint: $(INSTALLED)
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-bootstrap: $(INSTALLED) $(ASSETS)
+bootstrap: $(INSTALLED) $(ASSETS) scanner
 	$(BIN)/safeguard stack fetch
 
 # pip keeps its downloads in ~/.cache/pip and Maven in ~/.m2, so a second bootstrap is quick.
@@ -49,6 +49,17 @@ browser:
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
 	  else \
 	    echo "error: the browser tests need Chromium: install Debian's 'chromium' package" >&2; \
+	    exit 1; \
+	  fi; }
+
+# Uploads are scanned by ClamAV's daemon, which the stack runs (safeguard/stack/clamd.py):
+# Debian's clamav-daemon, installed the same way as Chromium above.
+scanner:
+	@command -v clamd >/dev/null 2>&1 || test -x /usr/sbin/clamd || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq clamav-daemon; \
+	  else \
+	    echo "error: uploads are scanned by clamd: install Debian's 'clamav-daemon' package" >&2; \
 	    exit 1; \
 	  fi; }
 

@@ -36,6 +36,7 @@ BENCHES: dict[str, list[str]] = {
     "audit": [],
     "web": [],
     "statistics": [],
+    "attachments": [],
     "chaos": [],
 }
 QUICK: dict[str, list[str]] = {
@@ -47,6 +48,7 @@ QUICK: dict[str, list[str]] = {
     "audit": ["--cases", "5000", "--requests", "200", "--entries", "100000", "--rounds", "1"],
     "web": ["--cases", "5000", "--requests", "100", "--no-browser"],
     "statistics": ["--referrals", "3000", "--requests", "20"],
+    "attachments": ["--small", "20", "--large", "3", "--at-once", "3"],
     "chaos": ["--faults", "worker"],
 }
 

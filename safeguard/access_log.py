@@ -97,6 +97,20 @@ async def record_read(
     await _record(conn, _parameters(service, reader, referral_id, fields, purpose))
 
 
+async def record_reader_read(
+    conn: Connection,
+    *,
+    service: str,
+    reader: tuple[str, str],
+    referral_id: UUID,
+    fields: Sequence[str],
+    purpose: str,
+) -> None:
+    """Record a read by any reader named by (subject, role): a staff member, or a partner
+    agency's client reading what it sent (role `partner`)."""
+    await _record(conn, _parameters(service, reader, referral_id, fields, purpose))
+
+
 async def record_service_read(
     conn: Connection,
     *,

@@ -109,6 +109,20 @@ DOCUMENTED: dict[str, str] = {
     "Link expired": "The consent link has expired; ask for a new one.",
     "Link locked": "Too many wrong attempts; the link is locked for a while.",
     "Details do not match": "The details given do not match the consent request.",
+    # Attachments: a refused file is never stored.
+    "Attachment too large": "The file is over the size limit (refused as soon as it passes it).",
+    "File type not allowed": "The file's content (its first bytes, not its name or declared"
+    " type) is not of an accepted type.",
+    "Infected file": "The virus scanner found malware in the file.",
+    "Unreadable file": "The file is empty, or the virus scanner could not read it.",
+    "Scanner unavailable": "The virus scanner cannot be reached, so no file is accepted; retry"
+    " after `Retry-After` seconds.",
+    "Upload not multipart": "A file upload must be `multipart/form-data` with a `file` part.",
+    "Malformed upload": "The upload form has no `file` part, more than one, a field it does not"
+    " take, or an over-long field.",
+    "Unknown attachment": "No attachment with that id on the case that the caller may see.",
+    "Unknown attachments": "Information names attachments that are not the caller's own uploads"
+    " to this referral.",
     # Notifications and the codec.
     "Not Temporal payloads": "The body is not a list of Temporal payloads.",
     "Undecryptable payload": "A payload cannot be decrypted with the key it names.",

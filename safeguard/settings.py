@@ -11,6 +11,7 @@ from typing import Literal
 from pydantic import BaseModel, Field, PostgresDsn, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from safeguard.attachments.settings import AttachmentSettings
 from safeguard.auth.claims import StaffClaimNames
 from safeguard.codes import Role
 from safeguard.fieldcrypt.settings import FieldSettings
@@ -47,6 +48,7 @@ class StackPorts(BaseModel):
     temporal_ui: int = 8233
     keycloak: int = 18080
     keycloak_management: int = 18081
+    clamd: int = 13310
 
 
 class ServicePorts(BaseModel):
@@ -275,6 +277,8 @@ class Settings(BaseSettings):
     statistics: StatisticsSettings = Field(default_factory=StatisticsSettings)
     # Personal fields at rest: the key provider and the blind-index key.
     fields: FieldSettings = Field(default_factory=FieldSettings)
+    # Documents attached to cases: size limit, virus scanner and object store.
+    attachments: AttachmentSettings = Field(default_factory=AttachmentSettings)
     # HMAC key of the hash chain the audit log replaced: its imported rows are checked with it,
     # so production needs a real one only where the log is signed or verified (the audit service).
     audit_chain_key: SecretStr = SecretStr(DEV_AUDIT_CHAIN_KEY)
@@ -347,6 +351,11 @@ class Settings(BaseSettings):
     def kafka_servers(self) -> str:
         """The configured Kafka bootstrap servers, or the embedded broker."""
         return self.kafka_bootstrap_servers or f"127.0.0.1:{self.stack.kafka}"
+
+    def clamd_address(self) -> str:
+        """host:port of the virus scanner: the configured one, or the embedded stack's clamd."""
+        scanner = self.attachments
+        return f"{scanner.clamd_host or '127.0.0.1'}:{scanner.clamd_port or self.stack.clamd}"
 
     def intake_internal_base(self) -> str:
         """The intake service's internal API base URL (the local one by default)."""

@@ -51,6 +51,21 @@ async def stack(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Stack
 
 
 @pytest.fixture(scope="session")
+async def clamd(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Stack]:
+    """The stack's ClamAV daemon alone (on its EICAR-only database here), once per session."""
+    scanner = Stack(
+        data_dir=tmp_path_factory.mktemp("clamd"),
+        ports=StackPorts(clamd=free_port()),
+        components=("clamd",),
+    )
+    try:
+        await scanner.up()
+        yield scanner
+    finally:
+        await scanner.down()
+
+
+@pytest.fixture(scope="session")
 async def keycloak(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[KeycloakServer]:
     """The stack's Keycloak alone, once per session, on free ports in its own data dir.
 

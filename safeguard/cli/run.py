@@ -66,6 +66,7 @@ def _embedded_components(settings: Settings) -> tuple[str, ...]:
         "kafka": settings.kafka_bootstrap_servers is not None,
         "temporal": settings.temporal_address is not None,
         "keycloak": settings.staff_oidc_issuer is not None,
+        "clamd": settings.attachments.clamd_host is not None,
     }
     return tuple(name for name, is_external in external.items() if not is_external)
 

@@ -1,4 +1,4 @@
-"""`safeguard stack up|down|status|fetch`: the embedded PostgreSQL, Kafka, Temporal and Keycloak."""
+"""`safeguard stack up|down|status|fetch`: the embedded stack (PostgreSQL to clamd)."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from safeguard.stack.keycloak_dist import fetch_keycloak_zip
 from safeguard.stack.manager import UP_TIMEOUT
 
 stack_app = typer.Typer(
-    help="Run PostgreSQL, Kafka, Temporal and Keycloak as local processes (no Docker needed).",
+    help="Run PostgreSQL, Kafka, Temporal, Keycloak and clamd as local processes (no Docker).",
     no_args_is_help=True,
 )
 

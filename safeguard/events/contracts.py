@@ -434,6 +434,22 @@ class CaseRedacted(DomainEvent):
     event_type: ClassVar[str] = "case.redacted"
 
 
+class InformationReceived(DomainEvent):
+    """The referring partner sent new information about its referral (intake's
+    `POST /v1/referrals/{reference}/information`): the officers review it, and may reassess.
+
+    A notice from intake, which does not move the case: `stage` is SUBMITTED, or CLOSED once
+    intake knows the case closed, and `area` the case's area as intake last heard it. The text
+    and any documents stay in intake and the attachment store; this carries ids and counts.
+    """
+
+    event_type: ClassVar[str] = "referral.information_received"
+    moves_case: ClassVar[bool] = False
+
+    information_id: UUID
+    attachments: int = 0
+
+
 EVENT_TYPES: dict[str, type[DomainEvent]] = {
     model.event_type: model
     for model in (
@@ -469,6 +485,7 @@ EVENT_TYPES: dict[str, type[DomainEvent]] = {
         CaseAreaSet,
         CaseClosed,
         CaseRedacted,
+        InformationReceived,
     )
 }
 

@@ -1,4 +1,4 @@
-"""The embedded local stack: PostgreSQL, Kafka, Temporal and Keycloak as plain local processes.
+"""The embedded local stack: PostgreSQL, Kafka, Temporal, Keycloak and clamd as local processes.
 
 `safeguard stack up|down|status|fetch` drives it; tests and benchmarks use `Stack` directly.
 """

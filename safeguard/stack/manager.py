@@ -11,6 +11,7 @@ from typing import TypeVar
 
 from safeguard.settings import Settings, StackPorts, get_settings
 from safeguard.stack import process
+from safeguard.stack.clamd import Clamd
 from safeguard.stack.component import HOST, Component, ComponentStatus
 from safeguard.stack.errors import StackError
 from safeguard.stack.kafka import Kafka
@@ -23,6 +24,7 @@ COMPONENTS: dict[str, type[Component]] = {
     "kafka": Kafka,
     "temporal": Temporal,
     "keycloak": Keycloak,
+    "clamd": Clamd,
 }
 ALL_COMPONENTS: tuple[str, ...] = tuple(COMPONENTS)
 POLL_INTERVAL = 0.25
@@ -72,6 +74,10 @@ class Stack:
     def temporal_address(self) -> str:
         """The address of the stack's Temporal frontend."""
         return f"{HOST}:{self.ports.temporal}"
+
+    def clamd_port(self) -> int:
+        """The loopback port of the stack's virus scanner."""
+        return self.ports.clamd
 
     def keycloak_issuer(self) -> str:
         """The issuer (`iss`) of the stack's Keycloak realm."""

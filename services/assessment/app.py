@@ -9,6 +9,8 @@ import httpx
 from fastapi import FastAPI
 from temporalio.client import Client
 
+from safeguard.attachments.erasure import AttachmentEraser
+from safeguard.attachments.service import attachments_for
 from safeguard.auth.service_identity import ServiceClient
 from safeguard.auth.service_tokens import service_tokens
 from safeguard.events.topics import REFERRAL_EVENTS
@@ -16,6 +18,7 @@ from safeguard.intake_client import ReferralClient
 from safeguard.lifespan import Subscription, service_lifespan
 from safeguard.settings import Settings, get_settings
 from safeguard.web import Lifespan, build_app
+from services.assessment import attachments
 from services.assessment.events import CONSUMER, handle_event
 from services.assessment.routes import (
     cases_router,
@@ -48,7 +51,12 @@ def create_app(
 ) -> FastAPI:
     """Build the app; `consume=False` serves the read model without projecting into it."""
     settings = settings or get_settings()
-    subscriptions = (Subscription(CONSUMER, [REFERRAL_EVENTS], handle_event),) if consume else ()
+    eraser = AttachmentEraser()
+    subscriptions = (
+        (Subscription(CONSUMER, [REFERRAL_EVENTS], handle_event), eraser.subscription())
+        if consume
+        else ()
+    )
     base = service_lifespan(
         settings, subscriptions=subscriptions, needs_temporal=True, staff=True, temporal=temporal
     )
@@ -56,20 +64,29 @@ def create_app(
         title="Prevent gateway assessment",
         description=DESCRIPTION,
         settings=settings,
-        lifespan=_with_intake(settings, base),
-        routers=[tasks_router, triage_router, transfers_router, cases_router, metrics_router],
+        lifespan=_with_intake(settings, base, eraser),
+        routers=[
+            tasks_router,
+            triage_router,
+            transfers_router,
+            cases_router,
+            attachments.router,
+            metrics_router,
+        ],
     )
 
 
-def _with_intake(settings: Settings, base: Lifespan) -> Lifespan:
+def _with_intake(settings: Settings, base: Lifespan, eraser: AttachmentEraser) -> Lifespan:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with (
+            attachments_for(settings) as opened,
             base(app),
             httpx.AsyncClient(timeout=INTAKE_TIMEOUT_SECONDS) as http,
             service_tokens(settings, ServiceClient.ASSESSMENT) as tokens,
         ):
             app.state.referrals = ReferralClient(settings, http, tokens)
+            app.state.attachments = eraser.attachments = opened
             yield
 
     return lifespan

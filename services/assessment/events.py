@@ -21,6 +21,8 @@ from services.assessment.models import TaskKind, TaskStatus
 CONSUMER = "assessment"
 
 ASSESSMENTS = (TaskKind.GATEWAY_ASSESSMENT, TaskKind.REASSESSMENT)
+# New information is dealt with by the next assessment or review the officers record.
+REVIEWED_BY_DECISION = (TaskKind.NEW_INFORMATION,)
 
 Projection = Callable[[Connection, Any, EventEnvelope, bool], Awaitable[None]]
 
@@ -31,6 +33,12 @@ async def handle_event(conn: Connection, envelope: EventEnvelope) -> None:
         event = ev.parse_event(envelope)
     except ev.UnknownEventType:
         return  # A newer producer's event this version does not act on.
+    if isinstance(event, ev.InformationReceived):
+        # A notice from intake: the case does not move, but its officers have work.
+        await _new_task(
+            conn, envelope, TaskKind.NEW_INFORMATION, referral=event.referral_id, due=None
+        )
+        return
     if not event.moves_case:
         return  # A notice about the case (a panel meeting), not a step of it.
     await store.record_event(conn, envelope)
@@ -88,6 +96,7 @@ async def _reassessment(
 ) -> None:
     # A police-led case's pending review is superseded by the reassessment.
     await _close(conn, event, envelope, [TaskKind.POLICE_REVIEW], TaskStatus.CANCELLED)
+    await _close(conn, event, envelope, REVIEWED_BY_DECISION, TaskStatus.DONE)
     await _new_task(
         conn,
         envelope,
@@ -113,7 +122,7 @@ async def _overdue(
 async def _assessed(
     conn: Connection, event: ev.GatewayAssessmentRecorded, envelope: EventEnvelope, newest: bool
 ) -> None:
-    await _close(conn, event, envelope, ASSESSMENTS, TaskStatus.DONE)
+    await _close(conn, event, envelope, (*ASSESSMENTS, *REVIEWED_BY_DECISION), TaskStatus.DONE)
     if newest:
         await store.set_case_outcome(
             conn, referral_id=event.referral_id, outcome=event.outcome, closure_reason=None
@@ -131,7 +140,9 @@ async def _review_due(
 async def _reviewed(
     conn: Connection, event: ev.PoliceReviewRecorded, envelope: EventEnvelope, newest: bool
 ) -> None:
-    await _close(conn, event, envelope, [TaskKind.POLICE_REVIEW], TaskStatus.DONE)
+    await _close(
+        conn, event, envelope, [TaskKind.POLICE_REVIEW, *REVIEWED_BY_DECISION], TaskStatus.DONE
+    )
 
 
 async def _closed(

@@ -21,6 +21,8 @@ class TaskKind(StrEnum):
     GATEWAY_ASSESSMENT = "gateway_assessment"
     REASSESSMENT = "reassessment"
     POLICE_REVIEW = "police_review"
+    # The referrer sent new information: read it, and reassess if it calls for that.
+    NEW_INFORMATION = "new_information"
 
 
 class TaskStatus(StrEnum):

@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
 from fastapi import FastAPI
 from temporalio.client import Client
 
+from safeguard.attachments.erasure import AttachmentEraser
+from safeguard.attachments.service import attachments_for
 from safeguard.background import running
 from safeguard.events.topics import REFERRAL_EVENTS
 from safeguard.fieldcrypt.setup import field_crypto
 from safeguard.lifespan import Subscription, service_lifespan
 from safeguard.settings import Settings, get_settings
 from safeguard.web import build_app
-from services.intake import store
+from services.intake import attachments, store
 from services.intake.body_limit import BodyLimit
 from services.intake.events import CONSUMER, handle_event
 from services.intake.facts import facts_router
@@ -24,6 +27,8 @@ from services.intake.routes import router
 from services.intake.starter import StartTiming, WorkflowStarter
 
 MAX_BODY_BYTES = 64 * 1024
+# File uploads are capped by the attachments package as they stream, at their own limit.
+UPLOAD_PATHS = re.compile(r"/v1/referrals/[^/]+/attachments")
 
 DESCRIPTION = """\
 Partner agencies (schools, health, councils, police, probation) and the public web form submit
@@ -52,13 +57,19 @@ def _lifespan(
     settings: Settings, temporal: Client | None, timing: StartTiming | None
 ) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
     subscription = Subscription(CONSUMER, [REFERRAL_EVENTS], handle_event)
+    eraser = AttachmentEraser()
     # Temporal is connected by the starter, not here, so intake starts and accepts while
     # Temporal is down.
-    base = service_lifespan(settings, subscriptions=(subscription,))
+    base = service_lifespan(settings, subscriptions=(subscription, eraser.subscription()))
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        async with base(app), field_crypto(settings, service=store.SERVICE) as fields:
+        async with (
+            attachments_for(settings) as opened,
+            base(app),
+            field_crypto(settings, service=store.SERVICE) as fields,
+        ):
+            app.state.attachments = eraser.attachments = opened
             app.state.fields = fields
             await seal_legacy_forms(app.state.pool, fields)
             app.state.starter = starter = WorkflowStarter(
@@ -87,7 +98,7 @@ def create_app(
         description=DESCRIPTION,
         settings=settings,
         lifespan=_lifespan(settings, temporal, timing),
-        routers=[router, internal_router, facts_router],
+        routers=[router, attachments.router, internal_router, facts_router],
     )
-    app.add_middleware(BodyLimit, max_bytes=MAX_BODY_BYTES)
+    app.add_middleware(BodyLimit, max_bytes=MAX_BODY_BYTES, exempt=UPLOAD_PATHS)
     return app

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -14,12 +16,16 @@ TITLE = "Request body too large"
 class BodyLimit:
     """Refuse bodies over `max_bytes`: up front by Content-Length, else while streaming."""
 
-    def __init__(self, app: ASGIApp, *, max_bytes: int) -> None:
+    def __init__(
+        self, app: ASGIApp, *, max_bytes: int, exempt: re.Pattern[str] | None = None
+    ) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        # Paths whose routes cap their own bodies as they stream them (file uploads).
+        self.exempt = exempt
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != "http" or self._exempt(scope):
             await self.app(scope, receive, send)
             return
         if self._declared_too_large(scope):
@@ -37,6 +43,9 @@ class BodyLimit:
             return message
 
         await self.app(scope, counting_receive, send)
+
+    def _exempt(self, scope: Scope) -> bool:
+        return self.exempt is not None and self.exempt.fullmatch(scope.get("path", "")) is not None
 
     def _declared_too_large(self, scope: Scope) -> bool:
         declared = Request(scope).headers.get("content-length", "")

@@ -79,9 +79,21 @@ async def _reader(
     return await _caller(conn, credentials, Budget.READ)
 
 
-# A submission and a status read each spend their own budget of the client's.
+async def _uploader(
+    pool: PoolDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Caller:
+    # An upload streams for seconds: a connection held meanwhile would idle in the pool's
+    # stead, so the caller is checked on one given back at once (the upload takes its own).
+    async with pool.acquire() as conn:
+        return await _caller(conn, credentials, Budget.SUBMIT)
+
+
+# A submission and a status read each spend their own budget of the client's; an upload is a
+# submission.
 SubmitterDep = Annotated[Caller, Depends(_submitter)]
 ReaderDep = Annotated[Caller, Depends(_reader)]
+UploaderDep = Annotated[Caller, Depends(_uploader)]
 
 
 async def require_json(request: Request) -> None:

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from typing import Annotated
 from uuid import UUID
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from safeguard.codes import ConsentRoute
+from safeguard.personal import PERSONAL
 
 
 class PartnerStatus(StrEnum):
@@ -65,3 +67,26 @@ class ReferralContacts(BaseModel):
     referral_id: UUID
     referrer: ReferrerContact
     consent_contact: ConsentContact
+
+
+class InformationCreate(BaseModel):
+    """New information about one of your referrals: text, and documents uploaded beforehand."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    text: Annotated[str, Field(min_length=1, max_length=20_000), PERSONAL]
+    attachment_ids: list[UUID] = Field(
+        default=[],
+        max_length=20,
+        description="Ids of files you uploaded to this referral"
+        " (`POST /v1/referrals/{reference}/attachments`) that this information brings.",
+    )
+
+
+class InformationAccepted(BaseModel):
+    """The answer to new information: stored, and the case's officers are told."""
+
+    id: UUID
+    reference: str = Field(examples=["PRV-2026-000123"])
+    received_at: datetime
+    attachment_ids: list[UUID]

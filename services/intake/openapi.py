@@ -114,3 +114,37 @@ STATUS_RESPONSES: dict[int | str, dict[str, Any]] = {
     404: documented_problem("No referral of this client has that reference."),
     429: _RATE_LIMITED,
 }
+
+PARTNER_READ_RESPONSES: dict[int | str, dict[str, Any]] = {
+    401: _UNAUTHORISED,
+    404: documented_problem("No referral of this client has that reference."),
+    409: documented_problem("The referral is closed: it takes no more documents."),
+    429: _RATE_LIMITED,
+}
+
+INFORMATION_RESPONSES: dict[int | str, dict[str, Any]] = {
+    201: {
+        "description": "Stored, and the case's officers told; a retry with the same"
+        " Idempotency-Key (or, without one, the same body) answers the same again.",
+        "headers": {
+            "Idempotent-Replayed": {
+                "schema": {"type": "string", "enum": ["true"]},
+                "description": "Present when this answer repeats an earlier one.",
+            },
+        },
+    },
+    401: _UNAUTHORISED,
+    404: documented_problem("No referral of this client has that reference."),
+    409: documented_problem(
+        "The referral is closed (`The case has moved on`): a new concern is a new referral; or"
+        " a request with the same Idempotency-Key is being handled: retry."
+    ),
+    413: documented_problem("The body is larger than 64 KiB."),
+    415: documented_problem("The body is not `application/json`."),
+    422: documented_problem(
+        "A field is invalid (each named in `errors`), an attachment id is not one of your"
+        " uploads to this referral (`Unknown attachments`), or the Idempotency-Key was already"
+        " used with a different body."
+    ),
+    429: _RATE_LIMITED,
+}

@@ -63,6 +63,10 @@ ROUTES: dict[str, tuple[Route, ...]] = {
         Route("assessment_escalation", Audience.PREVENT_SUPERVISORS),
     ),
     "police_review.due": (Route("police_review_due", Audience.PREVENT_OFFICERS),),
+    # The referrer sent more: the officers review it and decide whether to reassess.
+    "referral.information_received": (
+        Route("new_information_received", Audience.PREVENT_OFFICERS),
+    ),
     # A case out of triage: its new area's officers learn of the work now in their inbox.
     "case.area_set": (Route("case_placed_in_area", Audience.PREVENT_OFFICERS),),
     # A transfer waits for the receiving area's officers; a refusal goes back to the sender.

@@ -53,6 +53,12 @@ TEMPLATES: dict[str, Template] = {
         "New gateway assessment: {reference}",
         "Referral {reference} is waiting for a gateway assessment (due {due}).",
     ),
+    "new_information_received": Template(
+        "New information from the referrer: {reference}",
+        "The agency that made referral {reference} has sent new information about it. Sign in"
+        " to the Prevent case service to read it; a review task is in your inbox, and you may"
+        " reassess the case.",
+    ),
     "case_placed_in_area": Template(
         "Referral {reference} placed in your area",
         "Referral {reference} arrived without a known area and has been placed in yours; "

@@ -9,6 +9,8 @@ import httpx
 from fastapi import FastAPI
 from temporalio.client import Client
 
+from safeguard.attachments.erasure import AttachmentEraser
+from safeguard.attachments.service import attachments_for
 from safeguard.auth.service_identity import ServiceClient
 from safeguard.auth.service_tokens import service_tokens
 from safeguard.events.topics import REFERRAL_EVENTS
@@ -17,6 +19,7 @@ from safeguard.intake_client import ReferralClient
 from safeguard.lifespan import Subscription, service_lifespan
 from safeguard.settings import Settings, get_settings
 from safeguard.web import Lifespan, build_app
+from services.panel import attachments
 from services.panel.events import CONSUMER, handle_event
 from services.panel.register.routes import case_providers_router, register_router
 from services.panel.reseal import seal_legacy_text
@@ -69,7 +72,12 @@ def create_app(
 ) -> FastAPI:
     """Build the app; `consume=False` serves the read model without projecting into it."""
     settings = settings or get_settings()
-    subscriptions = (Subscription(CONSUMER, [REFERRAL_EVENTS], handle_event),) if consume else ()
+    eraser = AttachmentEraser()
+    subscriptions = (
+        (Subscription(CONSUMER, [REFERRAL_EVENTS], handle_event), eraser.subscription())
+        if consume
+        else ()
+    )
     base = service_lifespan(
         settings, subscriptions=subscriptions, needs_temporal=True, staff=True, temporal=temporal
     )
@@ -77,10 +85,11 @@ def create_app(
         title="Channel panel",
         description=DESCRIPTION,
         settings=settings,
-        lifespan=_with_intake(settings, base),
+        lifespan=_with_intake(settings, base, eraser),
         routers=[
             queue_router,
             cases_router,
+            attachments.router,
             steps_router,
             transfers_router,
             transfer_steps_router,
@@ -98,10 +107,11 @@ def create_app(
     )
 
 
-def _with_intake(settings: Settings, base: Lifespan) -> Lifespan:
+def _with_intake(settings: Settings, base: Lifespan, eraser: AttachmentEraser) -> Lifespan:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with (
+            attachments_for(settings) as opened,
             base(app),
             httpx.AsyncClient(timeout=INTAKE_TIMEOUT_SECONDS) as http,
             service_tokens(settings, ServiceClient.PANEL) as tokens,
@@ -109,6 +119,7 @@ def _with_intake(settings: Settings, base: Lifespan) -> Lifespan:
         ):
             app.state.referrals = ReferralClient(settings, http, tokens)
             app.state.keyring = keyring
+            app.state.attachments = eraser.attachments = opened
             await seal_legacy_text(app.state.pool, keyring)
             yield
 

@@ -39,6 +39,7 @@ from services.web.views import audit as audit_pages
 from services.web.views import (
     cases,
     decide,
+    documents,
     home,
     member,
     provider,
@@ -117,6 +118,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         triage,
         cases,
         decide,
+        documents,
         transfers,
         provider,
         member,

@@ -28,6 +28,7 @@ class Endpoint:
 
 
 DECIDED = frozenset({200, 409, 422})
+NO_ATTACHMENT = "00000000-0000-0000-0000-000000000000"
 ENDPOINTS = [
     Endpoint("GET", "/v1/tasks", READERS),
     Endpoint("GET", "/v1/tasks/{task_id}", READERS),
@@ -89,6 +90,13 @@ ENDPOINTS = [
     Endpoint("GET", "/v1/transfers", READERS),
     # The case already has an area: 409, so the case stays where the matrix can see it.
     Endpoint("POST", "/v1/cases/{reference}/area", OFFICER, {"area": AREA}, frozenset({409})),
+    # Attachments (tests/attachments has the uploads themselves): a body that is not a form is
+    # 415 and an unknown attachment 404, past the role check.
+    Endpoint("POST", "/v1/cases/{reference}/attachments", OFFICER, None, frozenset({415})),
+    Endpoint("GET", "/v1/cases/{reference}/attachments", READERS),
+    Endpoint(
+        "GET", "/v1/cases/{reference}/attachments/{attachment_id}", READERS, None, frozenset({404})
+    ),
     Endpoint("GET", "/v1/metrics", MONITORS),
     Endpoint("GET", "/health/live", EVERYONE),
     Endpoint("GET", "/health/ready", EVERYONE),
@@ -115,7 +123,9 @@ async def test_every_role_against_every_endpoint(system: Assessment) -> None:
         areas = (AREA,) if role is Role.PREVENT_OFFICER else ()
         headers = system.staff.headers(role, f"{role.value}-9", areas=areas)
         for endpoint in ENDPOINTS:
-            path = endpoint.path.format(task_id=task_id, reference=reference)
+            path = endpoint.path.format(
+                task_id=task_id, reference=reference, attachment_id=NO_ATTACHMENT
+            )
             answer = await system.http.request(
                 endpoint.method, f"{system.url}{path}", json=endpoint.body, headers=headers
             )
@@ -137,7 +147,7 @@ async def test_no_token_or_a_bad_one_is_401(system: Assessment) -> None:
             if endpoint.allowed == EVERYONE:
                 continue
             path = endpoint.path.format(
-                task_id="00000000-0000-0000-0000-000000000000", reference=reference
+                task_id=NO_ATTACHMENT, reference=reference, attachment_id=NO_ATTACHMENT
             )
             answer = await system.http.request(
                 endpoint.method,

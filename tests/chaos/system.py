@@ -88,6 +88,8 @@ def _environment(data_dir: Path, ports: dict[str, int]) -> dict[str, str]:
     env["SAFEGUARD_TELEMETRY__WORKER_METRICS_PORT"] = str(ports["worker_metrics"])
     env["SAFEGUARD_TELEMETRY__TEMPORAL_METRICS_PORT"] = str(ports["temporal_metrics"])
     env["SAFEGUARD_NOTIFICATIONS__SMTP_PORT"] = str(ports["smtp"])
+    # `safeguard run` starts the virus scanner too: on a port of this run's own.
+    env["SAFEGUARD_STACK__CLAMD"] = str(ports["clamd"])
     # Staff sign-in is not exercised: pointing the issuer elsewhere leaves Keycloak out of the
     # stack (services sign their own development service tokens without it).
     env["SAFEGUARD_STAFF_OIDC_ISSUER"] = f"http://127.0.0.1:{ports['no_idp']}/realms/safeguard"
@@ -98,7 +100,7 @@ def _environment(data_dir: Path, ports: dict[str, int]) -> dict[str, str]:
 def _prepare(data_dir: Path) -> System:
     names = (*COMPONENTS, "kafka_controller", "temporal_ui", *SERVICES)
     ports = {name: free_port() for name in (*names, "worker_metrics", "temporal_metrics")}
-    ports |= {"smtp": free_port(), "no_idp": free_port()}
+    ports |= {"smtp": free_port(), "no_idp": free_port(), "clamd": free_port()}
     data_dir.mkdir(parents=True, exist_ok=True)
     return System(data_dir=data_dir, ports=ports, log_path=data_dir / "run.log")
 

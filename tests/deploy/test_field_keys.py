@@ -1,5 +1,5 @@
-"""The deployments give intake, the panel and notifications, and no other process, the field
-keys they use."""
+"""The deployments give intake, assessment, the panel and notifications, and no other process,
+the field keys they use (assessment for the documents' keys only)."""
 
 from __future__ import annotations
 
@@ -17,7 +17,12 @@ from tests.deploy.test_kubernetes import _environment, _ids, _labels, _policies,
 # What would let a process open personal fields or link people: who holds which.
 TOKEN = "SAFEGUARD_FIELDS__VAULT_TOKEN"
 BLIND_INDEX = "SAFEGUARD_FIELDS__BLIND_INDEX_KEY"
-HOLDERS = {"intake": {TOKEN, BLIND_INDEX}, "panel": {TOKEN}, "notifications": {TOKEN}}
+HOLDERS = {
+    "intake": {TOKEN, BLIND_INDEX},
+    "assessment": {TOKEN},
+    "panel": {TOKEN},
+    "notifications": {TOKEN},
+}
 
 
 def _check(name: str, env: dict[str, str]) -> None:

@@ -15,12 +15,15 @@ from temporalio.client import Client
 from safeguard.auth.agencies import AgencyKind
 from safeguard.db.pool import Pool
 from safeguard.settings import Settings
+from safeguard.stack import Stack
 from tests.helpers import assert_eventually, free_port
 from tests.intake.clients import TEST_LIMIT, register_client
 from tests.openapi.schemathesis import run_schemathesis
 
 
-def _environment(settings: Settings, temporal: Client) -> dict[str, str]:
+def _environment(
+    settings: Settings, temporal: Client, clamd: Stack, objects: Path
+) -> dict[str, str]:
     return os.environ | {
         "SAFEGUARD_ENVIRONMENT": "test",
         "SAFEGUARD_DATABASE_URL": str(settings.database_url),
@@ -29,17 +32,22 @@ def _environment(settings: Settings, temporal: Client) -> dict[str, str]:
         "SAFEGUARD_KAFKA_CONSUMER_GROUP_PREFIX": settings.kafka_consumer_group_prefix,
         "SAFEGUARD_TEMPORAL_ADDRESS": temporal.service_client.config.target_host,
         "SAFEGUARD_TEMPORAL_TASK_QUEUE": settings.temporal_task_queue,
+        # Uploads are scanned: without a scanner every one would be a 503.
+        "SAFEGUARD_ATTACHMENTS__CLAMD_PORT": str(clamd.clamd_port()),
+        "SAFEGUARD_ATTACHMENTS__LOCAL_DIR": str(objects),
     }
 
 
 @pytest.fixture
-async def served(settings: Settings, temporal_client: Client) -> AsyncIterator[str]:
+async def served(
+    settings: Settings, temporal_client: Client, clamd: Stack, tmp_path: Path
+) -> AsyncIterator[str]:
     """Intake in its own process under uvicorn, as `safeguard run` starts it."""
     port = free_port()
     process = await asyncio.create_subprocess_exec(
         *(sys.executable, "-m", "uvicorn", "services.intake.app:create_app", "--factory"),
         *("--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"),
-        env=_environment(settings, temporal_client),
+        env=_environment(settings, temporal_client, clamd, tmp_path / "objects"),
     )
     url = f"http://127.0.0.1:{port}"
 

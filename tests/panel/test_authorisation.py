@@ -36,8 +36,20 @@ class Endpoint:
     admitted: frozenset[int] = frozenset({200})
 
 
+ATTACHERS = REPLIERS | PROVIDER
 ENDPOINTS = [
     Endpoint("GET", "/v1/queue", READERS),
+    # Attachments (tests/attachments has the uploads themselves): a body that is not a form is
+    # 415 and an unknown attachment 404, past the role and case checks.
+    Endpoint("POST", "/v1/cases/{reference}/attachments", ATTACHERS, None, frozenset({415})),
+    Endpoint("GET", "/v1/cases/{reference}/attachments", READERS | PROVIDER),
+    Endpoint(
+        "GET",
+        "/v1/cases/{reference}/attachments/{attachment_id}",
+        READERS | PROVIDER,
+        None,
+        frozenset({404}),
+    ),
     Endpoint("GET", "/v1/cases/{reference}", READERS),
     Endpoint(
         "POST",
@@ -334,6 +346,7 @@ async def supported_case(system: Pipeline) -> dict[str, str]:
         "subject": "probation-1",
         "token": "not-a-link-we-issued",
         "provider_id": "mentor-a",
+        "attachment_id": "00000000-0000-0000-0000-000000000000",
     }
 
 
