@@ -81,9 +81,10 @@ class Desk:
     not_found: str  # the not-found page's message, `{reference}` filled in
     home: dict[str, str]  # the not-found page's way on
     uploads: bool = True
+    back: str | None = None  # the back link, when the desk has no page of the case itself
 
     def case(self, reference: str) -> str:
-        """The case's page for this desk."""
+        """Where the documents' pages are for this desk."""
         return f"{self.prefix}/{quote(reference, safe='')}"
 
 
@@ -143,6 +144,8 @@ PROVIDER = Desk(
     query=_no_query,
     not_found="There is no case {reference} with an intervention for your organisation.",
     home={"href": "/provider/items", "text": "Go to my interventions"},
+    # A provider sees a case through its interventions, not as a case page.
+    back="/provider/items",
 )
 AUDITOR = Desk(
     prefix="/audit/cases",
@@ -202,7 +205,7 @@ async def _page(
         action=_with(base, query),
         uploads=desk.uploads,
         police=desk is OFFICER and user.role == Role.PREVENT_OFFICER,
-        back_link=_with(desk.case(reference), query),
+        back_link=desk.back or _with(desk.case(reference), query),
     )
 
 
@@ -311,22 +314,19 @@ def _routes(desk: Desk) -> None:
         stated = desk.purpose(purpose, reason)
         if stated is None:
             return RedirectResponse(desk.ask(reference), status_code=303)
+        # The form FormDep checked (Starlette keeps it), which closes its file afterwards.
         posted = await request.form()
-        try:
-            return await _add(
-                request,
-                desk,
-                reference,
-                session,
-                user,
-                form,
-                posted.get(FILE),
-                stated,
-                desk.query(purpose, reason),
-            )
-        finally:
-            # The form's file waits in a temporary file until closed.
-            await posted.close()
+        return await _add(
+            request,
+            desk,
+            reference,
+            session,
+            user,
+            form,
+            posted.get(FILE),
+            stated,
+            desk.query(purpose, reason),
+        )
 
     async def download_document(
         request: Request,
