@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Annotated
 from urllib.parse import quote
@@ -143,11 +144,24 @@ async def checked_form(request: Request, session: SessionDep) -> dict[str, str]:
     form = await request.form()
     sent = form.get("csrf_token")
     if not isinstance(sent, str) or not secrets.compare_digest(sent, session.data.csrf_token):
+        await form.close()  # a refused form's files are never read
         raise CsrfError
     return {k: v for k, v in form.items() if isinstance(v, str) and k != "csrf_token"}
 
 
-FormDep = Annotated[dict[str, str], Depends(checked_form)]
+async def _checked_form_closed_after(
+    request: Request, session: SessionDep
+) -> AsyncIterator[dict[str, str]]:
+    """The checked form; its files closed once the page is done, whether it read them or not
+    (each waits in a temporary file until closed)."""
+    form = await request.form()
+    try:
+        yield await checked_form(request, session)  # the same form: Starlette keeps it
+    finally:
+        await form.close()
+
+
+FormDep = Annotated[dict[str, str], Depends(_checked_form_closed_after)]
 
 
 def sign_in_url(return_to: str) -> str:

@@ -1,4 +1,8 @@
-"""A case's documents through the assessment API: list, upload (streamed on) and download."""
+"""A case's documents: list, upload (streamed on) and download.
+
+The assessment and panel APIs serve the same `/v1/cases/{reference}/attachments` routes, so one
+client serves both: the base URL says which.
+"""
 
 from __future__ import annotations
 
@@ -13,13 +17,13 @@ UPLOAD_TIMEOUT = httpx.Timeout(120.0, connect=5.0)
 
 
 class DocumentsClient(ApiClient):
-    """Calls `/v1/cases/{reference}/attachments` as the signed-in officer."""
+    """Calls `/v1/cases/{reference}/attachments` of one API as the signed-in person."""
 
     def _path(self, reference: str) -> str:
         return f"/v1/cases/{path_segment(reference)}/attachments"
 
     async def documents(self, reference: str, *, purpose: str) -> list[Json]:
-        """The case's documents the officer may see (the read is logged with `purpose`)."""
+        """The case's documents the person may see (the read is logged with `purpose`)."""
         listed: list[Json] = await self._get(self._path(reference), purpose=purpose)
         return listed
 

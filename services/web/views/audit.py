@@ -77,7 +77,8 @@ def _path(reference: str) -> str:
     return quote(reference, safe="")
 
 
-def _purpose_query(purpose: str | None, reason: str | None) -> str:
+def purpose_query(purpose: str | None, reason: str | None) -> str:
+    """The purpose the auditor gave, for the links between a case's audit pages."""
     return urlencode({"purpose": purpose, **({"reason": reason} if purpose == OTHER else {})})
 
 
@@ -113,7 +114,7 @@ async def find(request: Request, user: UserDep, api: AuditDep, form: FormDep) ->
     if errors:
         return _start_page(request, await _log(api), form, errors, status_code=400)
     reference = quote(form["reference"].strip().upper(), safe="")
-    query = _purpose_query(form["purpose"], form.get("other_reason", "").strip())
+    query = purpose_query(form["purpose"], form.get("other_reason", "").strip())
     return RedirectResponse(f"/audit/cases/{reference}?{query}", status_code=303)
 
 
@@ -179,7 +180,7 @@ async def timeline(
         section=SECTION,
         reference=reference,
         ref_path=_path(reference),
-        purpose_query=_purpose_query(purpose, reason),
+        purpose_query=purpose_query(purpose, reason),
         stated=stated,
         entries=found.entries,
         summary=_summary(found.entries),
@@ -230,11 +231,11 @@ async def replay(
         section=SECTION,
         reference=reference,
         ref_path=_path(reference),
-        purpose_query=_purpose_query(purpose, reason),
+        purpose_query=purpose_query(purpose, reason),
         result=result,
         source=HISTORY_SOURCES.get(result.get("source", ""), result.get("source")),
         missing_runs=result.get("missing_runs", []),
-        back_link=f"/audit/cases/{_path(reference)}?{_purpose_query(purpose, reason)}",
+        back_link=f"/audit/cases/{_path(reference)}?{purpose_query(purpose, reason)}",
     )
 
 
@@ -270,10 +271,10 @@ async def reads(
         section=SECTION,
         reference=reference,
         ref_path=_path(reference),
-        purpose_query=_purpose_query(purpose, reason),
+        purpose_query=purpose_query(purpose, reason),
         result=result,
         pagination=pagination(result["total"], number, query, path)
         if result["total"] > PAGE_SIZE
         else None,
-        back_link=f"/audit/cases/{_path(reference)}?{_purpose_query(purpose, reason)}",
+        back_link=f"/audit/cases/{_path(reference)}?{purpose_query(purpose, reason)}",
     )

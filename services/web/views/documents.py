@@ -1,15 +1,19 @@
-"""A case's documents for officers: the list, the GOV.UK file upload, and downloads.
+"""A case's documents: the list, the GOV.UK file upload, and downloads, for each desk.
 
-The page owns nothing: the assessment API checks, scans, seals and logs; a refusal comes back
-as an error on the file field. Every list and download states the case page's purpose.
+One page for every role that works on a case's documents: officers through the assessment
+API, Channel chairs, panel members and providers through the panel API, auditors (reading
+only) through the panel API. A `Desk` (`document_desks`) says which API the role's case lives
+in, where its pages are, why it reads (the X-Purpose), and whether it may upload. The page owns
+nothing: the API checks, scans, seals and logs, and decides what each person may see; a refusal
+of the file comes back as an error on the file field.
 """
 
 from __future__ import annotations
 
-from typing import Annotated, Any
-from urllib.parse import urlencode
+from typing import Any
+from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response, StreamingResponse
 from markupsafe import Markup
 from starlette.background import BackgroundTask
@@ -21,7 +25,8 @@ from services.web.clients.base import ApiProblem
 from services.web.clients.documents import DocumentsClient
 from services.web.forms import Field, FormErrors, validate
 from services.web.pages import render
-from services.web.views.cases import purpose_header
+from services.web.sessions import SignedIn
+from services.web.views.document_desks import DESKS, OFFICER, Desk
 
 router = APIRouter(include_in_schema=False)
 
@@ -58,39 +63,20 @@ FILE_PROBLEMS = {413, 415, 422, 400}
 DOWNLOAD_HEADERS = ("content-type", "content-length", "content-disposition")
 
 
-async def _documents(request: Request, user: UserDep) -> DocumentsClient:
+def _with(href: str, query: str) -> str:
+    return f"{href}?{query}" if query else href
+
+
+def _client(request: Request, desk: Desk, user: SignedIn) -> DocumentsClient:
     state = request.app.state
-    return DocumentsClient(state.http, state.api_urls["assessment"], user.access_token)
-
-
-DocumentsDep = Annotated[DocumentsClient, Depends(_documents)]
-
-
-def _query(purpose: str | None, reason: str | None) -> str:
-    return urlencode({"purpose": purpose or "", **({"reason": reason} if reason else {})})
-
-
-@router.get("/cases/{reference}/documents")
-async def documents_page(
-    request: Request,
-    reference: str,
-    user: UserDep,
-    client: DocumentsDep,
-    purpose: str | None = None,
-    reason: str | None = None,
-) -> Response:
-    """The case's documents, and a form to add one."""
-    stated = purpose_header(purpose, reason)
-    if stated is None:
-        return RedirectResponse(f"/cases/{reference}/reason", status_code=303)
-    return await _page(request, reference, user.role, client, stated, _query(purpose, reason))
+    return DocumentsClient(state.http, state.api_urls[desk.api], user.access_token)
 
 
 async def _page(
     request: Request,
+    desk: Desk,
     reference: str,
-    role: str,
-    client: DocumentsClient,
+    user: SignedIn,
     stated: str,
     query: str,
     *,
@@ -98,38 +84,40 @@ async def _page(
     errors: FormErrors | None = None,
 ) -> Response:
     try:
-        documents = await client.documents(reference, purpose=stated)
+        documents = await _client(request, desk, user).documents(reference, purpose=stated)
     except ApiProblem as problem:
         if problem.status != 404:
-            raise
+            raise  # a 403 is the site's refusal page (app.py), as on every page
         return render(
             request,
             "errors/page.html",
             status_code=404,
             title="Case not found",
-            message=f"There is no case {reference} in your areas.",
-            link={"href": "/tasks", "text": "Go to my tasks"},
+            message=desk.not_found.format(reference=reference),
+            link=desk.home,
         )
+    base = f"{desk.case(reference)}/documents"
     return render(
         request,
         "documents/list.html",
         status_code=400 if errors else 200,
         title=f"Documents: {reference}",
-        section="tasks",
+        section=desk.section,
         reference=reference,
-        documents=[_row(d, reference, query) for d in documents],
+        documents=[_row(d, base, query) for d in documents],
         fields=FIELDS,
         values=values or {},
         errors=errors or FormErrors(),
-        query=query,
-        police=role == Role.PREVENT_OFFICER,
-        back_link=f"/cases/{reference}?{query}",
+        action=_with(base, query),
+        uploads=desk.uploads,
+        police=desk is OFFICER and user.role == Role.PREVENT_OFFICER,
+        back_link=desk.back or _with(desk.case(reference), query),
     )
 
 
-def _row(document: dict[str, Any], reference: str, query: str) -> dict[str, Any]:
+def _row(document: dict[str, Any], base: str, query: str) -> dict[str, Any]:
     kinds = dict(DOCUMENT_TYPES)
-    href = f"/cases/{reference}/documents/{document['id']}?{query}"
+    href = _with(f"{base}/{quote(str(document['id']), safe='')}", query)
     # Markup.format escapes the title and the address: the cell's HTML is only the link's.
     link = Markup('<a class="govuk-link" href="{}">{}</a>').format(href, document["title"])
     if document.get("police_only"):
@@ -148,38 +136,12 @@ def _size(size: int) -> str:
     return f"{size / (1024 * 1024):.1f} MB"
 
 
-@router.post("/cases/{reference}/documents")
-async def add_document(
-    request: Request,
-    reference: str,
-    session: SessionDep,
-    user: UserDep,
-    client: DocumentsDep,
-    form: FormDep,
-    purpose: str | None = None,
-    reason: str | None = None,
-) -> Response:
-    """Send the chosen file on to the API; its refusals come back as errors on the form."""
-    stated = purpose_header(purpose, reason)
-    if stated is None:
-        return RedirectResponse(f"/cases/{reference}/reason", status_code=303)
-    query = _query(purpose, reason)
-    posted = await request.form()
-    try:
-        return await _add(
-            request, reference, session, user, client, form, posted.get(FILE), stated, query
-        )
-    finally:
-        # The form's file waits in a temporary file until closed.
-        await posted.close()
-
-
 async def _add(
     request: Request,
+    desk: Desk,
     reference: str,
     session: SessionDep,
-    user: UserDep,
-    client: DocumentsClient,
+    user: SignedIn,
     form: dict[str, str],
     upload: Any,
     stated: str,
@@ -190,14 +152,14 @@ async def _add(
         errors.add(FILE, "Select a file")
     if errors:
         return await _page(
-            request, reference, user.role, client, stated, query, values=form, errors=errors
+            request, desk, reference, user, stated, query, values=form, errors=errors
         )
     assert isinstance(upload, UploadFile)  # noqa: S101 - checked just above
     fields = {"document_type": form["document_type"], "title": form["title"].strip()}
-    if form.get("police_only") == "yes" and user.role == Role.PREVENT_OFFICER:
+    if form.get("police_only") == "yes" and desk is OFFICER and user.role == Role.PREVENT_OFFICER:
         fields["police_only"] = "true"
     try:
-        made = await client.upload(
+        made = await _client(request, desk, user).upload(
             reference, file=upload.file, name=upload.filename or "document", fields=fields
         )
     except ApiProblem as problem:
@@ -209,11 +171,11 @@ async def _add(
         if not refused:
             refused.add(FILE, _file_message(problem))
         return await _page(
-            request, reference, user.role, client, stated, query, values=form, errors=refused
+            request, desk, reference, user, stated, query, values=form, errors=refused
         )
     session.data.flash = f"Document added: {made['title']}"
     session.mark()
-    return RedirectResponse(f"/cases/{reference}/documents?{query}", status_code=303)
+    return RedirectResponse(_with(f"{desk.case(reference)}/documents", query), status_code=303)
 
 
 def _file_message(problem: ApiProblem) -> str:
@@ -227,22 +189,76 @@ def _file_message(problem: ApiProblem) -> str:
     return f"The selected file could not be added: {problem.detail or problem.title}"
 
 
-@router.get("/cases/{reference}/documents/{document_id}")
-async def download_document(
-    reference: str,
-    document_id: str,
-    user: UserDep,
-    client: DocumentsDep,
-    purpose: str | None = None,
-    reason: str | None = None,
-) -> Response:
-    """The file itself, streamed from the API with its download headers."""
-    stated = purpose_header(purpose, reason)
-    if stated is None:
-        return RedirectResponse(f"/cases/{reference}/reason", status_code=303)
-    answer = await client.download(reference, document_id, purpose=stated)
-    headers = {name: answer.headers[name] for name in DOWNLOAD_HEADERS if name in answer.headers}
-    # `X-Content-Type-Options: nosniff` comes with every response of the site (security.py).
-    return StreamingResponse(
-        answer.aiter_raw(), headers=headers, background=BackgroundTask(answer.aclose)
-    )
+def _routes(desk: Desk) -> None:
+    """The desk's list, upload and download pages, on the module's router."""
+    path = f"{desk.prefix}/{{reference}}/documents"
+
+    async def documents_page(
+        request: Request,
+        reference: str,
+        user: UserDep,
+        purpose: str | None = None,
+        reason: str | None = None,
+    ) -> Response:
+        """The case's documents, and a form to add one."""
+        stated = desk.purpose(purpose, reason)
+        if stated is None:
+            return RedirectResponse(desk.ask(reference), status_code=303)
+        query = desk.query(purpose, reason)
+        return await _page(request, desk, reference, user, stated, query)
+
+    async def add_document(
+        request: Request,
+        reference: str,
+        session: SessionDep,
+        user: UserDep,
+        form: FormDep,
+        purpose: str | None = None,
+        reason: str | None = None,
+    ) -> Response:
+        """Send the chosen file on to the API; its refusals come back as errors on the form."""
+        stated = desk.purpose(purpose, reason)
+        if stated is None:
+            return RedirectResponse(desk.ask(reference), status_code=303)
+        # The form FormDep checked (Starlette keeps it), which closes its file afterwards.
+        posted = await request.form()
+        return await _add(
+            request,
+            desk,
+            reference,
+            session,
+            user,
+            form,
+            posted.get(FILE),
+            stated,
+            desk.query(purpose, reason),
+        )
+
+    async def download_document(
+        request: Request,
+        reference: str,
+        document_id: str,
+        user: UserDep,
+        purpose: str | None = None,
+        reason: str | None = None,
+    ) -> Response:
+        """The file itself, streamed from the API with its download headers."""
+        stated = desk.purpose(purpose, reason)
+        if stated is None:
+            return RedirectResponse(desk.ask(reference), status_code=303)
+        client = _client(request, desk, user)
+        answer = await client.download(reference, document_id, purpose=stated)
+        headers = {n: answer.headers[n] for n in DOWNLOAD_HEADERS if n in answer.headers}
+        # `X-Content-Type-Options: nosniff` comes with every response of the site (security.py).
+        return StreamingResponse(
+            answer.aiter_raw(), headers=headers, background=BackgroundTask(answer.aclose)
+        )
+
+    router.add_api_route(path, documents_page, methods=["GET"])
+    if desk.uploads:
+        router.add_api_route(path, add_document, methods=["POST"])
+    router.add_api_route(f"{path}/{{document_id}}", download_document, methods=["GET"])
+
+
+for _desk in DESKS:
+    _routes(_desk)
