@@ -1,5 +1,6 @@
 """A background loop's own connection: it LISTENs for wake-ups (and may hold an advisory
-lock), and is opened again after the database restarts.
+lock, so one process of a deployment runs the loop at a time), and is opened again after the
+database restarts.
 
 A restart ends every session, so the old connection's LISTEN and lock are gone with it: a loop
 that kept running on it would hear no more NOTIFYs (falling back to its poll) and, worse, would
@@ -29,15 +30,17 @@ Body = Callable[[asyncio.Event], Awaitable[None]]
 async def keep_listening(
     pool: Pool,
     *,
-    channel: str,
+    channel: str | None,
     on_notify: Callable[[], None],
     body: Body,
     what: str,
     advisory_lock: int | None = None,
     on_payload: Callable[[str], None] | None = None,
 ) -> None:
-    """Run `body(lost)` while a connection of `pool` listens on `channel` (holding
-    `advisory_lock`, if given) until cancelled. `lost` is set, and `on_notify` called, when that
+    """Run `body(lost)` while a connection of `pool` listens on `channel` (if any; a loop that
+    only polls passes None) holding `advisory_lock`, if given, until cancelled. With a lock,
+    a second process waits for it and takes over when the holder stops or loses its
+    connection. `lost` is set, and `on_notify` called, when that
     connection ends: `body` then returns, and runs again once a new connection listens.
     `on_payload`, if given, hears each notification's payload just before `on_notify`.
 
@@ -75,7 +78,7 @@ class _Notify:
 
 async def _session(
     conn: Connection,
-    channel: str,
+    channel: str | None,
     notified: _Notify,
     body: Body,
     lock: int | None,
@@ -94,7 +97,8 @@ async def _session(
     try:
         if lock is not None:
             await conn.execute("SELECT pg_advisory_lock($1)", lock)
-        await conn.add_listener(channel, notified)
+        if channel is not None:
+            await conn.add_listener(channel, notified)
         if down:
             logger.info("%s: listening on the database again", what)
         await body(lost)
@@ -103,5 +107,6 @@ async def _session(
         # otherwise it wants it back with no listener (its reset unlocks and UNLISTENs).
         if not lost.is_set():
             conn.remove_termination_listener(ended)
-            with contextlib.suppress(*_LOST):
-                await conn.remove_listener(channel, notified)
+            if channel is not None:
+                with contextlib.suppress(*_LOST):
+                    await conn.remove_listener(channel, notified)

@@ -5,11 +5,16 @@ service asks for them in batches over intake's internal API (`referral-facts.rea
 in intake's access log), maps the age to every age scheme's group, and keeps only the groups.
 A referral intake cannot answer for yet (its row not committed, intake down) is asked again
 later, backing off; one intake says is redacted counts as not known.
+
+One filler asks at a time across the deployment (every uvicorn worker and every replica
+starts one): the one holding the filler's advisory lock on its own connection. The others wait
+for the lock and take over when the holder stops or loses its connection.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Sequence
 from uuid import UUID
@@ -18,12 +23,15 @@ import httpx
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from safeguard.auth.service_tokens import ServiceTokenUnavailableError, TokenSource, bearer
+from safeguard.db.listening import keep_listening
 from safeguard.db.pool import Pool
 from safeguard.settings import Settings
 from safeguard.statistics.categories import AGE_SCHEMES
 from services.statistics import store
 
 logger = logging.getLogger(__name__)
+# Held by the one filler that asks intake; any constant, the same in every process.
+FILLER_LOCK = 0x57A7_FAC7
 
 
 class IntakeFacts(BaseModel):
@@ -96,17 +104,40 @@ class FactsFiller:
         self._client = client
         self._batch = settings.statistics.facts_batch
         self._poll = settings.statistics.facts_poll_seconds
+        self._leading = False
+
+    @property
+    def leading(self) -> bool:
+        """Whether this filler holds the lock and is the one asking intake."""
+        return self._leading
 
     async def run(self) -> None:
-        """Until cancelled: fill a batch; rest a while once none is due."""
-        while True:
-            try:
-                filled = await self.fill_once()
-            except Exception:  # a database blip must not end the filler
-                logger.exception("filling referral facts failed; trying again shortly")
-                filled = 0
-            if filled < self._batch:
-                await asyncio.sleep(self._poll)
+        """Until cancelled: wait for the filler's lock, then fill while it is held."""
+        await keep_listening(
+            self._pool,
+            channel=None,
+            on_notify=lambda: None,
+            body=self._lead,
+            what="referral facts filler",
+            advisory_lock=FILLER_LOCK,
+        )
+
+    async def _lead(self, lost: asyncio.Event) -> None:
+        """Fill a batch; rest a while once none is due; stop when the lock's connection ends
+        (the lock went with it)."""
+        self._leading = True
+        try:
+            while not lost.is_set():
+                try:
+                    filled = await self.fill_once()
+                except Exception:  # a database blip must not end the filler
+                    logger.exception("filling referral facts failed; trying again shortly")
+                    filled = 0
+                if filled < self._batch:
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(lost.wait(), self._poll)
+        finally:
+            self._leading = False
 
     async def fill_once(self) -> int:
         """One batch: the number of referrals asked about."""
