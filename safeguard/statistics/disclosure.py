@@ -38,13 +38,29 @@ _TOLERANCE = 1e-9
 
 def protect(release: Release, threshold: int) -> Release:
     """The release with small counts and the cells that would reveal them shown as [c]."""
+    return suppress(release, hiding(release, threshold), threshold)
+
+
+def hiding(release: Release, threshold: int, also: Iterable[Atoms] = ()) -> set[Atoms]:
+    """The sums `protect` hides: the small counts, `also` (sums a caller must hide, such as
+    those hidden in a related release), and the cells that would reveal any of them."""
     values = _published(release)
     identities = [(a, b) for a, b in release.identities if a in values and b in values]
     lines = _lines(release)
     hidden = {atoms for atoms, value in values.items() if 0 < value < threshold}
+    hidden |= set(also) & set(values)
     hidden = _in_step(_by_lines(hidden, lines, values), identities, values, lines)
-    hidden = _secondary(set(values), values, identities, hidden, lines)
-    return _apply(release, hidden, threshold)
+    return _secondary(set(values), values, identities, hidden, lines)
+
+
+def null_space(release: Release, hidden: set[Atoms], width: int) -> Matrix:
+    """A basis (columns, over atoms 0..width-1) of the changes to the atoms' counts that leave
+    every shown number of `release` and its identities as they are."""
+    index = {atom: atom for atom in range(width)}
+    values = _published(release)
+    shown = [_vector(sums, index) for sums in values if sums not in hidden]
+    shown += [_vector(a, index) - _vector(b, index) for a, b in release.identities]
+    return _null_space(np.array(shown) if shown else np.zeros((0, width)), width)
 
 
 def disclosed(
@@ -189,7 +205,9 @@ def _published(release: Release) -> dict[Atoms, int]:
     return {cell.atoms: cell.value or 0 for t in release.tables for cell in t.cells() if cell.atoms}
 
 
-def _apply(release: Release, hidden: set[Atoms], threshold: int) -> Release:
+def suppress(release: Release, hidden: set[Atoms], threshold: int) -> Release:
+    """The release with the `hidden` sums shown as [c]."""
+
     def cell(c: Cell) -> Cell:
         return replace(c, shorthand=Shorthand.SUPPRESSED) if c.atoms in hidden else c
 
