@@ -3,6 +3,7 @@ with every other scope of the period."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from collections import OrderedDict, defaultdict
 from collections.abc import Hashable
@@ -56,8 +57,9 @@ async def release_for(
             node: build_release(c, period=period, scope=_scope(table, node), ages=ages)
             for node, c in counts_of.items()
         }
-        protected = protect_together(
-            releases, tree, settings.suppression_threshold, published_whole=whole
+        # Seconds of numpy for a full area table: off the event loop, so other requests go on.
+        protected = await asyncio.to_thread(
+            protect_together, releases, tree, settings.suppression_threshold, published_whole=whole
         )
         _remember(key, protected)
     return replace(protected[scope_key(scope)], made_at=made_at)
