@@ -49,6 +49,8 @@ def hiding(release: Release, threshold: int, also: Iterable[Atoms] = ()) -> set[
     lines = _lines(release)
     hidden = {atoms for atoms, value in values.items() if 0 < value < threshold}
     hidden |= set(also) & set(values)
+    if not hidden:
+        return hidden  # nothing small: nothing to protect (and no matrix to work out)
     hidden = _in_step(_by_lines(hidden, lines, values), identities, values, lines)
     return _secondary(set(values), values, identities, hidden, lines)
 

@@ -159,9 +159,12 @@ class _Spaces:
         self._disclosed: dict[tuple[int, frozenset[Atoms]], list[Atoms]] = {}
 
     def null(self, node: str, hidden: frozenset[Atoms]) -> tuple[int, Matrix]:
-        """N(node) with these sums hidden, and an id for that state."""
+        """N(node) with these sums hidden, and an id for that state. It depends on which sums
+        the release publishes, not on their numbers: scopes of the same shape share it."""
+        release = self._releases[node]
+        shape = (frozenset(c.atoms for t in release.tables for c in t.cells()), release.identities)
         return self._once(
-            ("N", node, hidden), lambda: null_space(self._releases[node], set(hidden), self.width)
+            ("N", shape, hidden), lambda: null_space(self._releases[node], set(hidden), self.width)
         )
 
     def meet(self, a: tuple[int, Matrix], parts: list[tuple[int, Matrix]]) -> tuple[int, Matrix]:
