@@ -167,6 +167,33 @@ class Attachments:
         key = await self._key(conn, referral_id, create=False)
         return [_read(row, key, base_url) for row in rows]
 
+    async def logged_listing(
+        self,
+        conn: Connection,
+        *,
+        referral_id: UUID,
+        viewer: Viewer,
+        base_url: str,
+        reader: tuple[str, str],
+        service: str,
+        purpose: str,
+    ) -> list[AttachmentRead]:
+        """`listing`, with the read logged in the same transaction (as staff reads are, even of
+        an empty list: the case was looked at)."""
+        async with conn.transaction():
+            listed = await self.listing(
+                conn, referral_id=referral_id, viewer=viewer, base_url=base_url
+            )
+            await record_reader_read(
+                conn,
+                service=service,
+                reader=reader,
+                referral_id=referral_id,
+                fields=["attachments"],
+                purpose=purpose,
+            )
+        return listed
+
     async def download(
         self,
         conn: Connection,

@@ -16,7 +16,7 @@ from uuid import UUID
 import asyncpg
 from fastapi import APIRouter, Depends, Request, Response
 
-from safeguard.access_log import record_read, stated_purpose
+from safeguard.access_log import stated_purpose
 from safeguard.attachments.http import DOWNLOAD_RESPONSES, UPLOAD_RESPONSES, upload_body
 from safeguard.attachments.models import AttachmentRead
 from safeguard.attachments.service import AttachmentsDep, Uploader, Viewer
@@ -120,22 +120,16 @@ async def list_attachments(
 ) -> list[AttachmentRead]:
     """The case's documents you may see, oldest first (the read is logged)."""
     case = await _case(pool, principal, reference)
-    async with pool.acquire() as conn, conn.transaction():
-        listed = await attachments.listing(
+    async with pool.acquire() as conn:
+        return await attachments.logged_listing(
             conn,
             referral_id=case["referral_id"],
             viewer=_viewer(principal),
             base_url=_base(reference),
-        )
-        await record_read(
-            conn,
+            reader=(principal.subject, principal.role.value),
             service=SERVICE,
-            principal=principal,
-            referral_id=case["referral_id"],
-            fields=["attachments"],
             purpose=purpose,
         )
-    return listed
 
 
 @router.get("/{attachment_id}", response_class=Response, responses=DOWNLOAD_RESPONSES)
