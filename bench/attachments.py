@@ -32,6 +32,7 @@ from safeguard.stack import Stack
 
 sys.path.insert(0, str(Path(__file__).parent))
 sys.path.insert(0, str(Path(__file__).parent.parent))
+import intake  # noqa: E402
 from intake import free_ports, register_bench_client  # noqa: E402
 from summary import figure  # noqa: E402
 
@@ -141,31 +142,15 @@ async def peak_memory(
 
 
 async def start_intake(settings: Settings, port: int, root: Path) -> asyncio.subprocess.Process:
-    """Intake in its own process, with its object store and spool under `root`."""
-    env = os.environ | {
-        "SAFEGUARD_DATABASE_URL": settings.database_dsn(),
-        "SAFEGUARD_DATA_DIR": str(settings.data_dir),
-        "SAFEGUARD_STACK__POSTGRES": str(settings.stack.postgres),
-        "SAFEGUARD_STACK__KAFKA": str(settings.stack.kafka),
+    """Intake in its own process (bench/intake's launcher), with its scanner, object store and
+    spool under `root`."""
+    (root / "spool").mkdir(parents=True, exist_ok=True)
+    extra = {
         "SAFEGUARD_STACK__CLAMD": str(settings.stack.clamd),
         "SAFEGUARD_ATTACHMENTS__LOCAL_DIR": str(root / "objects"),
         "SAFEGUARD_ATTACHMENTS__SPOOL_DIR": str(root / "spool"),
     }
-    (root / "spool").mkdir(parents=True, exist_ok=True)
-    argv = [sys.executable, "-m", "uvicorn", "services.intake.app:create_app", "--factory"]
-    argv += ["--host", "127.0.0.1", "--port", str(port), "--no-access-log"]
-    argv += ["--log-level", "warning"]
-    with (root / "intake.log").open("wb") as out:
-        process = await asyncio.create_subprocess_exec(*argv, env=env, stdout=out, stderr=out)
-    async with httpx.AsyncClient() as http:
-        for _ in range(150):
-            try:
-                if (await http.get(f"http://127.0.0.1:{port}/health/ready")).status_code == 200:
-                    return process
-            except httpx.TransportError:
-                pass
-            await asyncio.sleep(0.2)
-    raise RuntimeError(f"intake did not start; see {root / 'intake.log'}")
+    return await intake.start_intake(settings, port, root / "intake.log", extra_env=extra)
 
 
 def row(label: str, ours: Run, plain: Run) -> str:

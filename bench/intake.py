@@ -153,21 +153,32 @@ def raw_call(client: Client, settings: Settings, run: str) -> Callable[[int], Aw
 
 
 async def start_intake(
-    settings: Settings, port: int, logs: Path, *, encrypt: bool = True, workers: int = 1
+    settings: Settings,
+    port: int,
+    logs: Path,
+    *,
+    encrypt: bool = True,
+    workers: int = 1,
+    extra_env: dict[str, str] | None = None,
 ) -> asyncio.subprocess.Process:
     """The intake service in its own process, as `safeguard run` starts it (one worker) or as
-    compose and Kubernetes do (`--workers 2`)."""
-    env = os.environ | {
-        "SAFEGUARD_DATABASE_URL": settings.database_dsn(),
-        "SAFEGUARD_FIELDS__ENCRYPT": str(encrypt).lower(),
-        "SAFEGUARD_KAFKA_CONSUMER_GROUP_PREFIX": f"bench-{'sealed' if encrypt else 'plain'}",
-        "SAFEGUARD_DATA_DIR": str(settings.data_dir),
-        "SAFEGUARD_STACK__POSTGRES": str(settings.stack.postgres),
-        "SAFEGUARD_STACK__KAFKA": str(settings.stack.kafka),
-        "SAFEGUARD_STACK__TEMPORAL": str(settings.stack.temporal),
-        "SAFEGUARD_TEMPORAL_TASK_QUEUE": TASK_QUEUE,
-        "SAFEGUARD_DATABASE_POOL_MAX": "20",
-    }
+    compose and Kubernetes do (`--workers 2`); `extra_env` adds settings (bench/attachments'
+    scanner and object store)."""
+    env = (
+        os.environ
+        | {
+            "SAFEGUARD_DATABASE_URL": settings.database_dsn(),
+            "SAFEGUARD_FIELDS__ENCRYPT": str(encrypt).lower(),
+            "SAFEGUARD_KAFKA_CONSUMER_GROUP_PREFIX": f"bench-{'sealed' if encrypt else 'plain'}",
+            "SAFEGUARD_DATA_DIR": str(settings.data_dir),
+            "SAFEGUARD_STACK__POSTGRES": str(settings.stack.postgres),
+            "SAFEGUARD_STACK__KAFKA": str(settings.stack.kafka),
+            "SAFEGUARD_STACK__TEMPORAL": str(settings.stack.temporal),
+            "SAFEGUARD_TEMPORAL_TASK_QUEUE": TASK_QUEUE,
+            "SAFEGUARD_DATABASE_POOL_MAX": "20",
+        }
+        | (extra_env or {})
+    )
     argv = [sys.executable, "-m", "uvicorn", "services.intake.app:create_app", "--factory"]
     argv += [
         "--host",
