@@ -6,8 +6,9 @@ timeout and let go. The members rejoin, the events they handled but had not comm
 again, and the processed-events ledger must skip every one of them.
 
 Whether the broker drops the members is a race inside it: a heartbeat sent into the frozen
-broker's socket, read before its session timer fires, keeps a member in (about one stall in
-three here). The test stalls again, up to four times, until the group has rebalanced.
+broker's socket, read before its session timer fires, keeps a member in. Here that happened in
+one stall in three to one in two, and four stalls in a row once in CI, so the test stalls again,
+up to eight times, until the group has rebalanced (all eight keeping it: well under 1%).
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ EVENTS = 600
 GROUP = "stall-test"
 # aiokafka's default session timeout is 10 s: twice that, so the broker drops both members.
 STALL_SECONDS = 20
-STALLS = 4
+STALLS = 8
 REBALANCED = "the group rebalanced"
 
 
@@ -151,6 +152,9 @@ async def test_a_stalled_broker_makes_the_group_rejoin_and_no_event_is_handled_t
             if await _rebalanced(caplog, since=before_stall):
                 break
         handler.open.set()
+        stalled = caplog.records[before_stall:]
+        rejoined = [r for r in stalled if REBALANCED in r.getMessage()]
+        assert rejoined, f"the broker kept the group through {STALLS} stalls"
         # Everything handled and committed: nothing is left to come again.
         await assert_eventually(lambda: _effects(pool), lambda n: n >= EVENTS, within=120)
         await assert_eventually(lambda: _committed(settings), lambda n: n == EVENTS, within=60)
@@ -164,7 +168,5 @@ async def test_a_stalled_broker_makes_the_group_rejoin_and_no_event_is_handled_t
 
     # The rejoin is told in a line per member, not in aiokafka's heartbeat errors.
     assert not [r for r in caplog.records if r.name.startswith("aiokafka") and r.levelno >= 30]
-    stalled = caplog.records[before_stall:]
-    rejoined = [r for r in stalled if REBALANCED in r.getMessage()]
-    assert rejoined, f"the broker kept the group through {STALLS} stalls"
-    assert len(rejoined) <= 2 * len(replicas) * STALLS
+    rejoins = [r for r in caplog.records[before_stall:] if REBALANCED in r.getMessage()]
+    assert len(rejoins) <= 2 * len(replicas) * STALLS
