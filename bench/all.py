@@ -108,9 +108,11 @@ def header(quick: bool) -> str:
     ).stdout.strip()
     memory = psutil.virtual_memory().total / 2**30
     kind = "quick sizes: a check, not figures to quote" if quick else "full sizes"
+    # Other work on the machine skews every figure: the load says whether it was quiet.
+    load = os.getloadavg()[1]
     return (
         f"bench/all {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC, commit {commit or '?'},"
-        f" {os.cpu_count()} CPUs, {memory:.0f} GiB ({kind})"
+        f" {os.cpu_count()} CPUs, {memory:.0f} GiB, load {load:.2f} (5 min) ({kind})"
     )
 
 
