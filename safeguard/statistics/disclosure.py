@@ -29,6 +29,7 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 import numpy as np  # noqa: E402
 import numpy.typing as npt  # noqa: E402
 
+from safeguard.statistics.linalg import svd  # noqa: E402
 from safeguard.statistics.tables import Cell, Release, Shorthand, Table  # noqa: E402
 
 Atoms = frozenset[int]
@@ -38,13 +39,31 @@ _TOLERANCE = 1e-9
 
 def protect(release: Release, threshold: int) -> Release:
     """The release with small counts and the cells that would reveal them shown as [c]."""
+    return suppress(release, hiding(release, threshold), threshold)
+
+
+def hiding(release: Release, threshold: int, also: Iterable[Atoms] = ()) -> set[Atoms]:
+    """The sums `protect` hides: the small counts, `also` (sums a caller must hide, such as
+    those hidden in a related release), and the cells that would reveal any of them."""
     values = _published(release)
     identities = [(a, b) for a, b in release.identities if a in values and b in values]
     lines = _lines(release)
     hidden = {atoms for atoms, value in values.items() if 0 < value < threshold}
+    hidden |= set(also) & set(values)
+    if not hidden:
+        return hidden  # nothing small: nothing to protect (and no matrix to work out)
     hidden = _in_step(_by_lines(hidden, lines, values), identities, values, lines)
-    hidden = _secondary(set(values), values, identities, hidden, lines)
-    return _apply(release, hidden, threshold)
+    return _secondary(set(values), values, identities, hidden, lines)
+
+
+def null_space(release: Release, hidden: set[Atoms], width: int) -> Matrix:
+    """A basis (columns, over atoms 0..width-1) of the changes to the atoms' counts that leave
+    every shown number of `release` and its identities as they are."""
+    index = {atom: atom for atom in range(width)}
+    values = _published(release)
+    shown = [_vector(sums, index) for sums in values if sums not in hidden]
+    shown += [_vector(a, index) - _vector(b, index) for a, b in release.identities]
+    return _null_space(np.array(shown) if shown else np.zeros((0, width)), width)
 
 
 def disclosed(
@@ -116,10 +135,33 @@ def _breaker(
     those sharing atoms with it or with what determines it; failing one, the smallest of them."""
     shown = sorted((s for s in values if s not in hidden), key=_order(values))
     near = [s for s in shown if s & target] or shown
-    for candidate in near:
-        if target not in disclosed(values, identities, hidden | {candidate}):
-            return candidate
-    return near[0]
+    breaking = _breaking(target, shown, values, identities)
+    return next((candidate for candidate in near if candidate in breaking), near[0])
+
+
+def _breaking(
+    target: Atoms,
+    shown: list[Atoms],
+    values: dict[Atoms, int],
+    identities: Sequence[tuple[Atoms, Atoms]],
+) -> set[Atoms]:
+    """The shown sums each of which, hidden alone, leaves `target` undetermined, from one
+    decomposition (hiding each in turn took one per candidate: minutes for a scope of single
+    referrals). With the shown sums and identities as the rows of A, `target` is A's rows
+    weighted by some y; a row is needed exactly when its weight is the same non-zero number in
+    every such y: non-zero in the least-norm y, and zero in every vector of A's left null
+    space (which is what the other solutions add)."""
+    atoms = sorted({atom for sums in values for atom in sums})
+    index = {atom: i for i, atom in enumerate(atoms)}
+    rows = [_vector(sums, index) for sums in shown]
+    rows += [_vector(a, index) - _vector(b, index) for a, b in identities]
+    u, singular, vt = svd(np.array(rows), full_matrices=True)
+    rank = int(np.sum(singular > _TOLERANCE * max(1.0, float(singular.max(initial=0.0)))))
+    weights = u[:, :rank] @ ((vt[:rank] @ _vector(target, index)) / singular[:rank])
+    free = np.abs(u[:, rank:]) > _TOLERANCE
+    return {
+        sums for i, sums in enumerate(shown) if abs(weights[i]) > _TOLERANCE and not free[i].any()
+    }
 
 
 def _in_step(
@@ -179,7 +221,7 @@ def _null_space(matrix: Matrix, width: int) -> Matrix:
     """An orthonormal basis (columns) of the vectors every row of `matrix` is orthogonal to."""
     if matrix.shape[0] == 0:
         return np.eye(width)
-    _, singular, vt = np.linalg.svd(matrix, full_matrices=True)
+    _, singular, vt = svd(matrix, full_matrices=True)
     rank = int(np.sum(singular > _TOLERANCE * max(1.0, float(singular.max(initial=0.0)))))
     null: Matrix = vt[rank:].T
     return null
@@ -189,7 +231,9 @@ def _published(release: Release) -> dict[Atoms, int]:
     return {cell.atoms: cell.value or 0 for t in release.tables for cell in t.cells() if cell.atoms}
 
 
-def _apply(release: Release, hidden: set[Atoms], threshold: int) -> Release:
+def suppress(release: Release, hidden: set[Atoms], threshold: int) -> Release:
+    """The release with the `hidden` sums shown as [c]."""
+
     def cell(c: Cell) -> Cell:
         return replace(c, shorthand=Shorthand.SUPPRESSED) if c.atoms in hidden else c
 
