@@ -7,11 +7,15 @@ over the area table's areas, it prints, from one run:
 * the time to build the read model from the lifecycle events (referral.submitted, the gateway's
   outcome, the panel's decision) through Kafka and the service's real consumer, beside the bare
   `COPY` of the same fact rows into a table of the same shape (the floor of writing them);
+* the time to protect the year's tables of every area, police force area and region together
+  (what the protector does in the background when a period is asked for or its counts
+  change), beside protecting each scope's tables on its own (no cover across scopes), and
+  the same for the Prevent lead's figures;
 * p50/p99 of the full annual release for England and Wales (`GET .../release.ods`: the SQL,
-  the tables, the spreadsheet) and of one area's tables (`GET ...?scope=area:...`, with
-  disclosure control), each beside the bare SQL aggregate the tables are made from;
+  the tables, the spreadsheet) and of one area's tables (`GET ...?scope=area:...`, served from
+  the stored protection), each beside the bare SQL aggregate the tables are made from;
 * p50/p99 of one area's dashboard (`GET /v1/dashboard?scope=area:...`: the Prevent lead's
-  figures, protected), beside its bare SQL queries.
+  figures, served from the stored protection), beside its bare SQL queries.
 
 Age group and gender are set straight in the fact rows (intake is not run): the filler's calls
 to intake are not part of these figures.
@@ -55,11 +59,16 @@ from safeguard.kafka.producer import create_producer  # noqa: E402
 from safeguard.settings import Settings, StackPorts  # noqa: E402
 from safeguard.stack import Stack  # noqa: E402
 from safeguard.statistics.areas import Level, shipped_areas  # noqa: E402
-from safeguard.statistics.categories import AGE_SCHEMES  # noqa: E402
+from safeguard.statistics.categories import AGE_SCHEMES, RECENT_AGES  # noqa: E402
+from safeguard.statistics.disclosure import protect  # noqa: E402
+from safeguard.statistics.hierarchy import hierarchy_of  # noqa: E402
 from safeguard.statistics.periods import bounds, parse_period  # noqa: E402
+from safeguard.statistics.release import build_release  # noqa: E402
 from services.statistics import dashboard_store, store  # noqa: E402
 from services.statistics.app import create_app  # noqa: E402
 from services.statistics.events import CONSUMER, handle_event  # noqa: E402
+from services.statistics.protection import every_scope, protect_period, scope_of  # noqa: E402
+from services.statistics.protection_store import DASHBOARD  # noqa: E402
 from tests.servers import serve  # noqa: E402
 from tests.synthetic import Profile, mix, population  # noqa: E402
 
@@ -209,6 +218,35 @@ def quantiles(times: list[float]) -> tuple[float, float]:
     return rank(0.50), rank(0.99)
 
 
+async def protection(settings: Settings, pool: Pool) -> None:
+    """The year's tables of every scope protected together, as the protector stores them,
+    beside each scope's protected on its own."""
+    year, threshold = parse_period(YEAR), settings.statistics.suppression_threshold
+    start = time.perf_counter()
+    await protect_period(pool, period=year, kind=RECENT_AGES.code, settings=settings)
+    together = time.perf_counter() - start
+    table = shipped_areas()
+    async with pool.acquire() as conn:
+        counts_of = await every_scope(
+            conn, table, hierarchy_of(table), period=year, ages=RECENT_AGES
+        )
+    start = time.perf_counter()
+    for node, counts in counts_of.items():
+        scope = scope_of(table, node)
+        protect(build_release(counts, period=year, scope=scope, ages=RECENT_AGES), threshold)
+    alone = time.perf_counter() - start
+    print(
+        f"  {f'a year protected, {len(counts_of)} scopes together':<44} {together:8.1f} s"
+        f"  (each scope alone: {alone:.1f} s)"
+    )
+    figure("a year's scopes protected together", together, unit="s", baseline=alone, better="lower")
+    start = time.perf_counter()
+    await protect_period(pool, period=year, kind=DASHBOARD, settings=settings)
+    dashboards = time.perf_counter() - start
+    print(f"  {'the same for the dashboard (every scope)':<44} {dashboards:8.1f} s")
+    figure("a year's dashboards protected together", dashboards, unit="s")
+
+
 async def latencies(settings: Settings, pool: Pool, key: dict[str, object], rounds: int) -> None:
     """The release through the API beside the bare aggregate, nationally and for one area, and
     one area's dashboard beside its bare queries."""
@@ -330,6 +368,7 @@ async def main(referrals: int, rounds: int) -> None:
             )
             figure("read model build", built, unit="s", baseline=floor, better="lower")
             await set_demographics(pool, dict(zip(ids, people, strict=True)))
+            await protection(settings, pool)
             await latencies(settings, pool, development_signing_key(root), rounds)
         finally:
             await pool.close()

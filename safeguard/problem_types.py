@@ -55,6 +55,9 @@ DOCUMENTED: dict[str, str] = {
     "Unknown task": "No task with that id in the caller's areas.",
     "Unknown period": "Not a financial year (2024-25) or one of its quarters (2024-25-Q1).",
     "Unknown area": "No area, police force area or region in the area table has that code.",
+    "Figures being prepared": "The period's tables below the national level are being"
+    " protected together for the first time (a minute or two); retry after `Retry-After`"
+    " seconds.",
     "Unknown age groups": "No age scheme of the statistics has that code.",
     "Unknown panel": "No panel with that id that the caller may see.",
     "Unknown meeting": "No meeting with that id that the caller may see.",

@@ -194,6 +194,11 @@ class StatisticsSettings(BaseModel):
     # Referrals asked about per call to intake, and how often to look for new ones.
     facts_batch: int = Field(500, ge=1, le=500)
     facts_poll_seconds: float = Field(2.0, gt=0)
+    # Tables below the national level are protected together in the background
+    # (services/statistics/protection.py): a period asked for within `protection_keep_days`
+    # is counted again once its protection is this old, and protected again if it changed.
+    protection_refresh_seconds: float = Field(900.0, gt=0)
+    protection_keep_days: int = Field(30, ge=1)
 
 
 class WebSettings(BaseModel):

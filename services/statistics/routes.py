@@ -20,7 +20,7 @@ from safeguard.statistics.periods import BadPeriodError, Period, local_day, pars
 from safeguard.statistics.tables import Release
 from safeguard.web import PoolDep, SettingsDep
 from services.statistics.dashboard import dashboard_for
-from services.statistics.dashboard_models import DashboardRead, dashboard_read
+from services.statistics.dashboard_models import DashboardRead
 from services.statistics.models import (
     AgeSchemeRead,
     AreaRead,
@@ -45,6 +45,11 @@ PeriodPath = Annotated[
 RELEASE_PROBLEMS: dict[int | str, dict[str, Any]] = {
     404: problem(
         "No such period (2024-26), no area, force or region with that code, or no such age scheme."
+    ),
+    503: problem(
+        "`Figures being prepared`: the period's tables below the national level are still being"
+        " protected for the first time; try again after `Retry-After` seconds.",
+        {"Retry-After": {"schema": {"type": "integer"}, "description": "Seconds to wait."}},
     ),
 }
 
@@ -180,7 +185,8 @@ async def get_age_schemes(reader: Reader) -> list[AgeSchemeRead]:
 @router.get(
     "/dashboard",
     responses={
-        404: problem("No such period (2024-26), or no area, force or region with that code.")
+        404: problem("No such period (2024-26), or no area, force or region with that code."),
+        503: RELEASE_PROBLEMS[503],
     },
 )
 async def get_dashboard(
@@ -206,5 +212,4 @@ async def get_dashboard(
     year = Period(chosen.year) if period is None else chosen
     where = _scope(scope)
     async with pool.acquire() as conn:
-        found = await dashboard_for(conn, period=year, scope=where, settings=settings, now=now)
-    return dashboard_read(found, made_at=now.strftime("%d %B %Y %H:%M UTC"))
+        return await dashboard_for(conn, period=year, scope=where, settings=settings, now=now)

@@ -3,6 +3,7 @@ Kafka; the test publishes the lifecycle events of a scripted set of referrals it
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import datetime as dt
 import json
@@ -75,6 +76,19 @@ class Statistics:
                 "SELECT id FROM intake.referrals WHERE reference = $1", answer.json()["reference"]
             )
         return found
+
+    async def get(
+        self, path: str, *, headers: dict[str, str], params: dict[str, str] | None = None
+    ) -> httpx.Response:
+        """The API's answer, once the period's tables are protected (below the national
+        level the first ask answers 503 "Figures being prepared" while the protector works)."""
+        for _ in range(300):
+            answer = await self.http.get(f"{self.url}{path}", params=params, headers=headers)
+            if answer.status_code != 503:
+                return answer
+            assert answer.json()["title"] == "Figures being prepared", answer.text
+            await asyncio.sleep(0.2)
+        raise AssertionError(f"{path} {params} still being prepared after a minute")
 
     async def publish(self, events: list[tuple[DomainEvent, dt.datetime]]) -> None:
         """The lifecycle events onto the topic, in order, keyed by referral as the relay does."""

@@ -4,11 +4,14 @@ all for roles that may not see aggregates."""
 
 from __future__ import annotations
 
+import asyncio
 import re
+
+import httpx
 
 from safeguard.codes import Role
 from tests.web.conftest import Site
-from tests.web.staff import visitor
+from tests.web.staff import Visitor, visitor
 from tests.web.statistics_facts import put_facts
 
 YEAR = "period=2024-25"
@@ -16,6 +19,17 @@ YEAR = "period=2024-25"
 
 def _text(html: str) -> str:
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+
+
+async def _once_prepared(person: Visitor, path: str) -> httpx.Response:
+    """The page once the statistics service has protected the period (as a person pressing
+    "Try again" would see it)."""
+    for _ in range(300):
+        answer = await person.get(path)
+        if answer.status_code != 503:
+            return answer
+        await asyncio.sleep(0.2)
+    raise AssertionError(f"{path} still being prepared after a minute")
 
 
 async def test_a_chair_sees_each_table_with_its_chart_and_the_downloads(pages: Site) -> None:
@@ -43,11 +57,18 @@ async def test_a_chair_sees_each_table_with_its_chart_and_the_downloads(pages: S
         assert ods.headers["content-type"] == "application/vnd.oasis.opendocument.spreadsheet"
         assert ods.content[:2] == b"PK"
         assert 'filename="prevent-2024-25.ods"' in ods.headers["content-disposition"]
-        csv = await chair.get("/statistics/2024-25/release.csv?scope=area:E08000003")
+        # Below the national level the first ask finds the period's tables being protected.
+        csv_link = "/statistics/2024-25/release.csv?scope=area:E08000003"
+        first = await chair.get(csv_link)
+        assert first.status_code == 503 and int(first.headers["retry-after"]) > 0
+        words = _text(first.text)
+        assert "These figures are being prepared" in words and "Try again" in words
+        assert 'href="/statistics?period=2024-25&amp;scope=area%3AE08000003"' in first.text
+        csv = await _once_prepared(chair, csv_link)
         assert csv.status_code == 200 and csv.headers["content-type"].startswith("text/csv")
         assert "Manchester" in csv.text
 
-        area = await chair.get(f"/statistics?{YEAR}&scope=area:E08000035")
+        area = await _once_prepared(chair, f"/statistics?{YEAR}&scope=area:E08000035")
         assert area.status_code == 200
         assert "[c]" in area.text  # three referrals in Leeds: below the threshold
         unknown = await chair.get("/statistics?period=2024-26")

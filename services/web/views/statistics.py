@@ -28,6 +28,9 @@ from services.web.statistics_choices import (
 router = APIRouter(include_in_schema=False)
 
 SECTION = "statistics"
+RELEASE, DASHBOARD = "/statistics", "/statistics/dashboard"
+# The API's title while a period's tables below the national level are first protected.
+PREPARING = "Figures being prepared"
 DOWNLOADS = {"ods": "OpenDocument spreadsheet (ODS)", "csv": "CSV"}
 # Dashboard tables whose rows carry a share, and the share's column heading.
 SHARE_COLUMNS = {"Dash_1": "Within the target (%)", "Dash_4": "On time (%)"}
@@ -66,7 +69,12 @@ async def release(
     """The release's tables for a period and scope, each with its chart, and the downloads."""
     _allowed(user.role)
     period = period or current_year().code
-    found = await api.release(period, scope=scope)
+    try:
+        found = await api.release(period, scope=scope)
+    except ApiProblem as problem:
+        if problem.title != PREPARING:
+            raise
+        return await _preparing(request, api, period, scope, problem)
     downloads = [
         {
             "href": f"/statistics/{path_segment(period)}/release.{kind}?"
@@ -94,7 +102,12 @@ async def dashboard(
     """The Prevent lead's figures for a period and scope."""
     _allowed(user.role)
     period = period or current_year().code
-    found = await api.dashboard(period, scope=scope)
+    try:
+        found = await api.dashboard(period, scope=scope)
+    except ApiProblem as problem:
+        if problem.title != PREPARING:
+            raise
+        return await _preparing(request, api, period, scope, problem, DASHBOARD)
     counts = [t for t in found["tables"] if t["code"] != "Dash_6"]
     return render(
         request,
@@ -110,6 +123,31 @@ async def dashboard(
     )
 
 
+async def _preparing(
+    request: Request,
+    api: StatisticsClient,
+    period: str,
+    scope: str,
+    problem: ApiProblem,
+    action: str = RELEASE,
+) -> Response:
+    """The page saying the period's tables are being protected, with a link to ask again (no
+    automatic refresh: a page that reloads itself moves the reader's place)."""
+    wait = problem.retry_after or "30"
+    page = render(
+        request,
+        "statistics/preparing.html",
+        503,
+        title="These figures are being prepared",
+        section=SECTION,
+        wait=wait,
+        again=f"{action}?{urlencode({'period': period, 'scope': scope})}",
+        filters=await _filters(api, period, scope, action),
+    )
+    page.headers["Retry-After"] = wait
+    return page
+
+
 def _shares(found: dict[str, Any]) -> dict[str, dict[str, str]]:
     """Each table's share column: row label -> the share as shown."""
     columns: dict[str, dict[str, str]] = {}
@@ -121,13 +159,23 @@ def _shares(found: dict[str, Any]) -> dict[str, dict[str, str]]:
 
 @router.get("/statistics/{period}/release.{kind}")
 async def download(
-    user: UserDep, api: StatisticsDep, period: str, kind: str, scope: str = NATIONAL
+    request: Request,
+    user: UserDep,
+    api: StatisticsDep,
+    period: str,
+    kind: str,
+    scope: str = NATIONAL,
 ) -> Response:
     """The release as ODS or CSV, fetched with the person's own authority and passed on."""
     _allowed(user.role)
     if kind not in DOWNLOADS:
         raise ApiProblem(404, "Not found", "There is nothing at that address.")
-    got = await api.download(period, scope=scope, kind=kind)
+    try:
+        got = await api.download(period, scope=scope, kind=kind)
+    except ApiProblem as problem:
+        if problem.title != PREPARING:
+            raise
+        return await _preparing(request, api, period, scope, problem)
     return Response(
         got.content, media_type=got.media_type, headers={"Content-Disposition": got.disposition}
     )
