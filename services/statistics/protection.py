@@ -1,12 +1,14 @@
-"""The release's tables of every scope of a period, protected together in the background.
+"""The release's tables and the Prevent lead's figures of every scope of a period, protected
+together in the background.
 
 A reader who may download an area's tables and its force's can subtract, so every area,
 police force area and region of a period is protected as one system
 (`safeguard.statistics.hierarchy`). That takes tens of seconds for a year with referrals in
 every area: too long for a request. So one process of the deployment (the holder of
 `PROTECTOR_LOCK`, like the facts filler) does it for the periods readers ask for, from one
-snapshot of the fact rows, and stores each scope's counts and hidden sums; the API serves
-those (`service.release_for`) and answers "being prepared" until the first is made.
+snapshot of the fact rows, and stores each scope's counts and hidden sums (for a dashboard,
+its answer as served); the API serves those (`service.release_for`, `dashboard.dashboard_for`)
+and answers "being prepared" until the first is made.
 
 A period asked for within `protection_keep_days` is counted again once its protection is
 `protection_refresh_seconds` old; the same counts keep the protection (a new fingerprint is
