@@ -46,6 +46,16 @@ def _random_tree(rng: random.Random) -> Hierarchy:
     return Hierarchy(parent)
 
 
+def _two_regions(*areas: str) -> Hierarchy:
+    """England and Wales, regions 1 and 2 of one force each, and the areas named "1a", "2b"
+    (force and region by their first character)."""
+    parent: dict[str, str | None] = {NATIONAL: None}
+    for r in ("1", "2"):
+        parent |= {f"region:{r}": NATIONAL, f"force:{r}": f"region:{r}"}
+    parent |= {f"area:{a}": f"force:{a[0]}" for a in areas}
+    return Hierarchy(parent)
+
+
 def _leaves(tree: Hierarchy, node: str) -> list[str]:
     children = tree.children[node]
     return [node] if not children else [a for c in children for a in _leaves(tree, c)]
@@ -143,18 +153,7 @@ def test_each_scope_protected_alone_gives_numbers_away() -> None:
 def test_an_area_hidden_cell_is_not_the_force_less_its_other_area() -> None:
     # One force of two areas, the force the only one of its region: the area's 2 would be the
     # force's number less the other area's.
-    tree = Hierarchy(
-        {
-            NATIONAL: None,
-            "region:1": NATIONAL,
-            "region:2": NATIONAL,
-            "force:1": "region:1",
-            "force:2": "region:2",
-            "area:1a": "force:1",
-            "area:1b": "force:1",
-            "area:2a": "force:2",
-        }
-    )
+    tree = _two_regions("1a", "1b", "2a")
     counts = {
         "area:1a": [[2, 30, 40], [25, 35, 45], [20, 20, 20]],
         "area:1b": [[30, 30, 40], [25, 35, 45], [20, 20, 20]],
@@ -177,19 +176,7 @@ def test_the_release_s_own_tables_across_a_small_tree_give_nothing_away() -> Non
     # The real tables (a quarter's: sector, concern, age, gender, each by outcome, and the
     # Channel tables, with their identities) over two regions of a force each, two areas a
     # force: small, since the attacker's system is every area's atoms.
-    tree = Hierarchy(
-        {
-            NATIONAL: None,
-            "region:1": NATIONAL,
-            "region:2": NATIONAL,
-            "force:1": "region:1",
-            "force:2": "region:2",
-            "area:1a": "force:1",
-            "area:1b": "force:1",
-            "area:2a": "force:2",
-            "area:2b": "force:2",
-        }
-    )
+    tree = _two_regions("1a", "1b", "2a", "2b")
     rng = random.Random(7)
     period, ages = parse_period("2024-25-Q2"), AGE_SCHEMES["recent"]
     dims = dimensions(period, ages)
